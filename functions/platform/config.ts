@@ -1,0 +1,28 @@
+// platform: reads each environment variable once, failing loudly when a required one is missing.
+
+export class MissingConfigurationError extends Error {
+  override readonly name = 'MissingConfigurationError';
+}
+
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    throw new MissingConfigurationError(`environment variable ${name} is required but not set`);
+  }
+  return value;
+}
+
+export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Names of the environment variables the functions read; CDK constructs set them, local/ sets them too. */
+export const envNames = {
+  tableName: 'TABLE_NAME',
+  dataKeyArn: 'DATA_KEY_ARN',
+  blindIndexKeyArn: 'BLIND_INDEX_KEY_ARN',
+  jwtIssuer: 'JWT_ISSUER',
+  jwksUrl: 'JWKS_URL',
+  scopePrefix: 'SCOPE_PREFIX',
+} as const;
