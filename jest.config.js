@@ -1,14 +1,15 @@
 // Three projects so `npm test` runs them all and each can be run alone (`--selectProjects unit`).
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
-module.exports = {
+// The project is ESM (middy and fauxqs ship ESM only), so jest runs with --experimental-vm-modules (see .npmrc).
+const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false, tsconfig: { module: 'esnext' } }] };
+const common = { transform, extensionsToTreatAsEsm: ['.ts'], testEnvironment: 'node' };
+export default {
   projects: [
-    { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], transform, testEnvironment: 'node' },
-    { displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], transform, testEnvironment: 'node' },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     {
+      ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      transform,
-      testEnvironment: 'node',
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },

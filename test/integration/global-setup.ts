@@ -1,0 +1,2 @@
+// test: placeholder until the local-stack setup lands (being written now).
+export default async function globalSetup(): Promise<void> {}
