@@ -1,0 +1,89 @@
+// local: creates the table, keys and demo API clients in the emulators, from the same definitions the
+// CDK constructs use (table-definition.ts), idempotently so a restart keeps what exists.
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  type KeySpec,
+  type KeyUsageType,
+  KMSClient,
+  NotFoundException,
+} from '@aws-sdk/client-kms';
+import { tableDefinition } from '../functions/platform/table-definition';
+
+export interface ClientConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+export async function ensureTable(config: ClientConfig, tableName: string): Promise<void> {
+  const client = new DynamoDBClient(config);
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const keyAttributes = new Set<string>([tableDefinition.partitionKey, tableDefinition.sortKey]);
+  for (const index of tableDefinition.globalSecondaryIndexes) {
+    keyAttributes.add(index.partitionKey);
+    keyAttributes.add(index.sortKey);
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...keyAttributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
+        { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: tableDefinition.globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+      StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.streamViewType },
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true },
+    }),
+  );
+}
+
+/** Finds the key behind an alias, creating both when missing; returns the key ARN. */
+export async function ensureKey(
+  config: ClientConfig,
+  alias: string,
+  spec: { readonly keySpec: KeySpec; readonly keyUsage: KeyUsageType; readonly description: string },
+): Promise<string> {
+  const client = new KMSClient(config);
+  try {
+    const { KeyMetadata } = await client.send(new DescribeKeyCommand({ KeyId: alias }));
+    if (KeyMetadata?.Arn) return KeyMetadata.Arn;
+  } catch (error) {
+    if (!(error instanceof NotFoundException)) throw error;
+  }
+  const { KeyMetadata } = await client.send(
+    new CreateKeyCommand({ KeySpec: spec.keySpec, KeyUsage: spec.keyUsage, Description: spec.description }),
+  );
+  if (!KeyMetadata?.Arn || !KeyMetadata.KeyId) throw new Error(`KMS emulator returned no key for ${alias}`);
+  await client.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyMetadata.KeyId }));
+  return KeyMetadata.Arn;
+}

@@ -1,0 +1,253 @@
+// local: starts the emulators, provisions them, and serves the real handlers through the local gateway.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbApiClientDirectory } from '../functions/adapters/dynamodb-api-client-directory';
+import { envNames } from '../functions/platform/config';
+import { openApiDocument } from '../functions/platform/openapi';
+import { startDynamoDb } from './emulators/dynamodb';
+import { localAwsIdentity, type RunningEmulator } from './emulators/emulator';
+import { startKms } from './emulators/kms';
+import { startS3 } from './emulators/s3';
+import { startSes } from './emulators/ses';
+import { startSnsSqs } from './emulators/sns-sqs';
+import { LocalGateway } from './gateway';
+import { ensureKey, ensureTable } from './provision';
+import { type LocalClient, LocalTokenIssuer } from './token-issuer';
+
+export interface LocalStackOptions {
+  readonly port: number;
+  /** Where clients.json, endpoints.json, logs and (unless inMemory) emulator data live. */
+  readonly stateDir: string;
+  /** Keep DynamoDB and KMS in memory and S3 in a temp dir: nothing survives a stop. */
+  readonly inMemory: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly apiBaseUrl: string;
+  readonly mailViewUrl: string;
+  readonly endpointsFile: string;
+  readonly clientsFile: string;
+  readonly logDir: string;
+  stop(): Promise<void>;
+}
+
+const host = '127.0.0.1';
+const tableName = 'ledgerlock-local';
+const accountId = '000000000000';
+export const scopePrefix = 'ledgerlock/';
+const allScopes = ['invoices:read', 'invoices:write', 'admin'].map((scope) => `${scopePrefix}${scope}`);
+
+function newTenantId(): string {
+  return `ten_${randomBytes(12).toString('hex')}`;
+}
+
+function newClient(tenantId: string, scopes: readonly string[]): LocalClient {
+  return {
+    tenantId,
+    clientId: `cli_${randomBytes(12).toString('hex')}`,
+    clientSecret: randomBytes(32).toString('base64url'),
+    scopes,
+  };
+}
+
+/** Two demo tenants with a read-write client each, plus a read-only and an admin client for the first. */
+function demoClients(): LocalClient[] {
+  const first = newTenantId();
+  const second = newTenantId();
+  const readWrite = [`${scopePrefix}invoices:read`, `${scopePrefix}invoices:write`];
+  return [
+    newClient(first, readWrite),
+    newClient(second, readWrite),
+    newClient(first, [`${scopePrefix}invoices:read`]),
+    newClient(first, allScopes),
+  ];
+}
+
+function loadOrCreateClients(file: string, reuse: boolean): LocalClient[] {
+  if (reuse && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalClient[];
+  return demoClients();
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const stateDir = options.stateDir;
+  const logDir = join(stateDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const dataDir = (name: string) => {
+    const dir = join(stateDir, 'data', name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  const scratch = options.inMemory ? mkdtempSync(join(tmpdir(), 'ledgerlock-s3-')) : undefined;
+
+  const running: RunningEmulator[] = [];
+  const stopAll = async () => {
+    await Promise.allSettled(running.reverse().map((emulator) => emulator.stop()));
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  };
+  let gateway: LocalGateway | undefined;
+  try {
+    const started = performance.now();
+    const [dynamoDb, kms, s3, ses, snsSqs] = await Promise.all([
+      startDynamoDb({
+        port: 0,
+        ...(options.inMemory ? {} : { dataDir: dataDir('dynamodb') }),
+        logFile: join(logDir, 'dynamodb.log'),
+      }).then((emulator) => (running.push(emulator), emulator)),
+      startKms({ port: 0, ...(options.inMemory ? {} : { dataDir: dataDir('kms') }) }).then(
+        (emulator) => (running.push(emulator), emulator),
+      ),
+      startS3({ port: 0, directory: scratch ?? dataDir('s3') }).then(
+        (emulator) => (running.push(emulator), emulator),
+      ),
+      startSes({ port: 0 }).then((emulator) => (running.push(emulator), emulator)),
+      startSnsSqs({ port: 0 }).then((emulator) => (running.push(emulator), emulator)),
+    ]);
+    log(`emulators answering after ${Math.round(performance.now() - started)} ms`);
+
+    const clientConfig = (endpoint: string) => ({
+      endpoint,
+      region: localAwsIdentity.region,
+      credentials: { ...localAwsIdentity.credentials },
+    });
+    await ensureTable(clientConfig(dynamoDb.endpoint), tableName);
+    const dataKeyArn = await ensureKey(clientConfig(kms.endpoint), 'alias/ledgerlock-data', {
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      description: 'Ledgerlock: envelope encryption of sealed fields',
+    });
+    const blindIndexKeyArn = await ensureKey(clientConfig(kms.endpoint), 'alias/ledgerlock-blind-index', {
+      keySpec: 'HMAC_256',
+      keyUsage: 'GENERATE_VERIFY_MAC',
+      description: 'Ledgerlock: keyed blind indexes over sealed values',
+    });
+
+    const clientsFile = join(stateDir, 'clients.json');
+    const clients = loadOrCreateClients(clientsFile, !options.inMemory);
+    const directory = new DynamoDbApiClientDirectory({
+      tableName,
+      client: DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(dynamoDb.endpoint))),
+    });
+    for (const client of clients) {
+      await directory.register({ clientId: client.clientId, tenantId: client.tenantId, status: 'active' });
+    }
+    writeFileSync(clientsFile, `${JSON.stringify(clients, null, 2)}\n`, { mode: 0o600 });
+
+    const apiBaseUrl = `http://${host}:${options.port}`;
+    // The handlers read configuration from the environment exactly as in Lambda; only endpoints differ.
+    Object.assign(process.env, {
+      AWS_REGION: localAwsIdentity.region,
+      AWS_DEFAULT_REGION: localAwsIdentity.region,
+      AWS_ACCESS_KEY_ID: localAwsIdentity.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localAwsIdentity.credentials.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
+      AWS_ENDPOINT_URL_KMS: kms.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+      AWS_ENDPOINT_URL_SNS: snsSqs.endpoint,
+      AWS_ENDPOINT_URL_SQS: snsSqs.endpoint,
+      [envNames.tableName]: tableName,
+      [envNames.dataKeyArn]: dataKeyArn,
+      [envNames.blindIndexKeyArn]: blindIndexKeyArn,
+      [envNames.jwtIssuer]: apiBaseUrl,
+      [envNames.jwksUrl]: `${apiBaseUrl}/.well-known/jwks.json`,
+      [envNames.scopePrefix]: scopePrefix,
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+
+    const [authorizer, apiRead, apiWrite] = await Promise.all([
+      import('../functions/authorizer/handler'),
+      import('../functions/api-read/handler'),
+      import('../functions/api-write/handler'),
+    ]);
+    const tokenIssuer = await LocalTokenIssuer.create({
+      issuer: apiBaseUrl,
+      clients,
+      ...(options.inMemory ? {} : { keyFile: join(stateDir, 'issuer-key.json') }),
+    });
+
+    const dynamoDbProbe = new DynamoDBClient({ ...clientConfig(dynamoDb.endpoint), maxAttempts: 1 });
+    const kmsProbe = new KMSClient({ ...clientConfig(kms.endpoint), maxAttempts: 1 });
+    const health = async () => {
+      const checks = {
+        dynamodb: () => dynamoDbProbe.send(new DescribeTableCommand({ TableName: tableName })),
+        kms: () => kmsProbe.send(new DescribeKeyCommand({ KeyId: dataKeyArn })),
+        s3: () => fetch(s3.endpoint),
+        ses: () => fetch(ses.endpoint),
+        sns_sqs: () => fetch(snsSqs.endpoint),
+      };
+      const results = await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          try {
+            await check();
+            return [name, 'ok'] as const;
+          } catch (error) {
+            return [name, `unavailable: ${(error as Error).message}`] as const;
+          }
+        }),
+      );
+      return { ok: results.every(([, status]) => status === 'ok'), services: Object.fromEntries(results) };
+    };
+
+    gateway = new LocalGateway({
+      host,
+      port: options.port,
+      region: localAwsIdentity.region,
+      accountId,
+      authorizer: authorizer.handler,
+      functions: { 'api-read': apiRead.handler, 'api-write': apiWrite.handler },
+      tokenIssuer,
+      openApi: () => openApiDocument({ serverUrl: apiBaseUrl, tokenUrl: `${apiBaseUrl}/oauth2/token` }),
+      health,
+      accessLogFile: join(logDir, 'api-access.log'),
+    });
+    await gateway.start();
+
+    const endpointsFile = join(stateDir, 'endpoints.json');
+    const endpoints = {
+      apiBaseUrl,
+      region: localAwsIdentity.region,
+      credentials: { ...localAwsIdentity.credentials },
+      dynamodb: dynamoDb.endpoint,
+      s3: s3.endpoint,
+      ses: ses.endpoint,
+      sns: snsSqs.endpoint,
+      sqs: snsSqs.endpoint,
+      kms: kms.endpoint,
+      mailViewUrl: ses.mailViewUrl,
+      tables: { main: tableName },
+      keys: { data: dataKeyArn, blindIndex: blindIndexKeyArn },
+      buckets: {},
+      topics: {},
+      queues: {},
+    };
+    writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 2)}\n`);
+
+    const runningGateway = gateway;
+    return {
+      apiBaseUrl,
+      mailViewUrl: ses.mailViewUrl,
+      endpointsFile,
+      clientsFile,
+      logDir,
+      stop: async () => {
+        await runningGateway.stop();
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await gateway?.stop();
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,147 @@
+// test: shared helpers for integration tests — they reach the stack only through HTTP and the emulators.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface DemoClient {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+}
+
+export interface Endpoints {
+  readonly apiBaseUrl: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly dynamodb: string;
+  readonly kms: string;
+  readonly s3: string;
+  readonly ses: string;
+  readonly sqs: string;
+  readonly sns: string;
+  readonly tables: { readonly main: string };
+}
+
+function stateDir(): string {
+  const dir = process.env.LEDGERLOCK_TEST_STATE_DIR;
+  if (dir === undefined) throw new Error('integration tests need the global setup (run them through jest)');
+  return dir;
+}
+
+export function endpoints(): Endpoints {
+  return JSON.parse(readFileSync(join(stateDir(), 'endpoints.json'), 'utf8')) as Endpoints;
+}
+
+export function demoClients(): DemoClient[] {
+  return JSON.parse(readFileSync(join(stateDir(), 'clients.json'), 'utf8')) as DemoClient[];
+}
+
+const hasScope = (client: DemoClient, scope: string) => client.scopes.includes(`ledgerlock/${scope}`);
+
+/** The demo clients by role: two tenants' read-write clients, tenant A's read-only and admin clients. */
+export function clientsByRole() {
+  const clients = demoClients();
+  const writers = clients.filter(
+    (client) => hasScope(client, 'invoices:write') && !hasScope(client, 'admin'),
+  );
+  const [tenantA, tenantB] = writers;
+  const readOnly = clients.find((client) => !hasScope(client, 'invoices:write'));
+  const admin = clients.find((client) => hasScope(client, 'admin'));
+  if (!tenantA || !tenantB || !readOnly || !admin || tenantA.tenantId === tenantB.tenantId) {
+    throw new Error('clients.json does not hold the expected demo clients');
+  }
+  return { tenantA, tenantB, readOnly, admin };
+}
+
+export function apiBaseUrl(): string {
+  return endpoints().apiBaseUrl;
+}
+
+const tokenCache = new Map<string, string>();
+
+export async function tokenFor(client: DemoClient): Promise<string> {
+  const cached = tokenCache.get(client.clientId);
+  if (cached !== undefined) return cached;
+  const response = await fetch(`${apiBaseUrl()}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  if (response.status !== 200)
+    throw new Error(`token request failed: ${response.status} ${await response.text()}`);
+  const { access_token: token } = (await response.json()) as { access_token: string };
+  tokenCache.set(client.clientId, token);
+  return token;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: any;
+  readonly headers: Headers;
+}
+
+export async function call(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${apiBaseUrl()}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // keep the raw text
+  }
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    body: parsed,
+    headers: response.headers,
+  };
+}
+
+export async function as(client: DemoClient) {
+  const token = await tokenFor(client);
+  return {
+    get: (path: string) => call('GET', path, { token }),
+    post: (path: string, body: unknown, headers?: Record<string, string>) =>
+      call('POST', path, { token, body, ...(headers ? { headers } : {}) }),
+    raw: (method: string, path: string, rawBody: string, headers: Record<string, string> = {}) =>
+      call(method, path, { token, rawBody, headers }),
+  };
+}
+
+export function sampleInvoice(overrides: Record<string, unknown> = {}) {
+  return {
+    customer: {
+      name: 'Erika Mustermann',
+      email: 'erika@example.com',
+      taxId: 'DE123456789',
+      address: { line1: 'Heidestraße 17', city: 'Köln', postalCode: '51147', country: 'DE' },
+    },
+    currency: 'EUR',
+    lines: [
+      { description: 'Consulting, November', quantity: 2, unitAmount: 12000, taxRateBps: 1900 },
+      { description: 'Travel', quantity: 1, unitAmount: 4999, taxRateBps: 700 },
+    ],
+    dueDate: '2026-12-31',
+    memo: 'Thank you for your business',
+    ...overrides,
+  };
+}
