@@ -2,13 +2,62 @@
 //
 // The one exception is the API-client item, looked up by OAuth client id before any tenant is known;
 // it lives under CLIENT# and only the authorizer may read those keys (dynamodb:LeadingKeys in its role).
+import { createHash } from 'node:crypto';
+import { type SequenceId, sequenceName } from '../domain/numbering';
 
-export const entityTypes = { invoice: 'invoice', apiClient: 'api-client' } as const;
+export const entityTypes = {
+  invoice: 'invoice',
+  customer: 'customer',
+  payment: 'payment',
+  creditNote: 'credit-note',
+  sequence: 'sequence',
+  auditEvent: 'audit-event',
+  auditHead: 'audit-head',
+  idempotency: 'idempotency',
+  apiClient: 'api-client',
+} as const;
 
-export function invoiceKey(tenantId: string, invoiceId: string) {
-  return { pk: `${tenantId}#INVOICE#${invoiceId}`, sk: 'INVOICE' };
-}
+export const invoiceKey = (tenantId: string, invoiceId: string) => ({
+  pk: `${tenantId}#INVOICE#${invoiceId}`,
+  sk: 'INVOICE',
+});
+export const invoiceListKey = (tenantId: string) => `${tenantId}#INVOICES`;
 
-export function apiClientKey(clientId: string) {
-  return { pk: `CLIENT#${clientId}`, sk: 'CLIENT' };
-}
+export const paymentKey = (tenantId: string, invoiceId: string, createdAt: string, paymentId: string) => ({
+  pk: `${tenantId}#INVOICE#${invoiceId}`,
+  sk: `PAYMENT#${createdAt}#${paymentId}`,
+});
+
+export const creditNoteKey = (tenantId: string, creditNoteId: string) => ({
+  pk: `${tenantId}#CREDITNOTE#${creditNoteId}`,
+  sk: 'CREDITNOTE',
+});
+export const creditNotesOfInvoiceKey = (tenantId: string, invoiceId: string) =>
+  `${tenantId}#INVOICE#${invoiceId}#CREDITNOTES`;
+
+export const customerKey = (tenantId: string, customerId: string) => ({
+  pk: `${tenantId}#CUSTOMER#${customerId}`,
+  sk: 'CUSTOMER',
+});
+export const customerListKey = (tenantId: string) => `${tenantId}#CUSTOMERS`;
+export const customerEmailKey = (tenantId: string, emailDigest: string) => `${tenantId}#EMAIL#${emailDigest}`;
+
+export const sequenceKey = (tenantId: string, sequence: SequenceId) => ({
+  pk: `${tenantId}#SEQUENCE#${sequenceName(sequence)}`,
+  sk: 'SEQUENCE',
+});
+
+export const auditPartition = (tenantId: string) => `${tenantId}#AUDIT`;
+export const auditHeadKey = (tenantId: string) => ({ pk: auditPartition(tenantId), sk: 'HEAD' });
+export const auditEventKey = (tenantId: string, sequence: number) => ({
+  pk: auditPartition(tenantId),
+  sk: `EVENT#${String(sequence).padStart(12, '0')}`,
+});
+
+/** Keys are hashed: bounded length, no client-chosen characters in our keys, nothing readable in the table. */
+export const idempotencyKey = (tenantId: string, key: string) => ({
+  pk: `${tenantId}#IDEMPOTENCY#${createHash('sha256').update(key).digest('base64url')}`,
+  sk: 'IDEMPOTENCY',
+});
+
+export const apiClientKey = (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' });

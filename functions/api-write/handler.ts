@@ -1,18 +1,22 @@
 // entry: api-write — every mutation; its role can write the table and generate data keys.
 import { randomBytes } from 'node:crypto';
-import { createDraftInvoice, toInvoiceView } from '../domain/invoice';
-import { AmountTooLargeError } from '../domain/money';
-import { UnprocessableError } from '../platform/errors';
-import { jsonResponse, parseJsonBody } from '../platform/http';
-import { invoiceRepositoryFromEnvironment } from '../platform/invoice-dependencies';
+import { writeSideFromEnvironment } from '../platform/dependencies';
 import { apiMiddleware } from '../platform/middleware';
+import { type Mutation, makeMutationRunner } from '../platform/mutations';
 import { createObservability, type Observability } from '../platform/observability';
-import { makeRouter } from '../platform/router';
-import { createInvoiceSchema } from '../platform/schemas';
+import { makeRouter, type Operation } from '../platform/router';
+import type { CustomerRepository } from '../ports/customer-repository';
+import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { InvoiceRepository } from '../ports/invoice-repository';
+import type { Ledger } from '../ports/ledger';
+import { makeCustomerMutations } from './customer-mutations';
+import { makeInvoiceMutations } from './invoice-mutations';
 
 export interface ApiWriteDependencies {
   readonly invoices: InvoiceRepository;
+  readonly customers: CustomerRepository;
+  readonly ledger: Ledger;
+  readonly idempotency: IdempotencyStore;
   readonly observability: Observability;
   readonly now?: () => Date;
   readonly newId?: (prefix: string) => string;
@@ -21,29 +25,26 @@ export interface ApiWriteDependencies {
 const randomId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
 
 export function makeHandler(dependencies: ApiWriteDependencies) {
-  const now = dependencies.now ?? (() => new Date());
   const newId = dependencies.newId ?? randomId;
-
-  const router = makeRouter('api-write', {
-    createInvoice: async (event, caller) => {
-      const input = parseJsonBody(event, createInvoiceSchema);
-      let invoice: ReturnType<typeof createDraftInvoice>;
-      try {
-        invoice = createDraftInvoice(input, { id: newId('inv'), tenantId: caller.tenantId, now: now() });
-      } catch (error) {
-        if (error instanceof AmountTooLargeError)
-          throw new UnprocessableError(error.message, { cause: error });
-        throw error;
-      }
-      await dependencies.invoices.create(invoice);
-      const response = jsonResponse(201, toInvoiceView(invoice));
-      return { ...response, headers: { ...response.headers, location: `/v1/invoices/${invoice.id}` } };
-    },
+  const run = makeMutationRunner({
+    ledger: dependencies.ledger,
+    idempotency: dependencies.idempotency,
+    now: dependencies.now ?? (() => new Date()),
   });
-  return apiMiddleware(dependencies.observability, router);
+  const mutations: Record<string, Mutation> = {
+    ...makeInvoiceMutations({ ...dependencies, newId }),
+    ...makeCustomerMutations({ customers: dependencies.customers, newId }),
+  };
+  const operations: Record<string, Operation> = Object.fromEntries(
+    Object.entries(mutations).map(([operationId, mutation]) => [
+      operationId,
+      (event, caller) => run(event, caller, mutation),
+    ]),
+  );
+  return apiMiddleware(dependencies.observability, makeRouter('api-write', operations));
 }
 
 export const handler = makeHandler({
-  invoices: invoiceRepositoryFromEnvironment(),
+  ...writeSideFromEnvironment(),
   observability: createObservability('api-write'),
 });

@@ -1,5 +1,6 @@
-// domain: the invoice entity and its draft creation. Pure, no AWS import.
-import { computeTotals } from './money';
+// domain: the invoice entity and its lifecycle draft → issued → paid, issued → void. Pure, no AWS import.
+import { BusinessRuleError, InvalidStateError } from './errors';
+import { computeTotals, divideRoundHalfAwayFromZero, lineTax } from './money';
 
 export type InvoiceStatus = 'draft' | 'issued' | 'paid' | 'void';
 export type DeliveryStatus = 'none' | 'queued' | 'sent' | 'failed';
@@ -19,15 +20,21 @@ export interface CustomerDetails {
   readonly email: string;
   readonly taxId?: string;
   readonly address: PostalAddress;
+  readonly language?: string;
 }
 
-export interface InvoiceLine {
+export interface LineInput {
   readonly description: string;
   readonly quantity: number;
   readonly unitAmount: number;
   readonly taxRateBps: number;
+}
+
+export interface InvoiceLine extends LineInput {
   readonly amount: number;
   readonly tax: number;
+  /** Units of this line already credited by credit notes. */
+  readonly creditedQuantity: number;
 }
 
 export interface Invoice {
@@ -35,7 +42,9 @@ export interface Invoice {
   readonly tenantId: string;
   readonly status: InvoiceStatus;
   readonly number: string | null;
+  readonly customerId: string | null;
   readonly currency: string;
+  /** For a draft with a customerId, the customer's details when last read; frozen at issue. */
   readonly customer: CustomerDetails;
   readonly lines: readonly InvoiceLine[];
   readonly subtotal: number;
@@ -44,8 +53,10 @@ export interface Invoice {
   readonly amountPaid: number;
   readonly amountDue: number;
   readonly amountCredited: number;
-  readonly dueDate: string;
+  readonly issueDate: string | null;
+  readonly dueDate: string | null;
   readonly memo?: string;
+  readonly voidReason?: string;
   readonly delivery: { readonly status: DeliveryStatus };
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -53,44 +64,312 @@ export interface Invoice {
   readonly version: number;
 }
 
-export interface DraftInvoiceInput {
+export interface DraftContent {
   readonly customer: CustomerDetails;
+  readonly customerId: string | null;
   readonly currency: string;
-  readonly lines: readonly Omit<InvoiceLine, 'amount' | 'tax'>[];
-  readonly dueDate: string;
-  readonly memo?: string;
+  readonly lines: readonly LineInput[];
+  readonly dueDate?: string | undefined;
+  readonly memo?: string | undefined;
+}
+
+export const defaultPaymentTermsDays = 30;
+
+function priced(lines: readonly LineInput[]) {
+  const totals = computeTotals(lines);
+  return {
+    lines: lines.map((line, index) => {
+      const lineTotals = totals.lines[index];
+      if (lineTotals === undefined) throw new Error('totals and lines out of step');
+      return { ...line, ...lineTotals, creditedQuantity: 0 };
+    }),
+    subtotal: totals.subtotal,
+    tax: totals.tax,
+    total: totals.total,
+  };
 }
 
 export function createDraftInvoice(
-  input: DraftInvoiceInput,
+  content: DraftContent,
   identity: { readonly id: string; readonly tenantId: string; readonly now: Date },
 ): Invoice {
-  const totals = computeTotals(input.lines);
   const timestamp = identity.now.toISOString();
+  const totals = priced(content.lines);
   return {
     id: identity.id,
     tenantId: identity.tenantId,
     status: 'draft',
     number: null,
-    currency: input.currency,
-    customer: input.customer,
-    lines: input.lines.map((line, index) => {
-      const lineTotals = totals.lines[index];
-      if (lineTotals === undefined) throw new Error('totals and lines out of step');
-      return { ...line, ...lineTotals };
-    }),
-    subtotal: totals.subtotal,
-    tax: totals.tax,
-    total: totals.total,
+    customerId: content.customerId,
+    currency: content.currency,
+    customer: content.customer,
+    ...totals,
     amountPaid: 0,
     amountDue: totals.total,
     amountCredited: 0,
-    dueDate: input.dueDate,
-    ...(input.memo === undefined ? {} : { memo: input.memo }),
+    issueDate: null,
+    dueDate: content.dueDate ?? null,
+    ...(content.memo === undefined ? {} : { memo: content.memo }),
     delivery: { status: 'none' },
     createdAt: timestamp,
     updatedAt: timestamp,
     version: 1,
+  };
+}
+
+function requireDraft(invoice: Invoice, action: string): void {
+  if (invoice.status !== 'draft') {
+    throw new InvalidStateError(
+      `invoice is ${invoice.status}; an issued invoice cannot be changed (${action}) — void it or issue a credit note instead`,
+    );
+  }
+}
+
+function touched(invoice: Invoice, now: Date) {
+  return { updatedAt: now.toISOString(), version: invoice.version + 1 };
+}
+
+/** Replaces a draft's content; fields left out of the patch keep their value, `null` clears an optional one. */
+export function updateDraft(
+  invoice: Invoice,
+  patch: {
+    readonly customer?: CustomerDetails;
+    readonly customerId?: string | null;
+    readonly currency?: string;
+    readonly lines?: readonly LineInput[];
+    readonly dueDate?: string | null;
+    readonly memo?: string | null;
+  },
+  now: Date,
+): Invoice {
+  requireDraft(invoice, 'update');
+  const lines =
+    patch.lines ??
+    invoice.lines.map(({ description, quantity, unitAmount, taxRateBps }) => ({
+      description,
+      quantity,
+      unitAmount,
+      taxRateBps,
+    }));
+  const totals = priced(lines);
+  const { memo: _memo, ...rest } = invoice;
+  const memo = patch.memo === undefined ? invoice.memo : (patch.memo ?? undefined);
+  return {
+    ...rest,
+    customer: patch.customer ?? invoice.customer,
+    customerId: patch.customerId === undefined ? invoice.customerId : patch.customerId,
+    currency: patch.currency ?? invoice.currency,
+    ...totals,
+    amountDue: totals.total,
+    dueDate: patch.dueDate === undefined ? invoice.dueDate : patch.dueDate,
+    ...(memo === undefined ? {} : { memo }),
+    ...touched(invoice, now),
+  };
+}
+
+export function assertDeletable(invoice: Invoice): void {
+  requireDraft(invoice, 'delete');
+}
+
+function addDays(isoDate: string, days: number): string {
+  const date = new Date(`${isoDate}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
+/** Freezes content and the customer snapshot, assigns the number, sets issue and due dates. */
+export function issueInvoice(
+  invoice: Invoice,
+  issue: { readonly number: string; readonly customer: CustomerDetails; readonly now: Date },
+): Invoice {
+  requireDraft(invoice, 'issue');
+  const issueDate = issue.now.toISOString().slice(0, 10);
+  const dueDate = invoice.dueDate ?? addDays(issueDate, defaultPaymentTermsDays);
+  if (dueDate < issueDate) {
+    throw new BusinessRuleError(
+      `the due date ${dueDate} is before the issue date ${issueDate}; update the draft first`,
+    );
+  }
+  return {
+    ...invoice,
+    status: invoice.total === 0 ? 'paid' : 'issued',
+    number: issue.number,
+    customer: issue.customer,
+    issueDate,
+    dueDate,
+    ...touched(invoice, issue.now),
+  };
+}
+
+export interface Payment {
+  readonly id: string;
+  readonly invoiceId: string;
+  readonly amount: number;
+  readonly paidOn: string;
+  readonly method: 'bank_transfer' | 'card' | 'cash' | 'direct_debit' | 'other';
+  readonly reference?: string;
+  readonly createdAt: string;
+}
+
+export function recordPayment(invoice: Invoice, payment: Payment, now: Date): Invoice {
+  if (invoice.status !== 'issued') {
+    throw new InvalidStateError(
+      `a payment can be recorded only on an issued invoice; this one is ${invoice.status}`,
+    );
+  }
+  if (payment.amount > invoice.amountDue) {
+    throw new BusinessRuleError(
+      `the payment of ${payment.amount} exceeds the amount due of ${invoice.amountDue}`,
+    );
+  }
+  const amountPaid = invoice.amountPaid + payment.amount;
+  const amountDue = invoice.amountDue - payment.amount;
+  return {
+    ...invoice,
+    amountPaid,
+    amountDue,
+    status: amountDue === 0 ? 'paid' : 'issued',
+    ...touched(invoice, now),
+  };
+}
+
+export function voidInvoice(invoice: Invoice, reason: string, now: Date): Invoice {
+  if (invoice.status !== 'issued') {
+    throw new InvalidStateError(`only an issued invoice can be voided; this one is ${invoice.status}`);
+  }
+  if (invoice.amountPaid > 0 || invoice.amountCredited > 0) {
+    throw new InvalidStateError(
+      'an invoice with payments or credit notes cannot be voided; issue a credit note instead',
+    );
+  }
+  return { ...invoice, status: 'void', voidReason: reason, ...touched(invoice, now) };
+}
+
+export type CreditLineInput =
+  | { readonly invoiceLine: number; readonly quantity: number }
+  | { readonly description: string; readonly amount: number; readonly taxRateBps: number };
+
+export interface CreditNoteLine {
+  readonly description: string;
+  readonly invoiceLine: number | null;
+  readonly quantity: number;
+  readonly amount: number;
+  readonly taxRateBps: number;
+  readonly tax: number;
+}
+
+export interface CreditNote {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly invoiceId: string;
+  readonly number: string;
+  readonly currency: string;
+  readonly reason: string;
+  readonly lines: readonly CreditNoteLine[];
+  readonly subtotal: number;
+  readonly tax: number;
+  readonly total: number;
+  readonly issueDate: string;
+  readonly createdAt: string;
+}
+
+/**
+ * Credits whole invoice lines (by units) or free amounts. The credit can never exceed what is still due
+ * (total − paid − already credited), so nothing can turn negative; when nothing remains due the invoice is
+ * settled and becomes `paid`. Refunds of money already paid are a separate money movement, not a credit note.
+ */
+export function creditInvoice(
+  invoice: Invoice,
+  credit: {
+    readonly id: string;
+    readonly number: string;
+    readonly reason: string;
+    readonly lines: readonly CreditLineInput[];
+  },
+  now: Date,
+): { readonly invoice: Invoice; readonly creditNote: CreditNote } {
+  if (invoice.status !== 'issued') {
+    throw new InvalidStateError(
+      `only an issued invoice with an amount due can be credited; this one is ${invoice.status}`,
+    );
+  }
+  const creditedQuantities = invoice.lines.map((line) => line.creditedQuantity);
+  const lines: CreditNoteLine[] = credit.lines.map((input) => {
+    if ('invoiceLine' in input) {
+      const line = invoice.lines[input.invoiceLine];
+      const already = creditedQuantities[input.invoiceLine];
+      if (line === undefined || already === undefined) {
+        throw new BusinessRuleError(`invoice line ${input.invoiceLine} does not exist`);
+      }
+      if (already + input.quantity > line.quantity) {
+        throw new BusinessRuleError(
+          `line ${input.invoiceLine} has ${line.quantity - already} creditable units left, not ${input.quantity}`,
+        );
+      }
+      creditedQuantities[input.invoiceLine] = already + input.quantity;
+      // Each credit takes the difference of cumulative shares, so crediting a line's units in any number of
+      // pieces adds up to exactly the line's amount and tax — rounding can never over- or under-credit.
+      const share = (value: number, units: number) =>
+        divideRoundHalfAwayFromZero(BigInt(value) * BigInt(units), BigInt(line.quantity));
+      const amount = Number(share(line.amount, already + input.quantity) - share(line.amount, already));
+      const tax = Number(share(line.tax, already + input.quantity) - share(line.tax, already));
+      return {
+        description: line.description,
+        invoiceLine: input.invoiceLine,
+        quantity: input.quantity,
+        amount,
+        taxRateBps: line.taxRateBps,
+        tax,
+      };
+    }
+    const tax = Number(lineTax(BigInt(input.amount), input.taxRateBps));
+    return {
+      description: input.description,
+      invoiceLine: null,
+      quantity: 1,
+      amount: input.amount,
+      taxRateBps: input.taxRateBps,
+      tax,
+    };
+  });
+  const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
+  const tax = lines.reduce((sum, line) => sum + line.tax, 0);
+  const total = subtotal + tax;
+  if (total <= 0) throw new BusinessRuleError('a credit note must credit a positive amount');
+  if (total > invoice.amountDue) {
+    throw new BusinessRuleError(
+      `the credit of ${total} exceeds the ${invoice.amountDue} still creditable on this invoice`,
+    );
+  }
+  const amountCredited = invoice.amountCredited + total;
+  const amountDue = invoice.amountDue - total;
+  const timestamp = now.toISOString();
+  return {
+    invoice: {
+      ...invoice,
+      lines: invoice.lines.map((line, index) => ({
+        ...line,
+        creditedQuantity: creditedQuantities[index] ?? 0,
+      })),
+      amountCredited,
+      amountDue,
+      status: amountDue === 0 ? 'paid' : 'issued',
+      ...touched(invoice, now),
+    },
+    creditNote: {
+      id: credit.id,
+      tenantId: invoice.tenantId,
+      invoiceId: invoice.id,
+      number: credit.number,
+      currency: invoice.currency,
+      reason: credit.reason,
+      lines,
+      subtotal,
+      tax,
+      total,
+      issueDate: timestamp.slice(0, 10),
+      createdAt: timestamp,
+    },
   };
 }
 

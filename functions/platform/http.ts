@@ -75,6 +75,7 @@ function isCardNumberIssue(issue: z.core.$ZodIssue): boolean {
 export function parseJsonBody<Schema extends z.ZodType>(
   event: APIGatewayProxyEvent,
   schema: Schema,
+  options: { readonly emptyIsObject?: boolean } = {},
 ): z.infer<Schema> {
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
@@ -85,13 +86,20 @@ export function parseJsonBody<Schema extends z.ZodType>(
   if (contentType !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
     throw new UnsupportedMediaTypeError('send the request body as application/json');
   }
-  if (text.trim() === '') throw new MalformedRequestError('the request body is empty; send a JSON object');
+  if (text.trim() === '') {
+    if (options.emptyIsObject) return parseValue({}, schema);
+    throw new MalformedRequestError('the request body is empty; send a JSON object');
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new MalformedRequestError('the request body is not valid JSON');
   }
+  return parseValue(value, schema);
+}
+
+function parseValue<Schema extends z.ZodType>(value: unknown, schema: Schema): z.infer<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const cardIssues = result.error.issues.filter(isCardNumberIssue);
@@ -137,4 +145,29 @@ export function problemResponse(problem: { status: number }): APIGatewayProxyRes
     headers: { 'content-type': 'application/problem+json', ...securityHeaders },
     body: JSON.stringify(problem),
   };
+}
+
+/** Parses the query string strictly: unknown or repeated parameters are a 400. */
+export function parseQuery<Schema extends z.ZodType>(
+  event: APIGatewayProxyEvent,
+  schema: Schema,
+): z.infer<Schema> {
+  const repeated = Object.entries(event.multiValueQueryStringParameters ?? {}).find(
+    ([, values]) => (values?.length ?? 0) > 1,
+  );
+  if (repeated !== undefined) {
+    throw new ValidationFailedError(`query parameter "${repeated[0]}" is given more than once`);
+  }
+  const result = schema.safeParse(event.queryStringParameters ?? {});
+  if (result.success) return result.data;
+  throw new ValidationFailedError('the query string does not match the schema', {
+    issues: toFieldIssues(result.error),
+  });
+}
+
+/** A route without a body must not be sent one it would silently ignore. */
+export function requireNoBody(event: APIGatewayProxyEvent): void {
+  if ((event.body ?? '').trim() !== '') {
+    throw new MalformedRequestError('this route takes no request body');
+  }
 }

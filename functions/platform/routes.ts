@@ -1,7 +1,26 @@
 // platform: the route table — declared once; CDK builds API methods from it, local/ routes with it,
 // the authorizer builds its policy from it and the OpenAPI document is generated from it.
-import type { z } from 'zod';
-import { createInvoiceSchema, invoiceSchema } from './schemas';
+import { z } from 'zod';
+import {
+  auditEventSchema,
+  auditVerificationSchema,
+  createCustomerSchema,
+  createInvoiceSchema,
+  creditNoteSchema,
+  creditNoteViewSchema,
+  customerSchema,
+  invoiceSchema,
+  issueInvoiceSchema,
+  listCustomersQuerySchema,
+  listInvoicesQuerySchema,
+  pageOf,
+  pageQuerySchema,
+  paymentSchema,
+  recordPaymentSchema,
+  updateCustomerSchema,
+  updateInvoiceSchema,
+  voidInvoiceSchema,
+} from './schemas';
 
 /** OAuth scopes, without the resource-server prefix the token carries (`ledgerlock/invoices:read`). */
 export const scopes = ['invoices:read', 'invoices:write', 'admin'] as const;
@@ -21,32 +40,182 @@ export interface RouteDefinition {
   readonly scope: Scope;
   readonly summary: string;
   readonly requestSchema?: z.ZodType;
+  readonly querySchema?: z.ZodType;
   readonly successStatus: number;
   readonly responseSchema?: z.ZodType;
 }
 
+const read = (route: Omit<RouteDefinition, 'functionName' | 'scope'>): RouteDefinition => ({
+  ...route,
+  functionName: 'api-read',
+  scope: 'invoices:read',
+});
+const write = (route: Omit<RouteDefinition, 'functionName' | 'scope'>): RouteDefinition => ({
+  ...route,
+  functionName: 'api-write',
+  scope: 'invoices:write',
+});
+const audit = (route: Omit<RouteDefinition, 'functionName' | 'scope'>): RouteDefinition => ({
+  ...route,
+  functionName: 'api-read',
+  scope: 'admin',
+});
+
 export const routes: readonly RouteDefinition[] = [
-  {
+  write({
+    operationId: 'createCustomer',
+    method: 'POST',
+    path: '/v1/customers',
+    summary: 'Create a customer',
+    requestSchema: createCustomerSchema,
+    successStatus: 201,
+    responseSchema: customerSchema,
+  }),
+  read({
+    operationId: 'listCustomers',
+    method: 'GET',
+    path: '/v1/customers',
+    summary: 'List customers, newest first, or find them by exact email (keyed blind index)',
+    querySchema: listCustomersQuerySchema,
+    successStatus: 200,
+    responseSchema: pageOf(customerSchema),
+  }),
+  read({
+    operationId: 'getCustomer',
+    method: 'GET',
+    path: '/v1/customers/{customerId}',
+    summary: 'Get a customer',
+    successStatus: 200,
+    responseSchema: customerSchema,
+  }),
+  write({
+    operationId: 'updateCustomer',
+    method: 'PATCH',
+    path: '/v1/customers/{customerId}',
+    summary: 'Update a customer (issued invoices keep the snapshot they were issued with)',
+    requestSchema: updateCustomerSchema,
+    successStatus: 200,
+    responseSchema: customerSchema,
+  }),
+  write({
     operationId: 'createInvoice',
     method: 'POST',
     path: '/v1/invoices',
-    functionName: 'api-write',
-    scope: 'invoices:write',
-    summary: 'Create a draft invoice',
+    summary: 'Create a draft invoice, for a customer by id or with inline customer details',
     requestSchema: createInvoiceSchema,
     successStatus: 201,
     responseSchema: invoiceSchema,
-  },
-  {
+  }),
+  read({
+    operationId: 'listInvoices',
+    method: 'GET',
+    path: '/v1/invoices',
+    summary: 'List invoices, newest first, filtered by status, customer and issue-date range',
+    querySchema: listInvoicesQuerySchema,
+    successStatus: 200,
+    responseSchema: pageOf(invoiceSchema),
+  }),
+  read({
     operationId: 'getInvoice',
     method: 'GET',
     path: '/v1/invoices/{invoiceId}',
-    functionName: 'api-read',
-    scope: 'invoices:read',
     summary: 'Get an invoice',
     successStatus: 200,
     responseSchema: invoiceSchema,
-  },
+  }),
+  write({
+    operationId: 'updateInvoice',
+    method: 'PATCH',
+    path: '/v1/invoices/{invoiceId}',
+    summary: 'Update a draft invoice (an issued invoice is immutable: 409)',
+    requestSchema: updateInvoiceSchema,
+    successStatus: 200,
+    responseSchema: invoiceSchema,
+  }),
+  write({
+    operationId: 'deleteInvoice',
+    method: 'DELETE',
+    path: '/v1/invoices/{invoiceId}',
+    summary: 'Delete a draft invoice (an issued invoice is immutable: 409)',
+    successStatus: 204,
+  }),
+  write({
+    operationId: 'issueInvoice',
+    method: 'POST',
+    path: '/v1/invoices/{invoiceId}/issue',
+    summary: 'Issue a draft: freeze it, snapshot the customer, assign the next gap-free number',
+    requestSchema: issueInvoiceSchema,
+    successStatus: 200,
+    responseSchema: invoiceSchema,
+  }),
+  write({
+    operationId: 'recordPayment',
+    method: 'POST',
+    path: '/v1/invoices/{invoiceId}/payments',
+    summary: 'Record a payment against an issued invoice (overpayment is refused)',
+    requestSchema: recordPaymentSchema,
+    successStatus: 201,
+    responseSchema: z.object({ payment: paymentSchema, invoice: invoiceSchema }),
+  }),
+  read({
+    operationId: 'listPayments',
+    method: 'GET',
+    path: '/v1/invoices/{invoiceId}/payments',
+    summary: "List an invoice's payments",
+    successStatus: 200,
+    responseSchema: pageOf(paymentSchema),
+  }),
+  write({
+    operationId: 'voidInvoice',
+    method: 'POST',
+    path: '/v1/invoices/{invoiceId}/void',
+    summary: 'Void an issued invoice without payments or credits; its number stays used',
+    requestSchema: voidInvoiceSchema,
+    successStatus: 200,
+    responseSchema: invoiceSchema,
+  }),
+  write({
+    operationId: 'createCreditNote',
+    method: 'POST',
+    path: '/v1/invoices/{invoiceId}/credit-notes',
+    summary: 'Credit whole lines or amounts of an issued invoice, up to what is still due',
+    requestSchema: creditNoteSchema,
+    successStatus: 201,
+    responseSchema: z.object({ creditNote: creditNoteViewSchema, invoice: invoiceSchema }),
+  }),
+  read({
+    operationId: 'listCreditNotes',
+    method: 'GET',
+    path: '/v1/invoices/{invoiceId}/credit-notes',
+    summary: "List an invoice's credit notes",
+    successStatus: 200,
+    responseSchema: pageOf(creditNoteViewSchema),
+  }),
+  read({
+    operationId: 'getCreditNote',
+    method: 'GET',
+    path: '/v1/credit-notes/{creditNoteId}',
+    summary: 'Get a credit note',
+    successStatus: 200,
+    responseSchema: creditNoteViewSchema,
+  }),
+  audit({
+    operationId: 'listAuditEvents',
+    method: 'GET',
+    path: '/v1/audit-events',
+    summary: 'List the audit trail, newest first: who did what, when, from where',
+    querySchema: pageQuerySchema,
+    successStatus: 200,
+    responseSchema: pageOf(auditEventSchema),
+  }),
+  audit({
+    operationId: 'verifyAuditTrail',
+    method: 'GET',
+    path: '/v1/audit-events/verification',
+    summary: 'Recompute the hash chain and name the first altered, missing or misplaced event',
+    successStatus: 200,
+    responseSchema: auditVerificationSchema,
+  }),
 ];
 
 /** Largest request body any route accepts; API Gateway and the local gateway both enforce it. */

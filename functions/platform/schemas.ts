@@ -28,11 +28,19 @@ export const addressSchema = z.strictObject({
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "DE"'),
 });
 
+const languageSchema = z
+  .string()
+  .regex(
+    /^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|\d{3}))?$/,
+    'must be a BCP 47 tag such as "de" or "en-GB"',
+  );
+
 export const customerDetailsSchema = z.strictObject({
   name: freeText(200),
   email: z.email().max(254),
   taxId: freeText(50).optional(),
   address: addressSchema,
+  language: languageSchema.optional(),
 });
 
 export const lineInputSchema = z.strictObject({
@@ -46,23 +54,123 @@ export const currencySchema = z
   .string()
   .refine(isCurrencyCode, { message: 'must be an active ISO 4217 currency code such as "EUR"' });
 
-export const createInvoiceSchema = z.strictObject({
-  customer: customerDetailsSchema,
-  currency: currencySchema,
-  lines: z.array(lineInputSchema).min(1).max(100),
-  dueDate: isoDate,
-  memo: freeText(2000).optional(),
-});
+const idOf = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-f]{32}$`));
+export const invoiceIdSchema = idOf('inv');
+export const customerIdSchema = idOf('cus');
+export const creditNoteIdSchema = idOf('cn');
+
+export const createInvoiceSchema = z
+  .strictObject({
+    customer: customerDetailsSchema.optional(),
+    customerId: customerIdSchema.optional(),
+    currency: currencySchema,
+    lines: z.array(lineInputSchema).min(1).max(100),
+    dueDate: isoDate.optional(),
+    memo: freeText(2000).optional(),
+  })
+  .refine((body) => (body.customer === undefined) !== (body.customerId === undefined), {
+    message: 'give either "customer" (inline details) or "customerId", not both and not neither',
+    path: ['customer'],
+  });
 export type CreateInvoiceInput = z.infer<typeof createInvoiceSchema>;
 
-export const invoiceIdSchema = z.string().regex(/^inv_[0-9a-f]{32}$/);
+export const updateInvoiceSchema = z
+  .strictObject({
+    customer: customerDetailsSchema.optional(),
+    customerId: customerIdSchema.optional(),
+    currency: currencySchema.optional(),
+    lines: z.array(lineInputSchema).min(1).max(100).optional(),
+    dueDate: isoDate.nullable().optional(),
+    memo: freeText(2000).nullable().optional(),
+  })
+  .refine((body) => body.customer === undefined || body.customerId === undefined, {
+    message: 'give either "customer" or "customerId", not both',
+    path: ['customer'],
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'nothing to update' });
+
+export const issueInvoiceSchema = z.strictObject({
+  send: z.boolean().optional(),
+  series: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1–10 capital letters or digits, starting with a letter')
+    .optional(),
+});
+
+export const recordPaymentSchema = z.strictObject({
+  amount: z.int().min(1).max(1_000_000_000_000_000),
+  paidOn: isoDate.optional(),
+  method: z.enum(['bank_transfer', 'card', 'cash', 'direct_debit', 'other']).optional(),
+  reference: freeText(200).optional(),
+});
+
+export const voidInvoiceSchema = z.strictObject({ reason: freeText(500) });
+
+export const creditNoteSchema = z.strictObject({
+  reason: freeText(500),
+  lines: z
+    .array(
+      z.union([
+        z.strictObject({ invoiceLine: z.int().min(0).max(99), quantity: z.int().min(1).max(1_000_000) }),
+        z.strictObject({
+          description: freeText(500),
+          amount: z.int().min(1).max(100_000_000_000),
+          taxRateBps: z.int().min(0).max(10_000),
+        }),
+      ]),
+    )
+    .min(1)
+    .max(100),
+});
+
+export const createCustomerSchema = customerDetailsSchema.extend({
+  paymentReference: freeText(100).optional(),
+});
+
+export const updateCustomerSchema = z
+  .strictObject({
+    name: freeText(200).optional(),
+    email: z.email().max(254).optional(),
+    taxId: freeText(50).optional(),
+    address: addressSchema.optional(),
+    language: languageSchema.optional(),
+    paymentReference: freeText(100).nullable().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'nothing to update' });
+
+const limitSchema = z.coerce.number().int().min(1).max(100).optional();
+const cursorSchema = z.string().max(2048).optional();
+
+export const listInvoicesQuerySchema = z.strictObject({
+  status: z.enum(['draft', 'issued', 'paid', 'void']).optional(),
+  customerId: customerIdSchema.optional(),
+  issuedFrom: isoDate.optional(),
+  issuedTo: isoDate.optional(),
+  limit: limitSchema,
+  cursor: cursorSchema,
+});
+
+export const listCustomersQuerySchema = z.strictObject({
+  email: z.string().max(254).optional(),
+  limit: limitSchema,
+  cursor: cursorSchema,
+});
+
+export const pageQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 
 const deliverySchema = z.object({ status: z.enum(['none', 'queued', 'sent', 'failed']) });
+
+const amountsSchema = {
+  subtotal: z.int(),
+  tax: z.int(),
+  total: z.int(),
+};
 
 export const invoiceSchema = z.object({
   id: z.string(),
   status: z.enum(['draft', 'issued', 'paid', 'void']),
   number: z.string().nullable(),
+  customerId: z.string().nullable(),
   currency: z.string(),
   customer: customerDetailsSchema,
   lines: z.array(
@@ -73,19 +181,81 @@ export const invoiceSchema = z.object({
       taxRateBps: z.int(),
       amount: z.int(),
       tax: z.int(),
+      creditedQuantity: z.int(),
     }),
   ),
-  subtotal: z.int(),
-  tax: z.int(),
-  total: z.int(),
+  ...amountsSchema,
   amountPaid: z.int(),
   amountDue: z.int(),
   amountCredited: z.int(),
-  dueDate: z.string(),
+  issueDate: z.string().nullable(),
+  dueDate: z.string().nullable(),
   memo: z.string().optional(),
+  voidReason: z.string().optional(),
   delivery: deliverySchema,
   createdAt: z.string(),
   updatedAt: z.string(),
+});
+
+export const customerSchema = customerDetailsSchema.extend({
+  id: z.string(),
+  paymentReference: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const paymentSchema = z.object({
+  id: z.string(),
+  invoiceId: z.string(),
+  amount: z.int(),
+  paidOn: z.string(),
+  method: z.string(),
+  reference: z.string().optional(),
+  createdAt: z.string(),
+});
+
+export const creditNoteViewSchema = z.object({
+  id: z.string(),
+  invoiceId: z.string(),
+  number: z.string(),
+  currency: z.string(),
+  reason: z.string(),
+  lines: z.array(
+    z.object({
+      description: z.string(),
+      invoiceLine: z.int().nullable(),
+      quantity: z.int(),
+      amount: z.int(),
+      taxRateBps: z.int(),
+      tax: z.int(),
+    }),
+  ),
+  ...amountsSchema,
+  issueDate: z.string(),
+  createdAt: z.string(),
+});
+
+export const auditEventSchema = z.object({
+  sequence: z.int(),
+  action: z.string(),
+  entityType: z.string(),
+  entityId: z.string(),
+  actor: z.object({ clientId: z.string(), sourceIp: z.string(), requestId: z.string() }),
+  at: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+  previousHash: z.string(),
+  hash: z.string(),
+});
+
+export function pageOf<Item extends z.ZodType>(item: Item) {
+  return z.object({ items: z.array(item), nextCursor: z.string().optional() });
+}
+
+export const auditVerificationSchema = z.object({
+  valid: z.boolean(),
+  checked: z.int(),
+  firstBrokenSequence: z.int().optional(),
+  reason: z.string().optional(),
 });
 
 export const problemSchema = z.object({

@@ -9,6 +9,8 @@ export const tableDefinition = {
   globalSecondaryIndexes: [
     // Lists (invoices by status/date, customers by blind index) live on one overloaded index.
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    // Look-ups by keyed blind index (customer by email digest); never a plaintext value.
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   ],
 } as const;
 

@@ -1,6 +1,6 @@
 // test: the first slice through HTTP — create and read a draft invoice, tenant isolation, auth, bad input.
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { as, call, clientsByRole, endpoints, sampleInvoice, tokenFor } from './support';
 
 const { tenantA, tenantB, readOnly } = clientsByRole();
@@ -88,14 +88,17 @@ describe('invoices API', () => {
 
     it('refuses a well-formed token signed by a key that is not the issuer’s with 401', async () => {
       const { privateKey } = await generateKeyPair('RS256');
-      const jwk = await exportJWK(privateKey);
+      // The forged token names the issuer's real key id, so only the signature check can catch it.
+      const { keys } = (await (await fetch(`${endpoints().apiBaseUrl}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string }[];
+      };
       const now = Math.floor(Date.now() / 1000);
       const forged = await new SignJWT({
         token_use: 'access',
         client_id: tenantA.clientId,
         scope: 'ledgerlock/invoices:read ledgerlock/invoices:write',
       })
-        .setProtectedHeader({ alg: 'RS256', kid: jwk.kid ?? 'forged' })
+        .setProtectedHeader({ alg: 'RS256', kid: keys[0]?.kid ?? 'missing' })
         .setIssuer(endpoints().apiBaseUrl)
         .setIssuedAt(now)
         .setExpirationTime(now + 600)

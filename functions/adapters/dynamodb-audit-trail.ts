@@ -1,0 +1,88 @@
+// adapter: DynamoDB → AuditTrail (reads the events DynamoDbLedger wrote).
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { type AuditEvent, emptyChain } from '../domain/audit-chain';
+import type { AuditTrail } from '../ports/audit-trail';
+import type { Page } from '../ports/invoice-repository';
+import { decodeCursor, encodeCursor } from './dynamodb-cursor';
+import { auditHeadKey, auditPartition } from './dynamodb-keys';
+
+const eventSchema = z.object({
+  tenantId: z.string(),
+  sequence: z.int(),
+  previousHash: z.string(),
+  hash: z.string(),
+  action: z.string(),
+  entityType: z.string(),
+  entityId: z.string(),
+  actor: z.object({ clientId: z.string(), sourceIp: z.string(), requestId: z.string() }),
+  at: z.string(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+/** Parsed leniently on purpose: verification must see a tampered event as it is, not fail to read it. */
+function toEvent(item: Record<string, unknown>): AuditEvent {
+  const parsed = eventSchema.safeParse(item);
+  if (parsed.success) return parsed.data;
+  return {
+    tenantId: String(item.tenantId ?? ''),
+    sequence: Number(item.sequence ?? -1),
+    previousHash: String(item.previousHash ?? ''),
+    hash: String(item.hash ?? ''),
+    action: String(item.action ?? ''),
+    entityType: String(item.entityType ?? ''),
+    entityId: String(item.entityId ?? ''),
+    actor: { clientId: '', sourceIp: '', requestId: '' },
+    at: String(item.at ?? ''),
+  };
+}
+
+export class DynamoDbAuditTrail implements AuditTrail {
+  constructor(
+    private readonly options: { readonly tableName: string; readonly client: DynamoDBDocumentClient },
+  ) {}
+
+  async list(tenantId: string, limit: number, cursor?: string): Promise<Page<AuditEvent>> {
+    const page = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        KeyConditionExpression: 'pk = :partition AND begins_with(sk, :events)',
+        ExpressionAttributeValues: { ':partition': auditPartition(tenantId), ':events': 'EVENT#' },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor, tenantId, ['pk', 'sk']) }),
+      }),
+    );
+    const nextCursor = encodeCursor(page.LastEvaluatedKey);
+    return { items: (page.Items ?? []).map(toEvent), ...(nextCursor === undefined ? {} : { nextCursor }) };
+  }
+
+  async readAll(tenantId: string) {
+    const events: AuditEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: 'pk = :partition AND begins_with(sk, :events)',
+          ExpressionAttributeValues: { ':partition': auditPartition(tenantId), ':events': 'EVENT#' },
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      events.push(...(page.Items ?? []).map(toEvent));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    const { Item: head } = await this.options.client.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: auditHeadKey(tenantId),
+        ConsistentRead: true,
+      }),
+    );
+    return {
+      events,
+      head: head === undefined ? emptyChain : { sequence: Number(head.sequence), hash: String(head.hash) },
+    };
+  }
+}

@@ -1,0 +1,209 @@
+// adapter: DynamoDB → Ledger. One TransactWriteItems per business change: the entities, the number taken,
+// the audit event with the new chain head, and the idempotency result — all or nothing.
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type AuditEntry, appendToChain, type ChainHead, emptyChain } from '../domain/audit-chain';
+import type { SequenceId } from '../domain/numbering';
+import {
+  ConcurrentChangeError,
+  type IdempotentResult,
+  type Ledger,
+  type LedgerChange,
+} from '../ports/ledger';
+import type { Sealer } from '../ports/sealer';
+import { creditNoteToItem, customerToItem, invoiceToItem, paymentToItem } from './dynamodb-codecs';
+import { sealIdempotentResponse } from './dynamodb-idempotency-store';
+import {
+  auditEventKey,
+  auditHeadKey,
+  entityTypes,
+  idempotencyKey,
+  invoiceKey,
+  sequenceKey,
+} from './dynamodb-keys';
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
+export interface DynamoDbLedgerOptions {
+  readonly tableName: string;
+  readonly client: DynamoDBDocumentClient;
+  readonly sealer: Sealer;
+  /** Computes the blind index of a customer's email (needed to store a customer). */
+  readonly emailDigest: (tenantId: string, email: string) => Promise<string>;
+}
+
+export class DynamoDbLedger implements Ledger {
+  constructor(private readonly options: DynamoDbLedgerOptions) {}
+
+  async currentNumber(tenantId: string, sequence: SequenceId): Promise<number> {
+    const { Item: item } = await this.options.client.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: sequenceKey(tenantId, sequence),
+        ConsistentRead: true,
+      }),
+    );
+    return typeof item?.value === 'number' ? item.value : 0;
+  }
+
+  private async chainHead(tenantId: string): Promise<ChainHead> {
+    const { Item: item } = await this.options.client.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: auditHeadKey(tenantId),
+        ConsistentRead: true,
+      }),
+    );
+    if (item === undefined) return emptyChain;
+    return { sequence: Number(item.sequence), hash: String(item.hash) };
+  }
+
+  private async toTransactItem(tenantId: string, change: LedgerChange): Promise<TransactItem> {
+    const TableName = this.options.tableName;
+    const { sealer } = this.options;
+    switch (change.type) {
+      case 'putInvoice':
+        return {
+          Put: {
+            TableName,
+            Item: await invoiceToItem(sealer, change.invoice),
+            ...(change.expectedVersion === null
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: 'version = :expected',
+                  ExpressionAttributeValues: { ':expected': change.expectedVersion },
+                }),
+          },
+        };
+      case 'deleteInvoice':
+        return {
+          Delete: {
+            TableName,
+            Key: invoiceKey(tenantId, change.invoice.id),
+            ConditionExpression: 'version = :expected AND #status = :draft',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':expected': change.invoice.version, ':draft': 'draft' },
+          },
+        };
+      case 'putCustomer': {
+        const digest = await this.options.emailDigest(tenantId, change.customer.details.email);
+        return {
+          Put: {
+            TableName,
+            Item: await customerToItem(sealer, change.customer, digest),
+            ...(change.expectedVersion === null
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: 'version = :expected',
+                  ExpressionAttributeValues: { ':expected': change.expectedVersion },
+                }),
+          },
+        };
+      }
+      case 'putPayment':
+        return {
+          Put: {
+            TableName,
+            Item: await paymentToItem(sealer, tenantId, change.payment),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        };
+      case 'putCreditNote':
+        return {
+          Put: {
+            TableName,
+            Item: await creditNoteToItem(sealer, change.creditNote),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        };
+      case 'takeNumber':
+        // The counter moves by exactly one, from the value we read: a number is never skipped or reused.
+        return {
+          Put: {
+            TableName,
+            Item: {
+              ...sequenceKey(tenantId, change.sequence),
+              entity: entityTypes.sequence,
+              value: change.value,
+            },
+            ...(change.value === 1
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: '#value = :previous',
+                  ExpressionAttributeNames: { '#value': 'value' },
+                  ExpressionAttributeValues: { ':previous': change.value - 1 },
+                }),
+          },
+        };
+    }
+  }
+
+  async commit(
+    tenantId: string,
+    changes: readonly LedgerChange[],
+    audit: AuditEntry,
+    idempotency?: IdempotentResult,
+  ): Promise<void> {
+    const TableName = this.options.tableName;
+    const head = await this.chainHead(tenantId);
+    const event = appendToChain(tenantId, head, audit);
+    const items: TransactItem[] = await Promise.all(
+      changes.map((change) => this.toTransactItem(tenantId, change)),
+    );
+    items.push(
+      {
+        Put: {
+          TableName,
+          Item: {
+            ...auditHeadKey(tenantId),
+            entity: entityTypes.auditHead,
+            sequence: event.sequence,
+            hash: event.hash,
+          },
+          ...(head.sequence === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: '#sequence = :previous',
+                ExpressionAttributeNames: { '#sequence': 'sequence' },
+                ExpressionAttributeValues: { ':previous': head.sequence },
+              }),
+        },
+      },
+      {
+        Put: {
+          TableName,
+          Item: { ...auditEventKey(tenantId, event.sequence), entity: entityTypes.auditEvent, ...event },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    );
+    if (idempotency !== undefined) {
+      const sealedResponse = await sealIdempotentResponse(this.options.sealer, tenantId, idempotency);
+      items.push({
+        Update: {
+          TableName,
+          Key: idempotencyKey(tenantId, idempotency.key),
+          UpdateExpression: 'SET #state = :completed, #response = :response',
+          ConditionExpression: '#state = :inProgress AND claimToken = :token',
+          ExpressionAttributeNames: { '#state': 'state', '#response': 'response' },
+          ExpressionAttributeValues: {
+            ':completed': 'completed',
+            ':inProgress': 'in-progress',
+            ':token': idempotency.claimToken,
+            ':response': sealedResponse,
+          },
+        },
+      });
+    }
+    try {
+      await this.options.client.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw new ConcurrentChangeError('a concurrent change got there first', { cause: error });
+      }
+      throw error;
+    }
+  }
+}

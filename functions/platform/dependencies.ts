@@ -1,0 +1,46 @@
+// platform: builds the adapters the API functions share from configuration, once per function instance.
+import { documentClient, kmsClient } from '../adapters/aws-clients';
+import { DynamoDbAuditTrail } from '../adapters/dynamodb-audit-trail';
+import { DynamoDbCustomerRepository, emailIndexPurpose } from '../adapters/dynamodb-customer-repository';
+import { DynamoDbIdempotencyStore } from '../adapters/dynamodb-idempotency-store';
+import { DynamoDbInvoiceRepository } from '../adapters/dynamodb-invoice-repository';
+import { DynamoDbLedger } from '../adapters/dynamodb-ledger';
+import { EncryptionSdkSealer } from '../adapters/encryption-sdk-sealer';
+import { KmsBlindIndexer } from '../adapters/kms-blind-indexer';
+import { normalizeEmail } from '../domain/customer';
+import { envNames, requireEnv } from './config';
+
+export function readSideFromEnvironment() {
+  const tableName = requireEnv(envNames.tableName);
+  const client = documentClient();
+  const sealer = new EncryptionSdkSealer({ keyArn: requireEnv(envNames.dataKeyArn), kms: kmsClient() });
+  const blindIndexer = new KmsBlindIndexer({
+    keyArn: requireEnv(envNames.blindIndexKeyArn),
+    kms: kmsClient(),
+  });
+  return {
+    sealer,
+    blindIndexer,
+    invoices: new DynamoDbInvoiceRepository({ tableName, client, sealer }),
+    customers: new DynamoDbCustomerRepository({ tableName, client, sealer, blindIndexer }),
+    auditTrail: new DynamoDbAuditTrail({ tableName, client }),
+  };
+}
+
+export function writeSideFromEnvironment() {
+  const tableName = requireEnv(envNames.tableName);
+  const client = documentClient();
+  const read = readSideFromEnvironment();
+  return {
+    invoices: read.invoices,
+    customers: read.customers,
+    ledger: new DynamoDbLedger({
+      tableName,
+      client,
+      sealer: read.sealer,
+      emailDigest: (tenantId, email) =>
+        read.blindIndexer.digest(tenantId, emailIndexPurpose, normalizeEmail(email)),
+    }),
+    idempotency: new DynamoDbIdempotencyStore({ tableName, client, sealer: read.sealer }),
+  };
+}

@@ -1,0 +1,17 @@
+// platform: how entities appear in API responses — never a tenant id, a version or a sealed blob.
+import type { AuditEvent } from '../domain/audit-chain';
+import type { CreditNote, Payment } from '../domain/invoice';
+
+export function toPaymentView(payment: Payment) {
+  return { ...payment };
+}
+
+export function toCreditNoteView(note: CreditNote) {
+  const { tenantId: _tenantId, ...view } = note;
+  return view;
+}
+
+export function toAuditEventView(event: AuditEvent) {
+  const { tenantId: _tenantId, ...view } = event;
+  return view;
+}

@@ -1,0 +1,46 @@
+// port: commits one business change atomically — the entities it touches, the number it consumes, the audit
+// event that records it and the idempotency result that replays it — or nothing at all.
+import type { AuditEntry } from '../domain/audit-chain';
+import type { Customer } from '../domain/customer';
+import type { CreditNote, Invoice, Payment } from '../domain/invoice';
+import type { SequenceId } from '../domain/numbering';
+
+export type LedgerChange =
+  /** `expectedVersion: null` means the invoice must not exist yet. */
+  | { readonly type: 'putInvoice'; readonly invoice: Invoice; readonly expectedVersion: number | null }
+  | { readonly type: 'deleteInvoice'; readonly invoice: Invoice }
+  | { readonly type: 'putCustomer'; readonly customer: Customer; readonly expectedVersion: number | null }
+  | { readonly type: 'putPayment'; readonly tenantId: string; readonly payment: Payment }
+  | { readonly type: 'putCreditNote'; readonly creditNote: CreditNote }
+  /** Consumes `value` from the counter, which must currently stand at `value - 1`. */
+  | { readonly type: 'takeNumber'; readonly sequence: SequenceId; readonly value: number };
+
+export interface StoredResponse {
+  readonly statusCode: number;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface IdempotentResult {
+  readonly key: string;
+  readonly requestHash: string;
+  /** The claim this request holds; the commit fails if another request took the key over. */
+  readonly claimToken: string;
+  readonly response: StoredResponse;
+}
+
+/** Another writer changed an item this commit depended on; re-read and try again. */
+export class ConcurrentChangeError extends Error {
+  override readonly name = 'ConcurrentChangeError';
+}
+
+export interface Ledger {
+  commit(
+    tenantId: string,
+    changes: readonly LedgerChange[],
+    audit: AuditEntry,
+    idempotency?: IdempotentResult,
+  ): Promise<void>;
+  /** Last value taken from a counter (0 when none yet). */
+  currentNumber(tenantId: string, sequence: SequenceId): Promise<number>;
+}
