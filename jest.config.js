@@ -3,6 +3,8 @@
 const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false, tsconfig: { module: 'esnext' } }] };
 const common = { transform, extensionsToTreatAsEsm: ['.ts'], testEnvironment: 'node' };
 export default {
+  // A bound, not a speed target: the concurrency tests push 50 issues through one local process.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },

@@ -147,11 +147,13 @@ export class DynamoDbLedger implements Ledger {
     idempotency?: IdempotentResult,
   ): Promise<void> {
     const TableName = this.options.tableName;
-    const head = await this.chainHead(tenantId);
-    const event = appendToChain(tenantId, head, audit);
+    // Seal first, read the chain head last: the head is the hottest item of a tenant, so the shorter the
+    // time between reading it and writing it, the fewer commits lose the race and retry.
     const items: TransactItem[] = await Promise.all(
       changes.map((change) => this.toTransactItem(tenantId, change)),
     );
+    const head = await this.chainHead(tenantId);
+    const event = appendToChain(tenantId, head, audit);
     items.push(
       {
         Put: {
