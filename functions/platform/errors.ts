@@ -128,6 +128,15 @@ export function toProblem(error: unknown, requestId?: string): Problem {
     };
   }
   // A 5xx body is always generic: no message, stack or internal name leaves the function.
+  if (error instanceof IntegrityError) {
+    return {
+      type: `${problemBaseUrl}integrity-check-failed`,
+      title: 'Integrity check failed',
+      status: 500,
+      detail: 'A stored record failed its integrity check, so it was not returned. Operations have been alerted.',
+      ...instance,
+    };
+  }
   return {
     type: `${problemBaseUrl}internal-error`,
     title: 'Internal error',

@@ -39,6 +39,7 @@ describe('tamper detection', () => {
       const read = await api.get(`/v1/invoices/${invoice.id}`);
       expect(read.status).toBe(500);
       expect(read.contentType).toContain('application/problem+json');
+      expect(read.body.type).toMatch(/integrity-check-failed$/);
       expect(JSON.stringify(read.body)).not.toMatch(/context|digest|kms|stack/i);
       expect(JSON.stringify(read.body)).not.toContain(invoice.customer.name);
     });
