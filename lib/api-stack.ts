@@ -1,0 +1,104 @@
+// cdk: the stateless stack — the functions grouped by privilege and the REST API in front of them.
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { apiClientKey } from '../functions/adapters/dynamodb-keys';
+import { envNames } from '../functions/platform/config';
+import { Api } from './api';
+import type { DataStore } from './data-store';
+import type { Identity } from './identity';
+import { ProjectFunction } from './project-function';
+
+/** Partition-key prefix of API-client items (client id → tenant), the only items the authorizer may read. */
+export const apiClientKeyPrefix = apiClientKey('').pk;
+
+export interface ReservedConcurrency {
+  readonly authorizer: number;
+  readonly apiRead: number;
+  readonly apiWrite: number;
+}
+
+export interface LedgerlockApiStackProps extends StackProps {
+  /** Table and keys from the data stack. */
+  readonly dataStore: DataStore;
+  /** Token issuer the authorizer trusts. */
+  readonly identity: Identity;
+  /**
+   * Reserved concurrency per function: a flood on one route cannot starve the others or the account.
+   * The account's concurrency quota must leave 100 unreserved on top of these.
+   * @default { authorizer: 50, apiRead: 50, apiWrite: 25 }
+   */
+  readonly reservedConcurrency?: ReservedConcurrency;
+}
+
+/**
+ * Three functions, one per privilege set (DESIGN.md):
+ * - authorizer: `GetItem` on `CLIENT#` items only; no key but the table's, and that only through DynamoDB.
+ * - api-read: table reads, decrypt with the data key, generate/verify blind-index MACs.
+ * - api-write: table reads and writes, seal and open with the data key, generate blind-index MACs.
+ * No role here can delete or disable a key or delete the table.
+ */
+export class LedgerlockApiStack extends Stack {
+  readonly authorizerFunction: ProjectFunction;
+  readonly readFunction: ProjectFunction;
+  readonly writeFunction: ProjectFunction;
+  readonly api: Api;
+
+  constructor(scope: Construct, id: string, props: LedgerlockApiStackProps) {
+    super(scope, id, props);
+    const { dataStore, identity } = props;
+    const concurrency = props.reservedConcurrency ?? { authorizer: 50, apiRead: 50, apiWrite: 25 };
+    const logKey = dataStore.logKey;
+
+    this.authorizerFunction = new ProjectFunction(this, 'AuthorizerFunction', {
+      entry: 'authorizer',
+      description: 'Verifies bearer JWTs and maps API clients to tenants; reads CLIENT# items only',
+      logKey,
+      memorySize: 512,
+      timeout: Duration.seconds(5),
+      reservedConcurrentExecutions: concurrency.authorizer,
+    });
+    this.authorizerFunction.bindTable(dataStore.table, 'get-item', {
+      partitionKeyPrefix: apiClientKeyPrefix,
+    });
+    this.authorizerFunction.bindTokenIssuer(identity);
+
+    this.readFunction = new ProjectFunction(this, 'ReadFunction', {
+      entry: 'api-read',
+      description: 'Serves GET routes: reads the table and opens sealed fields',
+      logKey,
+      memorySize: 1024,
+      timeout: Duration.seconds(10),
+      reservedConcurrentExecutions: concurrency.apiRead,
+    });
+    this.readFunction.bindTable(dataStore.table, 'read');
+    this.readFunction.bindKey(dataStore.dataKey, envNames.dataKeyArn, 'decrypt');
+    this.readFunction.bindKey(dataStore.blindIndexKey, envNames.blindIndexKeyArn, 'generate-verify-mac');
+
+    this.writeFunction = new ProjectFunction(this, 'WriteFunction', {
+      entry: 'api-write',
+      description: 'Serves mutations: writes the table, seals fields, computes blind indexes',
+      logKey,
+      memorySize: 1024,
+      timeout: Duration.seconds(15),
+      reservedConcurrentExecutions: concurrency.apiWrite,
+    });
+    this.writeFunction.bindTable(dataStore.table, 'write');
+    this.writeFunction.bindKey(dataStore.dataKey, envNames.dataKeyArn, 'encrypt-decrypt');
+    this.writeFunction.bindKey(dataStore.blindIndexKey, envNames.blindIndexKeyArn, 'generate-mac');
+
+    for (const fn of [this.authorizerFunction, this.readFunction, this.writeFunction]) {
+      const reason =
+        'Invoked synchronously by API Gateway: a failure goes back to the caller as a 5xx; an async dead-letter queue would never receive anything';
+      Validations.of(fn.function).acknowledge(
+        { id: 'PCI.DSS.321-LambdaDLQ', reason },
+        { id: 'Serverless-LambdaDLQ', reason },
+      );
+    }
+
+    this.api = new Api(this, 'Api', {
+      authorizerFunction: this.authorizerFunction.lambda,
+      routeFunctions: { 'api-read': this.readFunction.lambda, 'api-write': this.writeFunction.lambda },
+      logKey,
+    });
+  }
+}

@@ -1,0 +1,541 @@
+// cdk: the REST API — methods from the route table, Lambda authorizer, validation, WAF, logs and problem+json errors.
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import {
+  type ApiFunctionName,
+  maxRequestBodyBytes,
+  type RouteDefinition,
+  routeKey,
+  routes as routeTable,
+} from '../functions/platform/routes';
+import { resourceServerIdentifier } from './identity';
+import { requestModelSchema } from './request-models';
+
+export interface ApiProps {
+  /** Lambda TOKEN authorizer: verifies the bearer JWT and returns a policy covering every route its scopes allow. */
+  readonly authorizerFunction: lambda.IFunction;
+  /** The function that serves each `functionName` of the route table. */
+  readonly routeFunctions: Readonly<Record<ApiFunctionName, lambda.IFunction>>;
+  /** Key for the access-log, execution-log and WAF-log groups. */
+  readonly logKey: kms.IKey;
+  /**
+   * Routes to expose.
+   * @default - the route table in functions/platform/routes.ts
+   */
+  readonly routes?: readonly RouteDefinition[];
+  /**
+   * Stage name (the first path segment after the host).
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Steady-state requests per second across the stage.
+   * @default 50
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Requests the stage accepts in a burst above the rate.
+   * @default 100
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * How long API Gateway reuses an authorizer answer for the same token.
+   * @default Duration.minutes(5)
+   */
+  readonly authorizerCacheTtl?: Duration;
+  /**
+   * Requests one client IP may send in any 5-minute window before WAF blocks it.
+   * @default 1000
+   */
+  readonly wafRequestsPerIpPer5Minutes?: number;
+  /**
+   * How long access, execution and WAF logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+interface Problem {
+  readonly responseType: apigateway.ResponseType;
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string;
+}
+
+/**
+ * Every gateway-generated error becomes RFC 9457 problem+json with a fixed, internals-free detail. Types are
+ * listed one by one because a gateway response template cannot read the status code it answers with.
+ */
+const problems: readonly Problem[] = [
+  {
+    responseType: apigateway.ResponseType.UNAUTHORIZED,
+    status: 401,
+    title: 'Unauthorized',
+    detail: 'A valid bearer token is required.',
+  },
+  {
+    responseType: apigateway.ResponseType.ACCESS_DENIED,
+    status: 403,
+    title: 'Forbidden',
+    detail: 'The token does not grant access to this operation.',
+  },
+  {
+    responseType: apigateway.ResponseType.EXPIRED_TOKEN,
+    status: 403,
+    title: 'Forbidden',
+    detail: 'The token does not grant access to this operation.',
+  },
+  {
+    responseType: apigateway.ResponseType.INVALID_SIGNATURE,
+    status: 403,
+    title: 'Forbidden',
+    detail: 'The token does not grant access to this operation.',
+  },
+  {
+    responseType: apigateway.ResponseType.INVALID_API_KEY,
+    status: 403,
+    title: 'Forbidden',
+    detail: 'The token does not grant access to this operation.',
+  },
+  {
+    responseType: apigateway.ResponseType.WAF_FILTERED,
+    status: 403,
+    title: 'Forbidden',
+    detail: 'The request was rejected by the firewall.',
+  },
+  {
+    // API Gateway answers unknown paths and methods this way; for a client it is simply not found.
+    responseType: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    status: 404,
+    title: 'Not Found',
+    detail: 'No operation exists at this path and method.',
+  },
+  {
+    responseType: apigateway.ResponseType.RESOURCE_NOT_FOUND,
+    status: 404,
+    title: 'Not Found',
+    detail: 'No operation exists at this path and method.',
+  },
+  {
+    responseType: apigateway.ResponseType.BAD_REQUEST_BODY,
+    status: 400,
+    title: 'Bad Request',
+    detail: 'The request body does not match the schema of this operation.',
+  },
+  {
+    responseType: apigateway.ResponseType.BAD_REQUEST_PARAMETERS,
+    status: 400,
+    title: 'Bad Request',
+    detail: 'A required request parameter is missing or invalid.',
+  },
+  {
+    responseType: apigateway.ResponseType.REQUEST_TOO_LARGE,
+    status: 413,
+    title: 'Content Too Large',
+    detail: 'The request body is too large.',
+  },
+  {
+    responseType: apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE,
+    status: 415,
+    title: 'Unsupported Media Type',
+    detail: 'Send the body as application/json.',
+  },
+  {
+    responseType: apigateway.ResponseType.THROTTLED,
+    status: 429,
+    title: 'Too Many Requests',
+    detail: 'Too many requests; retry later with backoff.',
+  },
+  {
+    responseType: apigateway.ResponseType.QUOTA_EXCEEDED,
+    status: 429,
+    title: 'Too Many Requests',
+    detail: 'Too many requests; retry later with backoff.',
+  },
+  {
+    responseType: apigateway.ResponseType.DEFAULT_4XX,
+    status: 400,
+    title: 'Bad Request',
+    detail: 'The request could not be processed.',
+  },
+  {
+    responseType: apigateway.ResponseType.AUTHORIZER_FAILURE,
+    status: 500,
+    title: 'Internal Server Error',
+    detail: 'The request could not be completed.',
+  },
+  {
+    responseType: apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
+    status: 500,
+    title: 'Internal Server Error',
+    detail: 'The request could not be completed.',
+  },
+  {
+    responseType: apigateway.ResponseType.API_CONFIGURATION_ERROR,
+    status: 500,
+    title: 'Internal Server Error',
+    detail: 'The request could not be completed.',
+  },
+  {
+    responseType: apigateway.ResponseType.INTEGRATION_FAILURE,
+    status: 502,
+    title: 'Bad Gateway',
+    detail: 'The request could not be completed.',
+  },
+  {
+    responseType: apigateway.ResponseType.INTEGRATION_TIMEOUT,
+    status: 504,
+    title: 'Gateway Timeout',
+    detail: 'The request took too long to complete.',
+  },
+  {
+    responseType: apigateway.ResponseType.DEFAULT_5XX,
+    status: 500,
+    title: 'Internal Server Error',
+    detail: 'The request could not be completed.',
+  },
+];
+
+/** Fields of one access-log line: who called what and how it ended. Never bodies, never the token. */
+const accessLogFields = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTime: '$context.requestTimeEpoch',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  path: '$context.path',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integration.latency',
+  principalId: '$context.authorizer.principalId',
+  tenantId: '$context.authorizer.tenantId',
+  authorizerStatus: '$context.authorizer.status',
+  authorizerLatency: '$context.authorizer.latency',
+  wafResponseCode: '$context.wafResponseCode',
+  errorType: '$context.error.responseType',
+  errorMessage: '$context.error.message',
+  xrayTraceId: '$context.xrayTraceId',
+};
+
+/**
+ * A regional REST API whose methods come from the route table: every method behind the Lambda TOKEN authorizer,
+ * request bodies validated against models generated from the routes' zod schemas, JSON access logs, execution
+ * logs at ERROR, stage throttling, X-Ray, a WAF web ACL and problem+json gateway responses.
+ */
+export class Api extends Construct {
+  readonly restApi: apigateway.RestApi;
+  readonly authorizer: apigateway.TokenAuthorizer;
+  readonly webAcl: wafv2.CfnWebACL;
+  readonly accessLogGroup: logs.LogGroup;
+  /** The method serving each route, by `routeKey` (`POST /v1/invoices`). */
+  readonly methods: ReadonlyMap<string, apigateway.Method>;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const routes = props.routes ?? routeTable;
+    const stageName = props.stageName ?? 'prod';
+    const rateLimit = props.throttlingRateLimit ?? 50;
+    const burstLimit = props.throttlingBurstLimit ?? 100;
+    const cacheTtl = props.authorizerCacheTtl ?? Duration.minutes(5);
+    const wafLimit = props.wafRequestsPerIpPer5Minutes ?? 1000;
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    validateProps({ routes, stageName, rateLimit, burstLimit, cacheTtl, wafLimit });
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention, encryptionKey: props.logKey });
+
+    this.restApi = new apigateway.RestApi(this, 'RestApi', {
+      restApiName: `${Stack.of(this).stackName}-api`,
+      description: 'Ledgerlock invoicing API',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // Deployment fails instead of silently dropping a model or setting API Gateway does not accept.
+      failOnWarnings: true,
+      // Execution logging needs the account-level CloudWatch role; kept when this stack goes, as others share it.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName,
+        tracingEnabled: true,
+        throttlingRateLimit: rateLimit,
+        throttlingBurstLimit: burstLimit,
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        // Full request/response logging would write bodies (personal data) into logs.
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(accessLogFields)),
+      },
+    });
+    const cloudWatchRole = this.restApi.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole !== undefined) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level API Gateway logging role must create and write execution-log groups named by API id; AWS maintains this service policy for exactly that',
+      });
+    }
+
+    // API Gateway would create the execution-log group itself, unencrypted and kept forever; own it instead.
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.restApi.restApiId}/${stageName}`,
+      retention,
+      encryptionKey: props.logKey,
+    });
+    this.restApi.deploymentStage.node.addDependency(executionLogs);
+
+    this.authorizer = new apigateway.TokenAuthorizer(this, 'TokenAuthorizer', {
+      handler: props.authorizerFunction,
+      identitySource: apigateway.IdentitySource.header('Authorization'),
+      // Malformed headers are refused by API Gateway without invoking (and paying for) the authorizer.
+      validationRegex: '^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+      resultsCacheTtl: cacheTtl,
+    });
+
+    const validator = this.restApi.addRequestValidator('RequestValidator', {
+      requestValidatorName: 'body-and-parameters',
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    const integrations = new Map<ApiFunctionName, apigateway.LambdaIntegration>();
+    const integrationFor = (name: ApiFunctionName) => {
+      let integration = integrations.get(name);
+      if (integration === undefined) {
+        // No test-invoke permission: the console's test button would bypass the authorizer.
+        integration = new apigateway.LambdaIntegration(props.routeFunctions[name], {
+          allowTestInvoke: false,
+        });
+        integrations.set(name, integration);
+      }
+      return integration;
+    };
+
+    const methods = new Map<string, apigateway.Method>();
+    for (const route of routes) {
+      const resource = this.restApi.root.resourceForPath(route.path);
+      const pathParameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? '');
+      const model =
+        route.requestSchema === undefined
+          ? undefined
+          : this.restApi.addModel(`${route.operationId}Model`, {
+              modelName: `${route.operationId[0]?.toUpperCase()}${route.operationId.slice(1)}Request`,
+              contentType: 'application/json',
+              description: `Request body of ${routeKey(route)}`,
+              schema: requestModelSchema(route.requestSchema, routeKey(route)),
+            });
+      const method = resource.addMethod(route.method, integrationFor(route.functionName), {
+        operationName: route.operationId,
+        authorizer: this.authorizer,
+        authorizationType: apigateway.AuthorizationType.CUSTOM,
+        requestValidator: validator,
+        requestModels: model === undefined ? undefined : { 'application/json': model },
+        requestParameters: Object.fromEntries(
+          pathParameters.map((name) => [`method.request.path.${name}`, true]),
+        ),
+      });
+      // The scope is enforced by the authorizer's policy; recorded here so the console and exports show it.
+      new apigateway.CfnDocumentationPart(this, `${route.operationId}Documentation`, {
+        restApiId: this.restApi.restApiId,
+        location: { type: 'METHOD', path: route.path, method: route.method },
+        properties: JSON.stringify({
+          summary: route.summary,
+          'x-ledgerlock-scope': `${resourceServerIdentifier}/${route.scope}`,
+        }),
+      });
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason:
+          'A Lambda TOKEN authorizer verifies the Cognito JWT (issuer, signature via JWKS, expiry, scopes) and maps the client to its tenant, which a Cognito authorizer cannot do',
+      });
+      methods.set(routeKey(route), method);
+    }
+    this.methods = methods;
+
+    for (const problem of problems) {
+      this.restApi.addGatewayResponse(`Problem${problem.responseType.responseType}`, {
+        type: problem.responseType,
+        statusCode: String(problem.status),
+        responseHeaders: {
+          'Content-Type': "'application/problem+json'",
+          'Cache-Control': "'no-store'",
+          'X-Content-Type-Options': "'nosniff'",
+        },
+        templates: {
+          'application/json': JSON.stringify({
+            type: 'about:blank',
+            title: problem.title,
+            status: problem.status,
+            detail: problem.detail,
+          }),
+        },
+      });
+    }
+
+    const stage = this.restApi.deploymentStage;
+    Validations.of(stage).acknowledge(
+      {
+        id: 'PCI.DSS.321-APIGWCacheEnabledAndEncrypted',
+        reason:
+          'Responses are tenant-specific invoice data; a stage cache keyed on path could serve one tenant’s data to another, so caching stays off',
+      },
+      {
+        id: 'PCI.DSS.321-APIGWSSLEnabled',
+        reason:
+          'Every integration is a Lambda invocation signed with SigV4; a client certificate authenticates API Gateway only to HTTP backends, of which there are none',
+      },
+    );
+
+    this.webAcl = this.createWebAcl(wafLimit, retention, props.logKey);
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: stage.stageArn,
+      webAclArn: this.webAcl.attrArn,
+    });
+  }
+
+  private createWebAcl(
+    requestsPerIp: number,
+    retention: logs.RetentionDays,
+    logKey: kms.IKey,
+  ): wafv2.CfnWebACL {
+    const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: true,
+    });
+    const managedRuleGroup = (
+      name: string,
+      priority: number,
+      ruleActionOverrides?: wafv2.CfnWebACL.RuleActionOverrideProperty[],
+    ): wafv2.CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name, ruleActionOverrides } },
+      visibilityConfig: visibility(name),
+    });
+
+    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility('ledgerlock-api'),
+      // WAF reads the first 16 KB of a body by default; read up to the route table's limit so the size rule
+      // and the managed rules see the whole of any body the API accepts.
+      associationConfig: { requestBody: { API_GATEWAY: { defaultSizeInspectionLimit: 'KB_64' } } },
+      rules: [
+        {
+          name: 'RateLimitPerIp',
+          priority: 0,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: { aggregateKeyType: 'IP', limit: requestsPerIp, evaluationWindowSec: 300 },
+          },
+          visibilityConfig: visibility('RateLimitPerIp'),
+        },
+        {
+          name: 'BodySizeLimit',
+          priority: 1,
+          action: { block: {} },
+          statement: {
+            sizeConstraintStatement: {
+              fieldToMatch: { body: { oversizeHandling: 'MATCH' } },
+              comparisonOperator: 'GT',
+              size: maxRequestBodyBytes,
+              textTransformations: [{ priority: 0, type: 'NONE' }],
+            },
+          },
+          visibilityConfig: visibility('BodySizeLimit'),
+        },
+        // The common rule set blocks bodies over 8 KB; an invoice with many lines is larger. Count instead and
+        // let BodySizeLimit enforce the route table's limit.
+        managedRuleGroup('AWSManagedRulesCommonRuleSet', 2, [
+          { name: 'SizeRestrictions_BODY', actionToUse: { count: {} } },
+        ]),
+        managedRuleGroup('AWSManagedRulesKnownBadInputsRuleSet', 3),
+      ],
+    });
+
+    // WAF log groups must be named aws-waf-logs-*; only blocked and counted requests are kept.
+    const wafLogs = new logs.LogGroup(this, 'WafLogs', {
+      logGroupName: `aws-waf-logs-${Stack.of(this).stackName}`,
+      retention,
+      encryptionKey: logKey,
+    });
+    new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
+      resourceArn: webAcl.attrArn,
+      // WAF wants the log group ARN without the ":*" suffix CloudFormation's Arn attribute carries.
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: wafLogs.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
+      loggingFilter: {
+        DefaultBehavior: 'DROP',
+        Filters: [
+          {
+            Behavior: 'KEEP',
+            Requirement: 'MEETS_ANY',
+            Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
+          },
+        ],
+      },
+    });
+    return webAcl;
+  }
+}
+
+function validateProps(values: {
+  routes: readonly RouteDefinition[];
+  stageName: string;
+  rateLimit: number;
+  burstLimit: number;
+  cacheTtl: Duration;
+  wafLimit: number;
+}): void {
+  if (values.routes.length === 0) {
+    throw new Error('Api: routes is empty; pass the route table from functions/platform/routes.ts');
+  }
+  const seen = new Set<string>();
+  for (const route of values.routes) {
+    const key = routeKey(route);
+    if (seen.has(key))
+      throw new Error(`Api: route ${key} appears twice in the route table; keep one entry per method`);
+    seen.add(key);
+    if (!route.path.startsWith('/') || route.path.endsWith('/')) {
+      throw new Error(
+        `Api: route ${key} path must start with "/" and not end with one, such as "/v1/invoices"`,
+      );
+    }
+  }
+  if (!/^[A-Za-z0-9_]+$/.test(values.stageName)) {
+    throw new Error(
+      `Api: stageName "${values.stageName}" may use only letters, digits and "_", such as "prod"`,
+    );
+  }
+  if (values.rateLimit <= 0 || values.burstLimit <= 0 || values.burstLimit < values.rateLimit) {
+    throw new Error(
+      `Api: throttling rate ${values.rateLimit} and burst ${values.burstLimit} must be positive with burst ≥ rate`,
+    );
+  }
+  if (values.cacheTtl.toSeconds() > 3600) {
+    throw new Error(
+      `Api: authorizerCacheTtl ${values.cacheTtl.toHumanString()} exceeds API Gateway's 1 hour maximum`,
+    );
+  }
+  if (!Number.isInteger(values.wafLimit) || values.wafLimit < 10) {
+    throw new Error(
+      `Api: wafRequestsPerIpPer5Minutes ${values.wafLimit} must be a whole number of at least 10`,
+    );
+  }
+}
