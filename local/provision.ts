@@ -17,6 +17,8 @@ import {
   KMSClient,
   NotFoundException,
 } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { tableDefinition } from '../functions/platform/table-definition';
 
 export interface ClientConfig {
@@ -86,4 +88,24 @@ export async function ensureKey(
   if (!KeyMetadata?.Arn || !KeyMetadata.KeyId) throw new Error(`KMS emulator returned no key for ${alias}`);
   await client.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyMetadata.KeyId }));
   return KeyMetadata.Arn;
+}
+
+export async function ensureBucket(config: ClientConfig, bucket: string): Promise<void> {
+  const client = new S3Client({ ...config, forcePathStyle: true });
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+}
+
+/** Returns the queue URL, creating the queue when missing (CreateQueue is idempotent for equal attributes). */
+export async function ensureQueue(config: ClientConfig, name: string): Promise<{ url: string; arn: string }> {
+  const client = new SQSClient(config);
+  const { QueueUrl: url } = await client.send(new CreateQueueCommand({ QueueName: name }));
+  if (url === undefined) throw new Error(`SQS emulator returned no URL for ${name}`);
+  const { Attributes: attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
+  return { url, arn: attributes?.QueueArn ?? '' };
 }

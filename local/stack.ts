@@ -4,9 +4,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, KMS, KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApiClientDirectory } from '../functions/adapters/dynamodb-api-client-directory';
+import { DynamoDbSellerProfiles } from '../functions/adapters/dynamodb-seller-profiles';
+import { EncryptionSdkSealer } from '../functions/adapters/encryption-sdk-sealer';
+import type { SellerProfile } from '../functions/domain/seller';
 import { envNames } from '../functions/platform/config';
 import { openApiDocument } from '../functions/platform/openapi';
 import { startDynamoDb } from './emulators/dynamodb';
@@ -16,7 +19,7 @@ import { startS3 } from './emulators/s3';
 import { startSes } from './emulators/ses';
 import { startSnsSqs } from './emulators/sns-sqs';
 import { LocalGateway } from './gateway';
-import { ensureKey, ensureTable } from './provision';
+import { ensureBucket, ensureKey, ensureQueue, ensureTable } from './provision';
 import { type LocalClient, LocalTokenIssuer } from './token-issuer';
 
 export interface LocalStackOptions {
@@ -39,6 +42,8 @@ export interface LocalStack {
 
 const host = '127.0.0.1';
 const tableName = 'ledgerlock-local';
+const documentsBucket = 'ledgerlock-documents-local';
+const mailFrom = 'invoices@ledgerlock.local';
 const accountId = '000000000000';
 export const scopePrefix = 'ledgerlock/';
 const allScopes = ['invoices:read', 'invoices:write', 'admin'].map((scope) => `${scopePrefix}${scope}`);
@@ -69,6 +74,18 @@ function demoClients(): LocalClient[] {
   ];
 }
 
+/** What each demo tenant's invoices say about the seller (on AWS, tenant onboarding stores this). */
+function demoSeller(index: number): SellerProfile {
+  const names = ['Acme Demo GmbH', 'Globex Demo Ltd'];
+  return {
+    name: names[index] ?? `Demo Seller ${index + 1}`,
+    address: { line1: 'Friedrichstraße 100', city: 'Berlin', postalCode: '10117', country: 'DE' },
+    taxId: `DE12345678${index}`,
+    email: `billing${index + 1}@demo.ledgerlock.local`,
+    paymentInstructions: `IBAN DE02 1203 0000 0000 2020 5${index} · BIC BYLADEM1001 · quote the invoice number`,
+  };
+}
+
 function loadOrCreateClients(file: string, reuse: boolean): LocalClient[] {
   if (reuse && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalClient[];
   return demoClients();
@@ -94,20 +111,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let gateway: LocalGateway | undefined;
   try {
     const started = performance.now();
+    const track = async <Emulator extends RunningEmulator>(
+      starting: Promise<Emulator>,
+    ): Promise<Emulator> => {
+      const emulator = await starting;
+      running.push(emulator);
+      return emulator;
+    };
     const [dynamoDb, kms, s3, ses, snsSqs] = await Promise.all([
-      startDynamoDb({
-        port: 0,
-        ...(options.inMemory ? {} : { dataDir: dataDir('dynamodb') }),
-        logFile: join(logDir, 'dynamodb.log'),
-      }).then((emulator) => (running.push(emulator), emulator)),
-      startKms({ port: 0, ...(options.inMemory ? {} : { dataDir: dataDir('kms') }) }).then(
-        (emulator) => (running.push(emulator), emulator),
+      track(
+        startDynamoDb({
+          port: 0,
+          ...(options.inMemory ? {} : { dataDir: dataDir('dynamodb') }),
+          logFile: join(logDir, 'dynamodb.log'),
+        }),
       ),
-      startS3({ port: 0, directory: scratch ?? dataDir('s3') }).then(
-        (emulator) => (running.push(emulator), emulator),
-      ),
-      startSes({ port: 0 }).then((emulator) => (running.push(emulator), emulator)),
-      startSnsSqs({ port: 0 }).then((emulator) => (running.push(emulator), emulator)),
+      track(startKms({ port: 0, ...(options.inMemory ? {} : { dataDir: dataDir('kms') }) })),
+      track(startS3({ port: 0, directory: scratch ?? dataDir('s3') })),
+      track(startSes({ port: 0 })),
+      track(startSnsSqs({ port: 0 })),
     ]);
     log(`emulators answering after ${Math.round(performance.now() - started)} ms`);
 
@@ -127,6 +149,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       keyUsage: 'GENERATE_VERIFY_MAC',
       description: 'Ledgerlock: keyed blind indexes over sealed values',
     });
+    const documentsKeyArn = await ensureKey(clientConfig(kms.endpoint), 'alias/ledgerlock-documents', {
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      description: 'Ledgerlock: SSE-KMS of the documents bucket',
+    });
+    await ensureBucket(clientConfig(s3.endpoint), documentsBucket);
+    const deliverFailures = await ensureQueue(clientConfig(snsSqs.endpoint), 'ledgerlock-deliver-failures');
 
     const clientsFile = join(stateDir, 'clients.json');
     const clients = loadOrCreateClients(clientsFile, !options.inMemory);
@@ -138,6 +167,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await directory.register({ clientId: client.clientId, tenantId: client.tenantId, status: 'active' });
     }
     writeFileSync(clientsFile, `${JSON.stringify(clients, null, 2)}\n`, { mode: 0o600 });
+    const sellers = new DynamoDbSellerProfiles({
+      tableName,
+      client: DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(dynamoDb.endpoint))),
+      sealer: new EncryptionSdkSealer({ keyArn: dataKeyArn, kms: new KMS(clientConfig(kms.endpoint)) }),
+    });
+    const tenants = [...new Set(clients.map((client) => client.tenantId))];
+    for (const [index, tenantId] of tenants.entries()) {
+      if ((await sellers.get(tenantId)) === undefined) await sellers.put(tenantId, demoSeller(index));
+    }
 
     const apiBaseUrl = `http://${host}:${options.port}`;
     // The handlers read configuration from the environment exactly as in Lambda; only endpoints differ.
@@ -159,6 +197,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [envNames.jwtIssuer]: apiBaseUrl,
       [envNames.jwksUrl]: `${apiBaseUrl}/.well-known/jwks.json`,
       [envNames.scopePrefix]: scopePrefix,
+      [envNames.documentsBucket]: documentsBucket,
+      [envNames.documentsKeyArn]: documentsKeyArn,
+      [envNames.mailFrom]: mailFrom,
+      [envNames.s3ForcePathStyle]: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
@@ -227,9 +269,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       mailViewUrl: ses.mailViewUrl,
       tables: { main: tableName },
       keys: { data: dataKeyArn, blindIndex: blindIndexKeyArn },
-      buckets: {},
+      buckets: { documents: documentsBucket },
       topics: {},
-      queues: {},
+      queues: { deliverFailures: deliverFailures.url },
     };
     writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 2)}\n`);
 

@@ -95,7 +95,17 @@ const invoiceSealedSchema = z.object({
   voidReason: z.string().optional(),
 });
 const invoiceItemSchema = invoicePlainSchema.extend({
-  delivery: z.object({ status: z.enum(['none', 'queued', 'sent', 'failed']) }).passthrough(),
+  delivery: z.object({
+    status: z.enum(['none', 'queued', 'sending', 'sent', 'failed']),
+    requestToken: z.string().optional(),
+    requestedAt: z.string().optional(),
+    attempts: z.int().optional(),
+    messageId: z.string().optional(),
+    sentAt: z.string().optional(),
+    reason: z.string().optional(),
+    leaseUntil: z.number().optional(),
+    retryable: z.boolean().optional(),
+  }),
   sealed: sealedBytes,
 });
 
@@ -179,7 +189,7 @@ export async function invoiceFromItem(sealer: Sealer, tenantId: string, item: It
     lines: plain.lines.map((line, index) => ({ description: opened.lineDescriptions[index] ?? '', ...line })),
     memo: opened.memo,
     voidReason: opened.voidReason,
-    delivery: { status: delivery.status },
+    delivery: withoutUndefined(delivery),
   }) as Invoice;
 }
 

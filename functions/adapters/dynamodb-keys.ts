@@ -15,6 +15,7 @@ export const entityTypes = {
   auditHead: 'audit-head',
   idempotency: 'idempotency',
   apiClient: 'api-client',
+  sellerProfile: 'seller-profile',
 } as const;
 
 export const invoiceKey = (tenantId: string, invoiceId: string) => ({
@@ -59,5 +60,11 @@ export const idempotencyKey = (tenantId: string, key: string) => ({
   pk: `${tenantId}#IDEMPOTENCY#${createHash('sha256').update(key).digest('base64url')}`,
   sk: 'IDEMPOTENCY',
 });
+
+export const sellerProfileKey = (tenantId: string) => ({ pk: `${tenantId}#PROFILE`, sk: 'PROFILE' });
+
+/** Rendered documents: ids only in the key, never a name or a number a person could be found by. */
+export const invoiceDocumentKey = (tenantId: string, invoiceId: string, requestToken: string) =>
+  `${tenantId}/invoices/${invoiceId}/${requestToken}.pdf`;
 
 export const apiClientKey = (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' });

@@ -72,8 +72,13 @@ export class DynamoDbLedger implements Ledger {
             ...(change.expectedVersion === null
               ? { ConditionExpression: 'attribute_not_exists(pk)' }
               : {
-                  ConditionExpression: 'version = :expected',
-                  ExpressionAttributeValues: { ':expected': change.expectedVersion },
+                  // The deliver function moves `delivery` without bumping the version; comparing it too means
+                  // a concurrent delivery update is never overwritten with what we read before it.
+                  ConditionExpression: 'version = :expected AND delivery = :delivery',
+                  ExpressionAttributeValues: {
+                    ':expected': change.expectedVersion,
+                    ':delivery': change.expectedDelivery ?? change.invoice.delivery,
+                  },
                 }),
           },
         };

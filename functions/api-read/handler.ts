@@ -1,10 +1,12 @@
 // entry: api-read — every GET route; its role can read the table and decrypt, never write.
 
+import { PdfKitInvoiceRenderer } from '../adapters/pdfkit-invoice-renderer';
 import { verifyChain } from '../domain/audit-chain';
 import { toCustomerView } from '../domain/customer';
 import { toInvoiceView } from '../domain/invoice';
+import { composeInvoiceEmail } from '../domain/invoice-email';
 import { readSideFromEnvironment } from '../platform/dependencies';
-import { NotFoundError } from '../platform/errors';
+import { ConflictError, NotFoundError } from '../platform/errors';
 import { type Caller, jsonResponse, parsePathParameter, parseQuery, requireNoBody } from '../platform/http';
 import { apiMiddleware } from '../platform/middleware';
 import { createObservability, type Observability } from '../platform/observability';
@@ -20,12 +22,16 @@ import {
 import { toAuditEventView, toCreditNoteView, toPaymentView } from '../platform/views';
 import type { AuditTrail } from '../ports/audit-trail';
 import type { CustomerRepository } from '../ports/customer-repository';
+import type { InvoiceRenderer } from '../ports/invoice-renderer';
 import type { InvoiceRepository } from '../ports/invoice-repository';
+import type { SellerProfiles } from '../ports/seller-profiles';
 
 export interface ApiReadDependencies {
   readonly invoices: InvoiceRepository;
   readonly customers: CustomerRepository;
   readonly auditTrail: AuditTrail;
+  readonly sellers: SellerProfiles;
+  readonly renderer: InvoiceRenderer;
   readonly observability: Observability;
 }
 
@@ -52,6 +58,28 @@ export function makeHandler(dependencies: ApiReadDependencies) {
       const { limit, cursor, ...filter } = parseQuery(event, listInvoicesQuerySchema);
       const page = await invoices.list(caller.tenantId, filter, limit ?? defaultPageSize, cursor);
       return jsonResponse(200, { ...page, items: page.items.map(toInvoiceView) });
+    },
+
+    getInvoicePdf: async (event, caller) => {
+      const invoice = await loadInvoice(event, caller);
+      if (invoice.status === 'draft') throw new ConflictError('a draft has no document yet; issue it first');
+      const seller = await dependencies.sellers.get(caller.tenantId);
+      if (seller === undefined) {
+        throw new ConflictError('set up the seller profile of this account before rendering invoices');
+      }
+      const { document, filename } = composeInvoiceEmail(invoice, seller);
+      const pdf = await dependencies.renderer.render(document);
+      return {
+        statusCode: 200,
+        headers: {
+          'content-type': 'application/pdf',
+          'content-disposition': `attachment; filename="${filename}"`,
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        },
+        body: Buffer.from(pdf).toString('base64'),
+        isBase64Encoded: true,
+      };
     },
 
     listPayments: async (event, caller) => {
@@ -129,5 +157,7 @@ export const handler = makeHandler({
   invoices: readSide.invoices,
   customers: readSide.customers,
   auditTrail: readSide.auditTrail,
+  sellers: readSide.sellers,
+  renderer: new PdfKitInvoiceRenderer(),
   observability: createObservability('api-read'),
 });

@@ -6,6 +6,7 @@ import {
   creditInvoice,
   issueInvoice,
   recordPayment,
+  requestDelivery,
   toInvoiceView,
   updateDraft,
   voidInvoice,
@@ -20,6 +21,7 @@ import {
   invoiceIdSchema,
   issueInvoiceSchema,
   recordPaymentSchema,
+  sendInvoiceSchema,
   updateInvoiceSchema,
   voidInvoiceSchema,
 } from '../platform/schemas';
@@ -237,7 +239,33 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
     };
   };
 
+  const send: Mutation = async (event, caller, now) => {
+    const input = parseJsonBody(event, sendInvoiceSchema, { emptyIsObject: true });
+    const invoice = await loadInvoice(event, caller);
+    const requested = requestDelivery(invoice, { token: newId('dlv'), now, resend: input.resend === true });
+    return {
+      changes: requested.alreadyQueued
+        ? []
+        : [
+            {
+              type: 'putInvoice',
+              invoice: requested.invoice,
+              expectedVersion: invoice.version,
+              expectedDelivery: invoice.delivery,
+            },
+          ],
+      audit: {
+        action: requested.alreadyQueued ? 'invoice.send-coalesced' : 'invoice.send-requested',
+        entityType: 'invoice',
+        entityId: invoice.id,
+        details: { resend: input.resend === true },
+      },
+      response: jsonResponse(202, toInvoiceView(requested.invoice)),
+    };
+  };
+
   return {
+    sendInvoice: send,
     createInvoice,
     updateInvoice,
     deleteInvoice,

@@ -3,7 +3,27 @@ import { BusinessRuleError, InvalidStateError } from './errors';
 import { computeTotals, divideRoundHalfAwayFromZero, lineTax } from './money';
 
 export type InvoiceStatus = 'draft' | 'issued' | 'paid' | 'void';
-export type DeliveryStatus = 'none' | 'queued' | 'sent' | 'failed';
+/** `sending` is internal (a deliverer holds the claim); the API shows it as `queued`. */
+export type DeliveryStatus = 'none' | 'queued' | 'sending' | 'sent' | 'failed';
+
+/**
+ * Delivery is operational state: the deliver function moves it along after the invoice is issued,
+ * without touching the invoice's content (and so without re-sealing it).
+ */
+export interface Delivery {
+  readonly status: DeliveryStatus;
+  /** Identifies one send request; the email for a request goes out at most once. */
+  readonly requestToken?: string;
+  readonly requestedAt?: string;
+  readonly attempts?: number;
+  readonly messageId?: string;
+  readonly sentAt?: string;
+  /** Why the last attempt failed, in words a person can act on. */
+  readonly reason?: string;
+  /** Deliverer's bookkeeping: until when its claim holds, and whether a failed attempt may be retried. */
+  readonly leaseUntil?: number;
+  readonly retryable?: boolean;
+}
 
 export interface PostalAddress {
   readonly line1: string;
@@ -57,7 +77,7 @@ export interface Invoice {
   readonly dueDate: string | null;
   readonly memo?: string;
   readonly voidReason?: string;
-  readonly delivery: { readonly status: DeliveryStatus };
+  readonly delivery: Delivery;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Optimistic-concurrency counter; every write increments it. */
@@ -373,8 +393,54 @@ export function creditInvoice(
   };
 }
 
-/** The invoice as the API shows it (no tenant id, no version). */
+/**
+ * Asks for the invoice to be emailed. A request while one is still on its way is the same request (no second
+ * email); once sent, another email needs `resend`, so a retried call can never mail the customer twice.
+ */
+export function requestDelivery(
+  invoice: Invoice,
+  request: { readonly token: string; readonly now: Date; readonly resend: boolean },
+): { readonly invoice: Invoice; readonly alreadyQueued: boolean } {
+  if (invoice.status === 'draft' || invoice.status === 'void') {
+    throw new InvalidStateError(
+      `a ${invoice.status} invoice cannot be sent; only issued or paid invoices can`,
+    );
+  }
+  const current = invoice.delivery.status;
+  if (current === 'queued' || current === 'sending') return { invoice, alreadyQueued: true };
+  if (current === 'sent' && !request.resend) {
+    throw new InvalidStateError(
+      `this invoice was already sent at ${invoice.delivery.sentAt ?? 'an earlier time'}; send {"resend": true} to email it again`,
+    );
+  }
+  return {
+    invoice: {
+      ...invoice,
+      delivery: {
+        status: 'queued',
+        requestToken: request.token,
+        requestedAt: request.now.toISOString(),
+        attempts: 0,
+      },
+      ...touched(invoice, request.now),
+    },
+    alreadyQueued: false,
+  };
+}
+
+export function toDeliveryView(delivery: Delivery) {
+  return {
+    status: delivery.status === 'sending' ? 'queued' : delivery.status,
+    ...(delivery.requestedAt === undefined ? {} : { requestedAt: delivery.requestedAt }),
+    ...(delivery.attempts === undefined || delivery.attempts === 0 ? {} : { attempts: delivery.attempts }),
+    ...(delivery.messageId === undefined ? {} : { messageId: delivery.messageId }),
+    ...(delivery.sentAt === undefined ? {} : { sentAt: delivery.sentAt }),
+    ...(delivery.reason === undefined ? {} : { reason: delivery.reason }),
+  };
+}
+
+/** The invoice as the API shows it (no tenant id, no version, no delivery token). */
 export function toInvoiceView(invoice: Invoice) {
-  const { tenantId: _tenantId, version: _version, ...view } = invoice;
-  return view;
+  const { tenantId: _tenantId, version: _version, delivery, ...view } = invoice;
+  return { ...view, delivery: toDeliveryView(delivery) };
 }

@@ -25,4 +25,8 @@ export const envNames = {
   jwtIssuer: 'JWT_ISSUER',
   jwksUrl: 'JWKS_URL',
   scopePrefix: 'SCOPE_PREFIX',
+  documentsBucket: 'DOCUMENTS_BUCKET',
+  documentsKeyArn: 'DOCUMENTS_KEY_ARN',
+  mailFrom: 'MAIL_FROM',
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;

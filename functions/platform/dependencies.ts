@@ -5,6 +5,7 @@ import { DynamoDbCustomerRepository, emailIndexPurpose } from '../adapters/dynam
 import { DynamoDbIdempotencyStore } from '../adapters/dynamodb-idempotency-store';
 import { DynamoDbInvoiceRepository } from '../adapters/dynamodb-invoice-repository';
 import { DynamoDbLedger } from '../adapters/dynamodb-ledger';
+import { DynamoDbSellerProfiles } from '../adapters/dynamodb-seller-profiles';
 import { EncryptionSdkSealer } from '../adapters/encryption-sdk-sealer';
 import { KmsBlindIndexer } from '../adapters/kms-blind-indexer';
 import { normalizeEmail } from '../domain/customer';
@@ -24,6 +25,7 @@ export function readSideFromEnvironment() {
     invoices: new DynamoDbInvoiceRepository({ tableName, client, sealer }),
     customers: new DynamoDbCustomerRepository({ tableName, client, sealer, blindIndexer }),
     auditTrail: new DynamoDbAuditTrail({ tableName, client }),
+    sellers: new DynamoDbSellerProfiles({ tableName, client, sealer }),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   pageQuerySchema,
   paymentSchema,
   recordPaymentSchema,
+  sendInvoiceSchema,
   updateCustomerSchema,
   updateInvoiceSchema,
   voidInvoiceSchema,
@@ -147,6 +148,23 @@ export const routes: readonly RouteDefinition[] = [
     requestSchema: issueInvoiceSchema,
     successStatus: 200,
     responseSchema: invoiceSchema,
+  }),
+  write({
+    operationId: 'sendInvoice',
+    method: 'POST',
+    path: '/v1/invoices/{invoiceId}/send',
+    summary:
+      'Queue the invoice email; a call while one is on its way adds nothing, a second email needs {"resend": true}',
+    requestSchema: sendInvoiceSchema,
+    successStatus: 202,
+    responseSchema: invoiceSchema,
+  }),
+  read({
+    operationId: 'getInvoicePdf',
+    method: 'GET',
+    path: '/v1/invoices/{invoiceId}/pdf',
+    summary: 'The invoice as PDF (application/pdf), rendered from the stored, verified invoice',
+    successStatus: 200,
   }),
   write({
     operationId: 'recordPayment',

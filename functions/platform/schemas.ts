@@ -97,6 +97,8 @@ export const issueInvoiceSchema = z.strictObject({
     .optional(),
 });
 
+export const sendInvoiceSchema = z.strictObject({ resend: z.boolean().optional() });
+
 export const recordPaymentSchema = z.strictObject({
   amount: z.int().min(1).max(1_000_000_000_000_000),
   paidOn: isoDate.optional(),
@@ -158,7 +160,14 @@ export const listCustomersQuerySchema = z.strictObject({
 
 export const pageQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 
-const deliverySchema = z.object({ status: z.enum(['none', 'queued', 'sent', 'failed']) });
+const deliverySchema = z.object({
+  status: z.enum(['none', 'queued', 'sent', 'failed']),
+  requestedAt: z.string().optional(),
+  attempts: z.int().optional(),
+  messageId: z.string().optional(),
+  sentAt: z.string().optional(),
+  reason: z.string().optional(),
+});
 
 const amountsSchema = {
   subtotal: z.int(),

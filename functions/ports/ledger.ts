@@ -7,7 +7,13 @@ import type { SequenceId } from '../domain/numbering';
 
 export type LedgerChange =
   /** `expectedVersion: null` means the invoice must not exist yet. */
-  | { readonly type: 'putInvoice'; readonly invoice: Invoice; readonly expectedVersion: number | null }
+  | {
+      readonly type: 'putInvoice';
+      readonly invoice: Invoice;
+      readonly expectedVersion: number | null;
+      /** The delivery state as read, when the change replaces it (a send request); else the invoice's own. */
+      readonly expectedDelivery?: Invoice['delivery'];
+    }
   | { readonly type: 'deleteInvoice'; readonly invoice: Invoice }
   | { readonly type: 'putCustomer'; readonly customer: Customer; readonly expectedVersion: number | null }
   | { readonly type: 'putPayment'; readonly tenantId: string; readonly payment: Payment }
