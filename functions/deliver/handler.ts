@@ -12,7 +12,7 @@ import { S3DocumentStore } from '../adapters/s3-document-store';
 import { SesV2Mailer } from '../adapters/sesv2-mailer';
 import { composeInvoiceEmail } from '../domain/invoice-email';
 import { envNames, requireEnv } from '../platform/config';
-import { readSideFromEnvironment } from '../platform/dependencies';
+import { invoiceReadersFromEnvironment } from '../platform/dependencies';
 import { createObservability, type Observability } from '../platform/observability';
 import type { DeliveryTracker } from '../ports/delivery-tracker';
 import type { DocumentStore } from '../ports/document-store';
@@ -171,7 +171,7 @@ export function makeHandler(dependencies: DeliverDependencies) {
 }
 
 function dependenciesFromEnvironment(): DeliverDependencies {
-  const read = readSideFromEnvironment();
+  const read = invoiceReadersFromEnvironment();
   const tableName = requireEnv(envNames.tableName);
   return {
     invoices: read.invoices,

@@ -11,10 +11,22 @@ import { KmsBlindIndexer } from '../adapters/kms-blind-indexer';
 import { normalizeEmail } from '../domain/customer';
 import { envNames, requireEnv } from './config';
 
-export function readSideFromEnvironment() {
+/** What the deliver function needs: sealed invoices and seller profiles, no blind index, no writes. */
+export function invoiceReadersFromEnvironment() {
   const tableName = requireEnv(envNames.tableName);
   const client = documentClient();
   const sealer = new EncryptionSdkSealer({ keyArn: requireEnv(envNames.dataKeyArn), kms: kmsClient() });
+  return {
+    sealer,
+    invoices: new DynamoDbInvoiceRepository({ tableName, client, sealer }),
+    sellers: new DynamoDbSellerProfiles({ tableName, client, sealer }),
+  };
+}
+
+export function readSideFromEnvironment() {
+  const tableName = requireEnv(envNames.tableName);
+  const client = documentClient();
+  const { sealer, invoices, sellers } = invoiceReadersFromEnvironment();
   const blindIndexer = new KmsBlindIndexer({
     keyArn: requireEnv(envNames.blindIndexKeyArn),
     kms: kmsClient(),
@@ -22,10 +34,10 @@ export function readSideFromEnvironment() {
   return {
     sealer,
     blindIndexer,
-    invoices: new DynamoDbInvoiceRepository({ tableName, client, sealer }),
+    invoices,
     customers: new DynamoDbCustomerRepository({ tableName, client, sealer, blindIndexer }),
     auditTrail: new DynamoDbAuditTrail({ tableName, client }),
-    sellers: new DynamoDbSellerProfiles({ tableName, client, sealer }),
+    sellers,
   };
 }
 
