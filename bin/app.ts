@@ -18,6 +18,7 @@ new LedgerlockApiStack(app, 'LedgerlockApiStack', {
   env,
   dataStore: data.dataStore,
   identity: data.identity,
+  documents: data.documents,
 });
 
 Validations.of(app).addPlugins(

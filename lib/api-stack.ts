@@ -1,10 +1,12 @@
-// cdk: the stateless stack — the functions grouped by privilege and the REST API in front of them.
+// cdk: the stateless stack — the functions grouped by privilege, the REST API in front of them, and delivery.
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { apiClientKey } from '../functions/adapters/dynamodb-keys';
 import { envNames } from '../functions/platform/config';
 import { Api } from './api';
 import type { DataStore } from './data-store';
+import { Delivery, mailFromContextKey } from './delivery';
+import type { Documents } from './documents';
 import type { Identity } from './identity';
 import { ProjectFunction } from './project-function';
 
@@ -15,6 +17,8 @@ export interface ReservedConcurrency {
   readonly authorizer: number;
   readonly apiRead: number;
   readonly apiWrite: number;
+  /** @default 10 */
+  readonly deliver?: number;
 }
 
 export interface LedgerlockApiStackProps extends StackProps {
@@ -22,6 +26,13 @@ export interface LedgerlockApiStackProps extends StackProps {
   readonly dataStore: DataStore;
   /** Token issuer the authorizer trusts. */
   readonly identity: Identity;
+  /** The documents bucket from the data stack, where deliver stores rendered invoices. */
+  readonly documents: Documents;
+  /**
+   * Sender address of invoice emails (an SES email identity is created for it).
+   * @default - the `ledgerlock:mailFrom` context value (cdk.json ships the placeholder invoices@example.com)
+   */
+  readonly mailFrom?: string;
   /**
    * Reserved concurrency per function: a flood on one route cannot starve the others or the account.
    * The account's concurrency quota must leave 100 unreserved on top of these.
@@ -31,10 +42,12 @@ export interface LedgerlockApiStackProps extends StackProps {
 }
 
 /**
- * Three functions, one per privilege set (DESIGN.md):
+ * Four functions, one per privilege set (DESIGN.md):
  * - authorizer: `GetItem` on `CLIENT#` items only; no key but the table's, and that only through DynamoDB.
  * - api-read: table reads, decrypt with the data key, generate/verify blind-index MACs.
  * - api-write: table reads and writes, seal and open with the data key, generate blind-index MACs.
+ * - deliver (in {@link Delivery}): reads invoices and seller profiles, decrypts, updates only `delivery`,
+ *   puts documents, sends email from one address.
  * No role here can delete or disable a key or delete the table.
  */
 export class LedgerlockApiStack extends Stack {
@@ -42,6 +55,7 @@ export class LedgerlockApiStack extends Stack {
   readonly readFunction: ProjectFunction;
   readonly writeFunction: ProjectFunction;
   readonly api: Api;
+  readonly delivery: Delivery;
 
   constructor(scope: Construct, id: string, props: LedgerlockApiStackProps) {
     super(scope, id, props);
@@ -69,6 +83,8 @@ export class LedgerlockApiStack extends Stack {
       memorySize: 1024,
       timeout: Duration.seconds(10),
       reservedConcurrentExecutions: concurrency.apiRead,
+      // GET /v1/invoices/{id}/pdf renders with pdfkit.
+      bundlesPdfFonts: true,
     });
     this.readFunction.bindTable(dataStore.table, 'read');
     this.readFunction.bindKey(dataStore.dataKey, envNames.dataKeyArn, 'decrypt');
@@ -99,6 +115,21 @@ export class LedgerlockApiStack extends Stack {
       authorizerFunction: this.authorizerFunction.lambda,
       routeFunctions: { 'api-read': this.readFunction.lambda, 'api-write': this.writeFunction.lambda },
       logKey,
+    });
+
+    const mailFrom: unknown = props.mailFrom ?? this.node.tryGetContext(mailFromContextKey);
+    if (typeof mailFrom !== 'string') {
+      throw new Error(
+        `${id}: no sender address; set the context value ${mailFromContextKey} in cdk.json (or pass -c ${mailFromContextKey}=invoices@your-domain.example)`,
+      );
+    }
+    this.delivery = new Delivery(this, 'Delivery', {
+      table: dataStore.table,
+      dataKey: dataStore.dataKey,
+      logKey,
+      documentsBucket: props.documents.importBucket(this, 'DocumentsBucket'),
+      mailFrom,
+      reservedConcurrentExecutions: concurrency.deliver,
     });
   }
 }

@@ -1,7 +1,8 @@
-// cdk: the stateful stack — data store and identity. Termination-protected; everything in it is retained.
+// cdk: the stateful stack — data store, documents and identity. Termination-protected; everything in it is retained.
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DataStore } from './data-store';
+import { Documents } from './documents';
 import { Identity } from './identity';
 
 export interface LedgerlockDataStackProps extends StackProps {
@@ -18,6 +19,7 @@ export interface LedgerlockDataStackProps extends StackProps {
  */
 export class LedgerlockDataStack extends Stack {
   readonly dataStore: DataStore;
+  readonly documents: Documents;
   readonly identity: Identity;
 
   constructor(scope: Construct, id: string, props: LedgerlockDataStackProps = {}) {
@@ -28,6 +30,7 @@ export class LedgerlockDataStack extends Stack {
       );
     }
     this.dataStore = new DataStore(this, 'DataStore');
+    this.documents = new Documents(this, 'Documents');
     this.identity = new Identity(this, 'Identity', { domainPrefix: props.domainPrefix });
   }
 }

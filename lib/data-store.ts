@@ -24,6 +24,18 @@ export interface DataStoreProps {
   readonly keyDeletionWindow?: Duration;
 }
 
+/** Checks the key settings every stateful construct shares: alias prefix and deletion window. */
+export function assertKeyProps(owner: string, aliasPrefix: string, pendingWindow: Duration): void {
+  if (!/^[a-zA-Z0-9/_-]+$/.test(aliasPrefix) || aliasPrefix.startsWith('aws')) {
+    throw new Error(
+      `${owner}: aliasPrefix "${aliasPrefix}" must use only letters, digits, '/', '_' and '-' and must not start with "aws"`,
+    );
+  }
+  if (pendingWindow.toDays() < 7 || pendingWindow.toDays() > 30) {
+    throw new Error(`${owner}: keyDeletionWindow ${pendingWindow.toHumanString()} must be 7 to 30 days`);
+  }
+}
+
 /**
  * The single DynamoDB table (built from `functions/platform/table-definition.ts`) and the keys that protect it:
  * - `tableKey`: encrypts the table at rest. Usable only through DynamoDB, so a role that may read one item type
@@ -46,18 +58,11 @@ export class DataStore extends Construct {
     const aliasPrefix = props.aliasPrefix ?? stack.stackName;
     const recoveryDays = props.pointInTimeRecoveryDays ?? 35;
     const pendingWindow = props.keyDeletionWindow ?? Duration.days(30);
-    if (!/^[a-zA-Z0-9/_-]+$/.test(aliasPrefix) || aliasPrefix.startsWith('aws')) {
-      throw new Error(
-        `DataStore: aliasPrefix "${aliasPrefix}" must use only letters, digits, '/', '_' and '-' and must not start with "aws"`,
-      );
-    }
+    assertKeyProps('DataStore', aliasPrefix, pendingWindow);
     if (!Number.isInteger(recoveryDays) || recoveryDays < 1 || recoveryDays > 35) {
       throw new Error(
         `DataStore: pointInTimeRecoveryDays ${recoveryDays} must be a whole number from 1 to 35`,
       );
-    }
-    if (pendingWindow.toDays() < 7 || pendingWindow.toDays() > 30) {
-      throw new Error(`DataStore: keyDeletionWindow ${pendingWindow.toHumanString()} must be 7 to 30 days`);
     }
 
     const symmetricKey = (keyId: string, purpose: string, aliasName: string) =>

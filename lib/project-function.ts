@@ -7,15 +7,41 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as ses from 'aws-cdk-lib/aws-ses';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envNames } from '../functions/platform/config';
+import { assertValidStreamSource, type StreamSourceDefinition } from '../functions/platform/stream-source';
 import { tableDefinition } from '../functions/platform/table-definition';
+
+/** What `bindMailIdentity` accepts as a sender: a plain address, no display name (SES matches it exactly). */
+export const emailAddressPattern =
+  /^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /** Repository root: entries are resolved against it and esbuild bundles from it. */
 const projectRoot = path.resolve(import.meta.dirname, '..');
 
 /** Entry folders under `functions/` that hold a `handler.ts`. */
-export type FunctionEntry = 'authorizer' | 'api-read' | 'api-write';
+export type FunctionEntry = 'authorizer' | 'api-read' | 'api-write' | 'deliver';
+
+/**
+ * The pdfkit standard-font modules (`node_modules/pdfkit/js/standard-fonts/<name>.cjs`) a PDF-rendering bundle
+ * carries: the fonts functions/adapters/pdfkit-invoice-renderer.ts draws with (Helvetica, Helvetica-Bold).
+ */
+export const bundledPdfFonts = ['Helvetica', 'HelveticaBold'] as const;
+
+/**
+ * Commands that make pdfkit's standard fonts loadable next to a single-file ESM bundle: copy the font modules
+ * (and the files they require) to `<outputDir>/standard-fonts/` and write `<outputDir>/package.json` whose
+ * `imports` map resolves pdfkit's `#standard-fonts/*` there (see lib/bundle-pdf-fonts.mjs). One `node` call
+ * with quoted paths, so bash, cmd and Docker bundling all run it.
+ */
+export function pdfFontBundlingCommands(inputDir: string, outputDir: string): string[] {
+  const script = path.join(inputDir, 'lib', 'bundle-pdf-fonts.mjs');
+  const quote = (value: string) => `"${value}"`;
+  return [`node ${[script, inputDir, outputDir].map(quote).join(' ')} ${bundledPdfFonts.join(' ')}`];
+}
 
 /**
  * How a function may touch the table.
@@ -24,8 +50,10 @@ export type FunctionEntry = 'authorizer' | 'api-read' | 'api-write';
  *   nothing may read across tenants.
  * - `write`: `read` plus `PutItem`, `UpdateItem`, `DeleteItem`, `BatchWriteItem`. `TransactWriteItems` and
  *   `TransactGetItems` have no IAM action of their own; IAM authorises each item's Put/Update/Delete/ConditionCheck.
+ * - `update-attributes`: `GetItem`, plus `UpdateItem` that may name only the key attributes and
+ *   {@link BindTableOptions.updatableAttributes} (IAM `dynamodb:Attributes`). No Put, Delete, Query or index.
  */
-export type TableAccess = 'get-item' | 'read' | 'write';
+export type TableAccess = 'get-item' | 'read' | 'write' | 'update-attributes';
 
 /**
  * How a function may use a KMS key.
@@ -52,6 +80,8 @@ const keyActions: Readonly<Record<KeyAccess, readonly string[]>> = {
 
 const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
   'get-item': ['dynamodb:GetItem'],
+  // UpdateItem is granted in a statement of its own, under the attribute condition (see bindTable).
+  'update-attributes': ['dynamodb:GetItem'],
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
   write: [
     'dynamodb:GetItem',
@@ -70,7 +100,21 @@ const tableKeyActions: Readonly<Record<TableAccess, readonly string[]>> = {
   'get-item': ['kms:Decrypt'],
   read: ['kms:Decrypt'],
   write: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  'update-attributes': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
 };
+
+/**
+ * How a function may use a bucket.
+ * - `put`: `s3:PutObject` on the bucket's objects, and `kms:GenerateDataKey` on its key through S3 only.
+ *   No read, no delete, no listing.
+ */
+export type BucketAccess = 'put';
+
+/** The env vars that carry a bucket name, and the env var that carries that bucket's KMS key ARN. */
+const bucketKeyEnvNames = {
+  [envNames.documentsBucket]: envNames.documentsKeyArn,
+} as const;
+export type BucketEnvName = keyof typeof bucketKeyEnvNames;
 
 /** Where a token comes from: what the authorizer needs to verify it. */
 export interface TokenIssuer {
@@ -84,10 +128,36 @@ export interface TokenIssuer {
 
 export interface BindTableOptions {
   /**
-   * Only items whose partition key starts with this prefix (IAM `dynamodb:LeadingKeys`).
+   * Only items whose partition key starts with this prefix (IAM `dynamodb:LeadingKeys`). `get-item` only.
    * @default - every item of the table
    */
   readonly partitionKeyPrefix?: string;
+  /**
+   * Only items whose partition key matches one of these IAM `StringLike` patterns (`dynamodb:LeadingKeys`), for
+   * keys whose fixed part is not a prefix, such as `*#INVOICE#*` behind the tenant id. `get-item` and
+   * `update-attributes` only.
+   * @default - every item of the table
+   */
+  readonly partitionKeyPatterns?: readonly string[];
+  /**
+   * `update-attributes`: the top-level attributes UpdateItem may touch besides the key. Required with that access.
+   * @default - none
+   */
+  readonly updatableAttributes?: readonly string[];
+  /**
+   * `update-attributes`: the partition-key patterns UpdateItem is limited to, when narrower than what GetItem may
+   * read (`partitionKeyPatterns`).
+   * @default - `partitionKeyPatterns`
+   */
+  readonly updatablePartitionKeyPatterns?: readonly string[];
+}
+
+/** Where a stream consumer's batches go once retries and record age are used up. */
+export interface TableStreamSourceOptions {
+  /** The shared definition (functions/platform/stream-source.ts) the mapping is built from. */
+  readonly source: StreamSourceDefinition;
+  /** The on-failure destination: Lambda sends it the batch's shard and sequence numbers. */
+  readonly onFailure: sqs.IQueue;
 }
 
 export interface ProjectFunctionProps {
@@ -127,12 +197,20 @@ export interface ProjectFunctionProps {
    * @default lambda.ApplicationLogLevel.INFO
    */
   readonly applicationLogLevel?: lambda.ApplicationLogLevel;
+  /**
+   * Whether the bundle renders PDFs with pdfkit and so must carry its standard-font modules and the
+   * package.json `imports` map that resolves them ({@link pdfFontBundlingCommands}); without them the renderer
+   * throws PdfFontsUnavailableError at cold start.
+   * @default false
+   */
+  readonly bundlesPdfFonts?: boolean;
 }
 
 /**
  * A Node.js 24 arm64 Lambda bundled locally with esbuild (minified, source maps, AWS SDK bundled so the
  * version is ours), with active X-Ray tracing, JSON logs into its own KMS-encrypted log group, and an
- * execution role that starts empty: every permission arrives through a `bind*` call.
+ * execution role that starts empty: every permission arrives through a `bind*` call (or, for a stream consumer,
+ * `addTableStreamSource`, which grants what its event source mapping needs).
  */
 export class ProjectFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -140,6 +218,8 @@ export class ProjectFunction extends Construct {
   /** The customer managed policy every bind* call adds its statements to. */
   readonly runtimePolicy: iam.ManagedPolicy;
   readonly logGroup: logs.LogGroup;
+  /** Whether the bundle carries pdfkit's standard fonts (see {@link ProjectFunctionProps.bundlesPdfFonts}). */
+  readonly bundlesPdfFonts: boolean;
   private readonly boundEnvironment = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
@@ -156,6 +236,7 @@ export class ProjectFunction extends Construct {
         `ProjectFunction ${id}: timeout ${timeout.toHumanString()} is outside Lambda's 1 s–15 min range; pick one inside it`,
       );
     }
+    this.bundlesPdfFonts = props.bundlesPdfFonts ?? false;
     const reserved = props.reservedConcurrentExecutions;
     if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
       throw new Error(
@@ -230,6 +311,13 @@ export class ProjectFunction extends Construct {
         // The SDK ships inside the bundle so its version is the one in package-lock.json, not the runtime's.
         bundleAwsSDK: true,
         externalModules: [],
+        commandHooks: this.bundlesPdfFonts
+          ? {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: pdfFontBundlingCommands,
+            }
+          : undefined,
       },
     });
 
@@ -281,23 +369,68 @@ export class ProjectFunction extends Construct {
         `ProjectFunction ${this.node.id}: partitionKeyPrefix only works with access 'get-item' (got '${access}'); index queries use another partition key`,
       );
     }
+    if (prefix !== undefined && options.partitionKeyPatterns !== undefined) {
+      throw new Error(
+        `ProjectFunction ${this.node.id}: give partitionKeyPrefix or partitionKeyPatterns, not both; a prefix "P" is the pattern "P*"`,
+      );
+    }
+    const readPatterns =
+      options.partitionKeyPatterns !== undefined
+        ? this.checkedKeyPatterns('partitionKeyPatterns', options.partitionKeyPatterns, access)
+        : prefix === undefined
+          ? undefined
+          : [`${prefix}*`];
+    const updatePatterns =
+      options.updatablePartitionKeyPatterns === undefined
+        ? readPatterns
+        : this.checkedKeyPatterns(
+            'updatablePartitionKeyPatterns',
+            options.updatablePartitionKeyPatterns,
+            access,
+          );
+    const updatableAttributes = this.checkedUpdatableAttributes(access, options);
     this.setEnvironment(envNames.tableName, table.tableName);
+
+    const leadingKeys = (patterns: readonly string[] | undefined) =>
+      patterns === undefined ? {} : { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns] } };
 
     // Index ARNs by name from the one table definition, not `index/*`: no wildcard in the policy.
     const indexArns =
-      access === 'get-item'
+      access === 'get-item' || access === 'update-attributes'
         ? []
         : tableDefinition.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`);
+    const readConditions = leadingKeys(readPatterns);
     this.runtimePolicy.addStatements(
       new iam.PolicyStatement({
         actions: [...tableActions[access]],
         resources: [table.tableArn, ...indexArns],
-        conditions:
-          prefix === undefined
-            ? undefined
-            : { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
+        conditions: Object.keys(readConditions).length === 0 ? undefined : readConditions,
       }),
     );
+
+    if (updatableAttributes !== undefined) {
+      // IAM evaluates dynamodb:Attributes against the top-level attributes a request names (nested paths such
+      // as delivery.status count as "delivery"), key attributes included. UpdateItem also creates a missing
+      // item, but under this condition such an item could hold nothing but its key and these attributes.
+      // dynamodb:ReturnValues stays open: the function may read whole items with GetItem anyway, so limiting
+      // what an update returns would hide nothing (and the delivery claim reads its result with ALL_NEW).
+      this.runtimePolicy.addStatements(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringEquals': {
+              'dynamodb:Attributes': [
+                tableDefinition.partitionKey,
+                tableDefinition.sortKey,
+                ...updatableAttributes,
+              ],
+            },
+            ...leadingKeys(updatePatterns),
+          },
+        }),
+      );
+    }
 
     if (table.encryptionKey) {
       this.runtimePolicy.addStatements(
@@ -311,6 +444,148 @@ export class ProjectFunction extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * Sets the bucket's env var (and the env var of its KMS key, e.g. `DOCUMENTS_KEY_ARN`) and grants what `access`
+   * allows (see {@link BucketAccess}). The bucket must be encrypted with a customer managed key: writers name it.
+   */
+  bindBucket(bucket: s3.IBucket, envName: BucketEnvName, access: BucketAccess): void {
+    const keyEnvName = bucketKeyEnvNames[envName];
+    if (keyEnvName === undefined) {
+      throw new Error(
+        `ProjectFunction ${this.node.id}: ${envName} is not a bucket env var; use one of ${Object.keys(bucketKeyEnvNames).join(', ')}`,
+      );
+    }
+    const key = bucket.encryptionKey;
+    if (key === undefined) {
+      throw new Error(
+        `ProjectFunction ${this.node.id}: the bucket bound to ${envName} has no KMS key; create it with encryption KMS and an encryptionKey`,
+      );
+    }
+    if (access !== 'put') {
+      throw new Error(`ProjectFunction ${this.node.id}: bucket access '${access}' is unknown; use 'put'`);
+    }
+    this.setEnvironment(envName, bucket.bucketName);
+    this.setEnvironment(keyEnvName, key.keyArn);
+    this.runtimePolicy.addStatements(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('*')] }),
+      new iam.PolicyStatement({
+        // A single-part SSE-KMS upload needs only a data key; Decrypt would let the role read objects back.
+        actions: ['kms:GenerateDataKey'],
+        resources: [key.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com`,
+            // With S3 Bucket Keys the encryption context is the bucket ARN (not the object's).
+            'kms:EncryptionContext:aws:s3:arn': bucket.bucketArn,
+          },
+        },
+      }),
+    );
+  }
+
+  /**
+   * Sets `MAIL_FROM` and grants sending through SES (v2 `SendEmail`, raw content included) from that address
+   * only, as the given verified identity.
+   */
+  bindMailIdentity(identity: ses.IEmailIdentity, fromAddress: string): void {
+    if (!emailAddressPattern.test(fromAddress)) {
+      throw new Error(
+        `ProjectFunction ${this.node.id}: fromAddress "${fromAddress}" is not a plain email address such as "invoices@example.com"`,
+      );
+    }
+    this.setEnvironment(envNames.mailFrom, fromAddress);
+    this.runtimePolicy.addStatements(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [identity.emailIdentityArn],
+        conditions: { StringEquals: { 'ses:FromAddress': fromAddress } },
+      }),
+    );
+  }
+
+  /**
+   * Subscribes the function to the table's stream with the settings of a shared {@link StreamSourceDefinition}
+   * (batching, retries, record age, bisection, partial batch failures, filters) and grants what the mapping
+   * needs: reading this table's stream and sending failed batches to `onFailure`.
+   */
+  addTableStreamSource(
+    id: string,
+    table: dynamodb.ITable,
+    options: TableStreamSourceOptions,
+  ): lambda.EventSourceMapping {
+    const { source, onFailure } = options;
+    assertValidStreamSource(source);
+    const streamArn = table.tableStreamArn;
+    if (streamArn === undefined) {
+      throw new Error(
+        `ProjectFunction ${this.node.id}: the table has no stream; create it with a stream view type (tableDefinition.streamViewType)`,
+      );
+    }
+
+    const streamStatements = [
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        resources: [streamArn],
+      }),
+      // Lambda sends the failure record with the function's role.
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [onFailure.queueArn] }),
+    ];
+    if (onFailure.encryptionMasterKey !== undefined) {
+      streamStatements.push(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [onFailure.encryptionMasterKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    this.runtimePolicy.addStatements(...streamStatements);
+    const listingPolicy = this.streamListingPolicy();
+
+    const mapping = new lambda.EventSourceMapping(this, id, {
+      target: this.function,
+      eventSourceArn: streamArn,
+      startingPosition: lambda.StartingPosition[source.startingPosition],
+      batchSize: source.batchSize,
+      maxBatchingWindow: Duration.seconds(source.maximumBatchingWindowSeconds),
+      // -1 ("until the record expires") is Lambda's default, which CDK expresses by leaving the value out.
+      retryAttempts: source.retryAttempts === -1 ? undefined : source.retryAttempts,
+      maxRecordAge:
+        source.maxRecordAgeSeconds === -1 ? undefined : Duration.seconds(source.maxRecordAgeSeconds),
+      bisectBatchOnError: source.bisectBatchOnFunctionError,
+      reportBatchItemFailures: source.reportBatchItemFailures,
+      filters:
+        source.filterPatterns.length === 0
+          ? undefined
+          : source.filterPatterns.map((pattern) => lambda.FilterCriteria.filter({ ...pattern })),
+      // The destination is granted above, in the runtime policy, instead of by SqsDlq into an inline policy.
+      onFailure: { bind: () => ({ destination: onFailure.queueArn }) },
+    });
+    // Lambda checks the role's stream and queue permissions when it creates the mapping.
+    mapping.node.addDependency(this.runtimePolicy, listingPolicy);
+    return mapping;
+  }
+
+  /**
+   * Lambda's stream pollers call ListStreams, which has no resource-level permission; like X-Ray, it gets a
+   * policy of its own so the acknowledgement of its `Resource: *` covers exactly that one action.
+   */
+  private streamListingPolicy(): iam.ManagedPolicy {
+    const existing = this.node.tryFindChild('StreamListingPolicy');
+    if (existing instanceof iam.ManagedPolicy) return existing;
+    const policy = new iam.ManagedPolicy(this, 'StreamListingPolicy', {
+      description: `DynamoDB stream listing for the event source mappings of ${this.node.id}`,
+      roles: [this.role],
+      statements: [new iam.PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] })],
+    });
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams supports no resource-level permission and returns stream ARNs only, never records; this policy holds only that action',
+    });
+    return policy;
   }
 
   /** Sets `envName` to the key's ARN and grants the KMS actions `access` allows (see {@link KeyAccess}). */
@@ -340,6 +615,65 @@ export class ProjectFunction extends Construct {
     this.setEnvironment(envNames.jwtIssuer, issuer.issuerUrl);
     this.setEnvironment(envNames.jwksUrl, issuer.jwksUrl);
     this.setEnvironment(envNames.scopePrefix, issuer.scopePrefix);
+  }
+
+  private checkedKeyPatterns(
+    optionName: string,
+    patterns: readonly string[],
+    access: TableAccess,
+  ): readonly string[] {
+    if (access !== 'get-item' && access !== 'update-attributes') {
+      throw new Error(
+        `ProjectFunction ${this.node.id}: ${optionName} only works with access 'get-item' or 'update-attributes' (got '${access}'); index queries use another partition key`,
+      );
+    }
+    if (patterns.length === 0) {
+      throw new Error(
+        `ProjectFunction ${this.node.id}: ${optionName} is empty; leave it out to allow every item, or give patterns such as "*#INVOICE#*"`,
+      );
+    }
+    for (const pattern of patterns) {
+      if (pattern.replace(/[*?]/g, '') === '') {
+        throw new Error(
+          `ProjectFunction ${this.node.id}: ${optionName} pattern "${pattern}" has no literal part and would match every item; name the key layout, such as "*#INVOICE#*"`,
+        );
+      }
+    }
+    return patterns;
+  }
+
+  private checkedUpdatableAttributes(
+    access: TableAccess,
+    options: BindTableOptions,
+  ): readonly string[] | undefined {
+    const attributes = options.updatableAttributes;
+    if (access !== 'update-attributes') {
+      if (attributes !== undefined || options.updatablePartitionKeyPatterns !== undefined) {
+        throw new Error(
+          `ProjectFunction ${this.node.id}: updatableAttributes and updatablePartitionKeyPatterns only work with access 'update-attributes' (got '${access}')`,
+        );
+      }
+      return undefined;
+    }
+    if (attributes === undefined || attributes.length === 0) {
+      throw new Error(
+        `ProjectFunction ${this.node.id}: access 'update-attributes' needs updatableAttributes, the top-level attributes UpdateItem may change, such as ["delivery"]`,
+      );
+    }
+    const keyAttributes: readonly string[] = [tableDefinition.partitionKey, tableDefinition.sortKey];
+    for (const attribute of attributes) {
+      if (!/^[A-Za-z0-9_-]+$/.test(attribute)) {
+        throw new Error(
+          `ProjectFunction ${this.node.id}: updatable attribute "${attribute}" must be a top-level attribute name (letters, digits, _ and -), such as "delivery"`,
+        );
+      }
+      if (keyAttributes.includes(attribute)) {
+        throw new Error(
+          `ProjectFunction ${this.node.id}: updatable attribute "${attribute}" is a key attribute; keys are always named and never change, leave it out`,
+        );
+      }
+    }
+    return attributes;
   }
 
   private setEnvironment(name: string, value: string): void {

@@ -1,10 +1,15 @@
 // test: the functions — project defaults, env vars bound with their grants, least privilege per function.
+import path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { envNames } from '../../functions/platform/config';
-import { ProjectFunction } from '../../lib/project-function';
+import { deliverStreamSource } from '../../functions/platform/stream-source';
+import { ProjectFunction, pdfFontBundlingCommands } from '../../lib/project-function';
 import {
   actionPatternMatches,
   allPolicyStatements,
@@ -87,11 +92,16 @@ function mentionsAny(value: unknown, names: string[]): boolean {
   return names.some((name) => json.includes(`"${name}"`));
 }
 
+function allFunctions(): ProjectFunction[] {
+  const { authorizerFunction, readFunction, writeFunction, delivery } = built.apiStack;
+  return [authorizerFunction, readFunction, writeFunction, delivery.deliverFunction];
+}
+
 describe('ProjectFunction', () => {
   describe('defaults', () => {
     it('runs every function on nodejs24.x, arm64, with active tracing and JSON logs', () => {
       const functions = built.apiTemplate.findResources('AWS::Lambda::Function');
-      expect(Object.keys(functions)).toHaveLength(3);
+      expect(Object.keys(functions)).toHaveLength(4);
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -100,7 +110,14 @@ describe('ProjectFunction', () => {
           LoggingConfig: { LogFormat: 'JSON' },
         });
         expect(fn.Properties.MemorySize).toBeGreaterThanOrEqual(512);
-        expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
+      }
+    });
+
+    it('lets API functions answer inside API Gateway’s 29 s integration timeout', () => {
+      const resources = built.apiTemplate.toJSON().Resources;
+      const { authorizerFunction, readFunction, writeFunction } = built.apiStack;
+      for (const fn of [authorizerFunction, readFunction, writeFunction]) {
+        expect(resources[logicalId(fn.function)].Properties.Timeout).toBeLessThanOrEqual(29);
       }
     });
 
@@ -114,11 +131,7 @@ describe('ProjectFunction', () => {
     });
 
     it('gives each function its own log group and lets it write nowhere else', () => {
-      for (const fn of [
-        built.apiStack.authorizerFunction,
-        built.apiStack.readFunction,
-        built.apiStack.writeFunction,
-      ]) {
+      for (const fn of allFunctions()) {
         const logGroupId = logicalId(fn.logGroup);
         built.apiTemplate.hasResourceProperties('AWS::Lambda::Function', {
           FunctionName: Match.absent(),
@@ -132,11 +145,7 @@ describe('ProjectFunction', () => {
     });
 
     it('attaches no AWS managed policy to a function role', () => {
-      for (const fn of [
-        built.apiStack.authorizerFunction,
-        built.apiStack.readFunction,
-        built.apiStack.writeFunction,
-      ]) {
+      for (const fn of allFunctions()) {
         const role = built.apiTemplate.toJSON().Resources[logicalId(fn.role)];
         expect(JSON.stringify(role.Properties.ManagedPolicyArns ?? [])).not.toContain(':iam::aws:policy');
       }
@@ -220,11 +229,7 @@ describe('ProjectFunction', () => {
         built.dataTemplate,
         logicalId(built.dataStack.dataStore.tableKey),
       );
-      for (const fn of [
-        built.apiStack.authorizerFunction,
-        built.apiStack.readFunction,
-        built.apiStack.writeFunction,
-      ]) {
+      for (const fn of allFunctions()) {
         const tableKeyStatements = statementsOf(fn).filter((statement) =>
           mentionsAny(statement.Resource, tableKeyReferences),
         );
@@ -266,13 +271,156 @@ describe('ProjectFunction', () => {
     });
 
     it('never lets a function scan the multi-tenant table', () => {
-      for (const fn of [
-        built.apiStack.authorizerFunction,
-        built.apiStack.readFunction,
-        built.apiStack.writeFunction,
-      ]) {
+      for (const fn of allFunctions()) {
         expect(grants(statementsOf(fn), 'dynamodb:Scan')).toEqual([]);
       }
+    });
+  });
+
+  describe('deliver privileges', () => {
+    function deliverStatements(): PolicyStatementJson[] {
+      return statementsOf(built.apiStack.delivery.deliverFunction);
+    }
+
+    it('gives deliver no DynamoDB put, delete, batch write, query or scan', () => {
+      const statements = deliverStatements();
+      for (const action of [
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:TransactWriteItems',
+        'dynamodb:PartiQLInsert',
+        'dynamodb:PartiQLUpdate',
+        'dynamodb:PartiQLDelete',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'dynamodb:BatchGetItem',
+      ]) {
+        expect({ action, statements: grants(statements, action) }).toEqual({ action, statements: [] });
+      }
+    });
+
+    it('lets deliver update only the delivery attribute of invoice items', () => {
+      expect(grants(deliverStatements(), 'dynamodb:UpdateItem')).toEqual([
+        expect.objectContaining({
+          Action: 'dynamodb:UpdateItem',
+          Condition: {
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'delivery'] },
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#INVOICE#*'] },
+          },
+        }),
+      ]);
+    });
+
+    it('lets deliver get only invoice and seller-profile items', () => {
+      expect(grants(deliverStatements(), 'dynamodb:GetItem')).toEqual([
+        expect.objectContaining({
+          Action: 'dynamodb:GetItem',
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#INVOICE#*', '*#PROFILE'] } },
+        }),
+      ]);
+    });
+
+    it('lets deliver only decrypt with the data key and gives it nothing on the blind-index key', () => {
+      const { dataKey, blindIndexKey } = built.dataStack.dataStore;
+      const statements = deliverStatements();
+      const dataKeyStatements = statements.filter((statement) =>
+        mentionsAny(statement.Resource, referenceNames(built.dataTemplate, logicalId(dataKey))),
+      );
+      expect(dataKeyStatements).toEqual([expect.objectContaining({ Action: 'kms:Decrypt' })]);
+      const blindIndexReferences = referenceNames(built.dataTemplate, logicalId(blindIndexKey));
+      expect(blindIndexReferences.length).toBeGreaterThan(0);
+      expect(statements.filter((statement) => mentionsAny(statement.Resource, blindIndexReferences))).toEqual(
+        [],
+      );
+    });
+
+    it('lets deliver put objects into the documents bucket only, and never read or delete them', () => {
+      const { delivery } = built.apiStack;
+      const statements = deliverStatements();
+      expect(grants(statements, 's3:PutObject')).toEqual([
+        {
+          Action: 's3:PutObject',
+          Effect: 'Allow',
+          Resource: built.apiStack.resolve(delivery.documentsBucket.arnForObjects('*')),
+        },
+      ]);
+      for (const action of ['s3:GetObject', 's3:DeleteObject', 's3:ListBucket', 's3:PutBucketPolicy']) {
+        expect({ action, statements: grants(statements, action) }).toEqual({ action, statements: [] });
+      }
+    });
+
+    it('lets deliver use the documents key only to encrypt new objects of that bucket, through S3', () => {
+      const documentsKeyReferences = referenceNames(
+        built.dataTemplate,
+        logicalId(built.dataStack.documents.key),
+      );
+      const keyStatements = deliverStatements().filter((statement) =>
+        mentionsAny(statement.Resource, documentsKeyReferences),
+      );
+      expect(keyStatements).toEqual([
+        expect.objectContaining({
+          Action: 'kms:GenerateDataKey',
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': 's3.eu-central-1.amazonaws.com',
+              'kms:EncryptionContext:aws:s3:arn': built.apiStack.resolve(
+                built.apiStack.delivery.documentsBucket.bucketArn,
+              ),
+            },
+          },
+        }),
+      ]);
+    });
+
+    it('lets deliver send email only as the mail identity and from the configured address', () => {
+      const { delivery } = built.apiStack;
+      const statements = deliverStatements();
+      const sending = [...grants(statements, 'ses:SendEmail'), ...grants(statements, 'ses:SendRawEmail')];
+      expect(sending.length).toBeGreaterThan(0);
+      for (const statement of sending) {
+        expect(statement).toEqual({
+          Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+          Effect: 'Allow',
+          Resource: built.apiStack.resolve(delivery.mailIdentity.emailIdentityArn),
+          Condition: { StringEquals: { 'ses:FromAddress': 'invoices@example.com' } },
+        });
+      }
+    });
+
+    it('tells deliver the table, data key, documents bucket and key and sender, and not the blind-index key', () => {
+      const variables =
+        built.apiTemplate.toJSON().Resources[logicalId(built.apiStack.delivery.deliverFunction.function)]
+          .Properties.Environment.Variables;
+      expect(Object.keys(variables)).toEqual(
+        expect.arrayContaining([
+          envNames.tableName,
+          envNames.dataKeyArn,
+          envNames.documentsBucket,
+          envNames.documentsKeyArn,
+          envNames.mailFrom,
+        ]),
+      );
+      expect(variables[envNames.mailFrom]).toBe('invoices@example.com');
+      expect(variables).not.toHaveProperty(envNames.blindIndexKeyArn);
+    });
+  });
+
+  describe('PDF fonts', () => {
+    it('bundles pdfkit’s standard fonts with the two functions that render PDFs, and only those', () => {
+      const { authorizerFunction, readFunction, writeFunction, delivery } = built.apiStack;
+      expect({
+        authorizer: authorizerFunction.bundlesPdfFonts,
+        read: readFunction.bundlesPdfFonts,
+        write: writeFunction.bundlesPdfFonts,
+        deliver: delivery.deliverFunction.bundlesPdfFonts,
+      }).toEqual({ authorizer: false, read: true, write: false, deliver: true });
+    });
+
+    it('copies the fonts with one node command on quoted paths, so any shell runs it', () => {
+      expect(pdfFontBundlingCommands('/asset input', '/asset output')).toEqual([
+        `node "${path.join('/asset input', 'lib', 'bundle-pdf-fonts.mjs')}" "/asset input" "/asset output" Helvetica HelveticaBold`,
+      ]);
     });
   });
 
@@ -326,6 +474,96 @@ describe('ProjectFunction', () => {
       expect(() => fn.bindTable(table, 'get-item', { partitionKeyPrefix: 'CLIENT*' })).toThrow(
         /partitionKeyPrefix "CLIENT\*" must be a non-empty literal/,
       );
+    });
+
+    it('refuses update-attributes access without the attributes it may update', () => {
+      const { table, fn } = fixture();
+      expect(() => fn.bindTable(table, 'update-attributes')).toThrow(
+        /access 'update-attributes' needs updatableAttributes/,
+      );
+    });
+
+    it('refuses to list a key attribute as updatable', () => {
+      const { table, fn } = fixture();
+      expect(() =>
+        fn.bindTable(table, 'update-attributes', { updatableAttributes: ['pk', 'delivery'] }),
+      ).toThrow(/updatable attribute "pk" is a key attribute/);
+    });
+
+    it('refuses a partition-key pattern that would match every item', () => {
+      const { table, fn } = fixture();
+      expect(() =>
+        fn.bindTable(table, 'update-attributes', {
+          partitionKeyPatterns: ['*'],
+          updatableAttributes: ['delivery'],
+        }),
+      ).toThrow(/pattern "\*" has no literal part/);
+    });
+
+    it('refuses partition-key patterns for index reads', () => {
+      const { table, fn } = fixture();
+      expect(() => fn.bindTable(table, 'read', { partitionKeyPatterns: ['*#INVOICE#*'] })).toThrow(
+        /partitionKeyPatterns only works with access 'get-item' or 'update-attributes'/,
+      );
+    });
+
+    it('refuses a bucket without a KMS key, since writers must name the key', () => {
+      const { stack, fn } = fixture();
+      const bucket = new s3.Bucket(stack, 'Plain', { encryption: s3.BucketEncryption.S3_MANAGED });
+      expect(() => fn.bindBucket(bucket, envNames.documentsBucket, 'put')).toThrow(
+        /the bucket bound to DOCUMENTS_BUCKET has no KMS key/,
+      );
+    });
+
+    it('refuses a sender with a display name', () => {
+      const { stack, fn } = fixture();
+      const identity = new ses.EmailIdentity(stack, 'Identity', {
+        identity: ses.Identity.email('invoices@example.com'),
+      });
+      expect(() => fn.bindMailIdentity(identity, 'Ledgerlock <invoices@example.com>')).toThrow(
+        /fromAddress "Ledgerlock <invoices@example.com>" is not a plain email address/,
+      );
+    });
+
+    it('leaves retries and record age to Lambda’s defaults when the definition says -1', () => {
+      const { stack, fn } = fixture();
+      const streamTable = new dynamodb.Table(stack, 'Streamed', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      });
+      fn.addTableStreamSource('Source', streamTable, {
+        source: { ...deliverStreamSource, retryAttempts: -1, maxRecordAgeSeconds: -1, filterPatterns: [] },
+        onFailure: new sqs.Queue(stack, 'Failures'),
+      });
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        MaximumRetryAttempts: Match.absent(),
+        MaximumRecordAgeInSeconds: Match.absent(),
+        FilterCriteria: Match.absent(),
+      });
+    });
+
+    it('refuses a stream source Lambda would reject, before anything is deployed', () => {
+      const { stack, fn } = fixture();
+      const streamTable = new dynamodb.Table(stack, 'Streamed', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      });
+      expect(() =>
+        fn.addTableStreamSource('Source', streamTable, {
+          source: { ...deliverStreamSource, batchSize: 0 },
+          onFailure: new sqs.Queue(stack, 'Failures'),
+        }),
+      ).toThrow(/batchSize is 0/);
+    });
+
+    it('refuses a table without a stream', () => {
+      const { stack, table, fn } = fixture();
+      expect(() =>
+        fn.addTableStreamSource('Source', table, {
+          source: deliverStreamSource,
+          onFailure: new sqs.Queue(stack, 'Failures'),
+        }),
+      ).toThrow(/the table has no stream/);
     });
 
     it('rejects a memory size Lambda does not offer', () => {

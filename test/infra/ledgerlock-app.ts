@@ -17,12 +17,15 @@ const cdkJson = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')) as
 /**
  * The feature flags of cdk.json, without asset bundling and without CDK's built-in CloudFormation schema
  * check: tests assert intent on templates; `npm run synth` bundles and runs the schema check (seconds per app).
+ * `bundling: true` runs esbuild for real, for the few tests that check a bundle.
  */
-export function testApp(): App {
+export function testApp(options: { readonly bundling?: boolean } = {}): App {
   return new App({
     outdir: mkdtempSync(path.join(tmpdir(), 'ledgerlock-cdk-')),
     builtinCloudFormationValidation: false,
-    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
+    context: options.bundling
+      ? { ...cdkJson.context }
+      : { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
   });
 }
 
@@ -43,6 +46,7 @@ export function buildLedgerlock(): LedgerlockTestApp {
     env: testEnv,
     dataStore: dataStack.dataStore,
     identity: dataStack.identity,
+    documents: dataStack.documents,
   });
   return {
     app,

@@ -1,8 +1,10 @@
 // test: cdk-nag — the AwsSolutions, Serverless and PCI DSS 3.2.1 packs find nothing unacknowledged.
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, type NagPack, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { wildcardResourceFinding } from '../../lib/nag-findings';
 import { buildLedgerlock, type LedgerlockTestApp, testApp, testEnv } from './ledgerlock-app';
 
 const packs = (): NagPack[] => [new AwsSolutionsChecks(), new ServerlessChecks(), new PCIDSS321Checks()];
@@ -55,6 +57,26 @@ describe('cdk-nag packs', () => {
           expect({ path, id, long: reason.length >= 60 }).toEqual({ path, id, long: true });
         }
       }
+    });
+  });
+
+  describe('finding ids for acknowledgments', () => {
+    it('spells a same-stack wildcard resource as cdk-nag does', () => {
+      const stack = new Stack(testApp(), 'Findings', { env: testEnv });
+      const bucket = new s3.Bucket(stack, 'Bucket');
+      expect(wildcardResourceFinding(stack, bucket.arnForObjects('*'))).toBe(
+        `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
+      );
+    });
+
+    it('refuses a cross-stack reference, whose finding id exists only after synthesis', () => {
+      const app = testApp();
+      const producer = new Stack(app, 'Producer', { env: testEnv });
+      const consumer = new Stack(app, 'Consumer', { env: testEnv });
+      const bucket = new s3.Bucket(producer, 'Bucket');
+      expect(() => wildcardResourceFinding(consumer, bucket.arnForObjects('*'))).toThrow(
+        /is not a resource of Consumer nor a pseudo parameter/,
+      );
     });
   });
 

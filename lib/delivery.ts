@@ -1,0 +1,190 @@
+// cdk: delivery — the deliver function on the table's stream, its on-failure queue and alarms, and the SES
+// sender identity. Stateless apart from the queue and its key, which are retained.
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { invoiceKey, sellerProfileKey } from '../functions/adapters/dynamodb-keys';
+import { envNames } from '../functions/platform/config';
+import { deliverStreamSource, type StreamSourceDefinition } from '../functions/platform/stream-source';
+import { wildcardResourceFinding } from './nag-findings';
+import { emailAddressPattern, ProjectFunction } from './project-function';
+
+/** The CDK context key that names the sender address (cdk.json, or `cdk synth -c ledgerlock:mailFrom=…`). */
+export const mailFromContextKey = 'ledgerlock:mailFrom';
+
+/** The only attribute of an invoice item the deliver function may change. */
+export const deliveryAttribute = 'delivery';
+
+/**
+ * Partition-key patterns of the items `deliver` reads, from the key layout itself: invoices (`<tenant>#INVOICE#<id>`)
+ * and seller profiles (`<tenant>#PROFILE`). Tenant ids contain no `#`, so no other item type matches.
+ */
+export const deliverReadablePartitionKeys = [invoiceKey('*', '*').pk, sellerProfileKey('*').pk] as const;
+/** Partition-key patterns of the items `deliver` may update: invoices only. */
+export const deliverUpdatablePartitionKeys = [invoiceKey('*', '*').pk] as const;
+
+export interface DeliveryProps {
+  /** The table whose stream carries queued invoices; deliver reads invoices and profiles and updates `delivery`. */
+  readonly table: dynamodb.ITable;
+  /** Key of the sealed fields; deliver may only decrypt with it. */
+  readonly dataKey: kms.IKey;
+  /** Key of the function's log group. */
+  readonly logKey: kms.IKey;
+  /**
+   * Bucket (SSE-KMS) the rendered PDFs are written to; deliver may only put objects. From another stack, pass
+   * `Documents.importBucket` so the policy's object ARN resolves in this stack.
+   */
+  readonly documentsBucket: s3.IBucket;
+  /** Sender address of invoice emails, verified in SES as an email identity. A plain address, no display name. */
+  readonly mailFrom: string;
+  /**
+   * How the stream is consumed.
+   * @default - `deliverStreamSource` from functions/platform/stream-source.ts (shared with the local poller)
+   */
+  readonly streamSource?: StreamSourceDefinition;
+  /**
+   * Reserved concurrency: bounds SES sending rate and table load during a backlog.
+   * @default 10
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * How long failed-batch records wait in the on-failure queue (SQS allows 60 s to 14 days).
+   * @default Duration.days(14)
+   */
+  readonly failureRetention?: Duration;
+}
+
+/**
+ * The deliver function (its own role: read invoices and seller profiles, decrypt with the data key, update only
+ * the `delivery` attribute, put into the documents bucket, send from the configured address), subscribed to the
+ * table's stream with the shared filter and failure settings. Batches that exhaust retries or record age go to
+ * a KMS-encrypted queue with an alarm; failed invocations (a poison record, a failed cold start) alarm too.
+ * The alarms have no action yet: the alerts construct subscribes the operations topic to `alarms`.
+ */
+export class Delivery extends Construct {
+  readonly deliverFunction: ProjectFunction;
+  /** The bucket deliver writes to, as passed in. */
+  readonly documentsBucket: s3.IBucket;
+  readonly mailIdentity: ses.EmailIdentity;
+  readonly streamSource: lambda.EventSourceMapping;
+  readonly failureQueueKey: kms.Key;
+  readonly failureQueue: sqs.Queue;
+  readonly failureQueueAlarm: cloudwatch.Alarm;
+  readonly functionErrorsAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: DeliveryProps) {
+    super(scope, id);
+    const source = props.streamSource ?? deliverStreamSource;
+    this.documentsBucket = props.documentsBucket;
+    const retention = props.failureRetention ?? Duration.days(14);
+    if (!emailAddressPattern.test(props.mailFrom)) {
+      throw new Error(
+        `Delivery: mailFrom "${props.mailFrom}" is not a plain email address; set the context value ${mailFromContextKey} (cdk.json or -c ${mailFromContextKey}=invoices@your-domain.example) to the sender address, without a display name`,
+      );
+    }
+    if (retention.toSeconds() < 60 || retention.toSeconds() > Duration.days(14).toSeconds()) {
+      throw new Error(
+        `Delivery: failureRetention ${retention.toHumanString()} must be 60 seconds to 14 days (SQS limits)`,
+      );
+    }
+
+    this.mailIdentity = new ses.EmailIdentity(this, 'MailIdentity', {
+      identity: ses.Identity.email(props.mailFrom),
+    });
+
+    this.failureQueueKey = new kms.Key(this, 'FailureQueueKey', {
+      description: 'Ledgerlock delivery on-failure queue (SQS SSE-KMS)',
+      alias: `alias/${Stack.of(this).stackName}/delivery-failures`,
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      pendingWindow: Duration.days(30),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.failureQueueKey,
+      enforceSSL: true,
+      retentionPeriod: retention,
+      // Each message names a batch that was never delivered; it must outlive a redeploy of this stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.failureQueue).acknowledge(
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself the dead-letter destination of the deliver stream mapping; its messages are read by a person after the alarm, never by a consumer that could fail again',
+      },
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason:
+          'This queue is itself the dead-letter destination of the deliver stream mapping; its messages are read by a person after the alarm, never by a consumer that could fail again',
+      },
+    );
+
+    this.deliverFunction = new ProjectFunction(this, 'DeliverFunction', {
+      entry: 'deliver',
+      description:
+        'Renders queued invoices to PDF, stores them and emails them once; reads invoices, writes only their delivery status',
+      logKey: props.logKey,
+      memorySize: 1024,
+      // Up to batchSize invoices one after another, each: decrypt, render, store, send, record.
+      timeout: Duration.seconds(60),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 10,
+      bundlesPdfFonts: true,
+    });
+    const deliver = this.deliverFunction;
+    deliver.bindTable(props.table, 'update-attributes', {
+      partitionKeyPatterns: deliverReadablePartitionKeys,
+      updatablePartitionKeyPatterns: deliverUpdatablePartitionKeys,
+      updatableAttributes: [deliveryAttribute],
+    });
+    deliver.bindKey(props.dataKey, envNames.dataKeyArn, 'decrypt');
+    deliver.bindBucket(props.documentsBucket, envNames.documentsBucket, 'put');
+    Validations.of(deliver.runtimePolicy).acknowledge({
+      id: wildcardResourceFinding(deliver.runtimePolicy, props.documentsBucket.arnForObjects('*')),
+      reason:
+        'Object keys are <tenant>/invoices/<invoice>/<request token>.pdf, chosen per delivery; the grant is s3:PutObject alone (no read, delete or list) on this one bucket',
+    });
+    deliver.bindMailIdentity(this.mailIdentity, props.mailFrom);
+    this.streamSource = deliver.addTableStreamSource('StreamSource', props.table, {
+      source,
+      onFailure: this.failureQueue,
+    });
+    const reason =
+      'Invoked synchronously by the DynamoDB stream event source mapping, whose on-failure destination (the encrypted FailureQueue) receives failed batches; an async dead-letter queue would never receive anything';
+    Validations.of(deliver.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason });
+
+    this.failureQueueAlarm = new cloudwatch.Alarm(this, 'FailureQueueAlarm', {
+      alarmDescription:
+        'An invoice batch could not be delivered within the retries and record age of the stream mapping: read the failure queue, fix the cause, then resend the invoices',
+      metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.functionErrorsAlarm = new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {
+      alarmDescription:
+        'A deliver invocation failed: a record it cannot deliver (the mapping then bisects, retries and sends it to the failure queue) or a failed cold start: check its logs',
+      metric: deliver.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** The alarms operations should be told about. */
+  get alarms(): readonly cloudwatch.Alarm[] {
+    return [this.failureQueueAlarm, this.functionErrorsAlarm];
+  }
+}
