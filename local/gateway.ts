@@ -29,6 +29,11 @@ export interface GatewayOptions {
   readonly openApi: () => unknown;
   /** Answers /health: 200 only when every emulator answers. */
   readonly health: () => Promise<{ ok: boolean; services: Record<string, string> }>;
+  /**
+   * Local-only operations under /_local/ (test hooks such as a simulated mail outage). Absent on AWS and
+   * unless the stack was started with --test-hooks.
+   */
+  readonly localRoutes?: Readonly<Record<string, (body: string) => Promise<unknown>>>;
   /** JSON access log, one line per request, never bodies. */
   readonly accessLogFile?: string;
 }
@@ -193,6 +198,11 @@ export class LocalGateway {
       return;
     }
     const body = await readBody(request);
+    const localRoute = this.options.localRoutes?.[`${method} ${url.pathname}`];
+    if (localRoute !== undefined && body !== 'too-large') {
+      this.send(response, 200, await localRoute(body.toString('utf8')));
+      return;
+    }
     if (body === 'too-large') {
       this.send(
         response,

@@ -1,6 +1,14 @@
 // local: starts the emulators, provisions them, and serves the real handlers through the local gateway.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,6 +20,7 @@ import { EncryptionSdkSealer } from '../functions/adapters/encryption-sdk-sealer
 import type { SellerProfile } from '../functions/domain/seller';
 import { envNames } from '../functions/platform/config';
 import { openApiDocument } from '../functions/platform/openapi';
+import { deliverStreamSource } from '../functions/platform/stream-source';
 import { startDynamoDb } from './emulators/dynamodb';
 import { localAwsIdentity, type RunningEmulator } from './emulators/emulator';
 import { startKms } from './emulators/kms';
@@ -20,6 +29,7 @@ import { startSes } from './emulators/ses';
 import { startSnsSqs } from './emulators/sns-sqs';
 import { LocalGateway } from './gateway';
 import { ensureBucket, ensureKey, ensureQueue, ensureTable } from './provision';
+import { type StreamPoller, startStreamPoller } from './stream-poller';
 import { type LocalClient, LocalTokenIssuer } from './token-issuer';
 
 export interface LocalStackOptions {
@@ -28,6 +38,8 @@ export interface LocalStackOptions {
   readonly stateDir: string;
   /** Keep DynamoDB and KMS in memory and S3 in a temp dir: nothing survives a stop. */
   readonly inMemory: boolean;
+  /** Serve /_local/ test hooks (simulated outages, emulator statistics). */
+  readonly testHooks?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -109,6 +121,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   };
   let gateway: LocalGateway | undefined;
+  let poller: StreamPoller | undefined;
   try {
     const started = performance.now();
     const track = async <Emulator extends RunningEmulator>(
@@ -207,11 +220,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;
 
-    const [authorizer, apiRead, apiWrite] = await Promise.all([
+    const [authorizer, apiRead, apiWrite, deliver] = await Promise.all([
       import('../functions/authorizer/handler'),
       import('../functions/api-read/handler'),
       import('../functions/api-write/handler'),
+      import('../functions/deliver/handler'),
     ]);
+    // The deliver function runs behind the same filter, batching and failure handling as its AWS mapping.
+    const deliverLog = join(logDir, 'deliver-stream.log');
+    poller = await startStreamPoller({
+      dynamoDbEndpoint: dynamoDb.endpoint,
+      tableName,
+      region: localAwsIdentity.region,
+      credentials: { ...localAwsIdentity.credentials },
+      source: deliverStreamSource,
+      handler: deliver.handler,
+      onFailure: { sqsEndpoint: snsSqs.endpoint, queueUrl: deliverFailures.url },
+      functionName: 'deliver',
+      log: (line) => appendFileSync(deliverLog, `${new Date().toISOString()} ${line}\n`),
+    });
     const tokenIssuer = await LocalTokenIssuer.create({
       issuer: apiBaseUrl,
       clients,
@@ -241,7 +268,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return { ok: results.every(([, status]) => status === 'ok'), services: Object.fromEntries(results) };
     };
 
+    let currentSes = ses;
+    const sesPort = Number(new URL(ses.endpoint).port);
+    const localRoutes = {
+      /** Takes the mail service away for a while, as an SES outage would, then brings it back on its port. */
+      'POST /_local/ses/outage': async (body: string) => {
+        const milliseconds = Math.min(
+          Math.max(Number(JSON.parse(body || '{}').milliseconds ?? 3000), 0),
+          60_000,
+        );
+        await currentSes.stop();
+        setTimeout(() => {
+          void startSes({ port: sesPort }).then((restarted) => {
+            currentSes = restarted;
+            running.push(restarted);
+          });
+        }, milliseconds);
+        return { outage: 'started', milliseconds };
+      },
+      'GET /_local/kms/stats': async () => kms.stats(),
+      'POST /_local/kms/stats/reset': async () => {
+        kms.resetStats();
+        return { reset: true };
+      },
+    };
+
     gateway = new LocalGateway({
+      ...(options.testHooks ? { localRoutes } : {}),
       host,
       port: options.port,
       region: localAwsIdentity.region,
@@ -268,7 +321,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       kms: kms.endpoint,
       mailViewUrl: ses.mailViewUrl,
       tables: { main: tableName },
-      keys: { data: dataKeyArn, blindIndex: blindIndexKeyArn },
+      keys: { data: dataKeyArn, blindIndex: blindIndexKeyArn, documents: documentsKeyArn },
+      mailFrom,
       buckets: { documents: documentsBucket },
       topics: {},
       queues: { deliverFailures: deliverFailures.url },
@@ -276,6 +330,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 2)}\n`);
 
     const runningGateway = gateway;
+    const runningPoller = poller;
     return {
       apiBaseUrl,
       mailViewUrl: ses.mailViewUrl,
@@ -284,11 +339,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       logDir,
       stop: async () => {
         await runningGateway.stop();
+        await runningPoller.stop();
         await stopAll();
       },
     };
   } catch (error) {
     await gateway?.stop();
+    await poller?.stop();
     await stopAll();
     throw error;
   }

@@ -12,6 +12,7 @@ Options:
   --port <n>          API port (default: $PORT or 3000)
   --state-dir <dir>   where data, logs, clients.json and endpoints.json go (default: .local)
   --in-memory         keep nothing: DynamoDB and KMS in memory, S3 in a temp dir (used by the tests)
+  --test-hooks        serve /_local/ hooks: simulated SES outage, KMS call statistics (used by the tests)
   -h, --help          show this help
 `;
 
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'state-dir': { type: 'string' },
     'in-memory': { type: 'boolean', default: false },
+    'test-hooks': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -41,7 +43,13 @@ const startedAt = performance.now();
 say(`starting the local stack (${values['in-memory'] ? 'in memory' : `data in ${stateDir}/data`})…`);
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
-  stack = await startLocalStack({ port, stateDir, inMemory: values['in-memory'], log: say });
+  stack = await startLocalStack({
+    port,
+    stateDir,
+    inMemory: values['in-memory'],
+    testHooks: values['test-hooks'],
+    log: say,
+  });
 } catch (error) {
   process.stderr.write(`[ledgerlock] could not start: ${(error as Error).message}\n`);
   process.exit(1);

@@ -145,12 +145,20 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
     };
     const { value, number } = await nextNumber(caller.tenantId, sequence);
     const issued = issueInvoice(invoice, { number, customer: snapshot, now });
+    // Issue and send in one commit: the stream sees the invoice already queued for delivery.
     const withDelivery: Invoice =
-      input.send === true ? { ...issued, delivery: { status: 'queued' } } : issued;
+      input.send === true
+        ? requestDelivery(issued, { token: newId('dlv'), now, resend: false }).invoice
+        : issued;
     return {
       changes: [
         { type: 'takeNumber', sequence, value },
-        { type: 'putInvoice', invoice: withDelivery, expectedVersion: invoice.version },
+        {
+          type: 'putInvoice',
+          invoice: withDelivery,
+          expectedVersion: invoice.version,
+          expectedDelivery: invoice.delivery,
+        },
       ],
       audit: {
         action: 'invoice.issued',

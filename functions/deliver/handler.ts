@@ -52,6 +52,11 @@ class PoisonRecordError extends Error {
   override readonly name = 'PoisonRecordError';
 }
 
+/** Another deliverer holds a live claim on the request: come back later. */
+class DelivererBusyError extends Error {
+  override readonly name = 'DelivererBusyError';
+}
+
 export function makeHandler(dependencies: DeliverDependencies) {
   const { logger, metrics } = dependencies.observability;
   const maxAttempts = dependencies.maxAttempts ?? 5;
@@ -60,7 +65,11 @@ export function makeHandler(dependencies: DeliverDependencies) {
   /** Returns normally when the record needs no retry; throws when the stream source should retry it. */
   const deliver = async (record: DynamoDBRecord): Promise<void> => {
     const parsed = queuedInvoiceSchema.safeParse(record.dynamodb?.NewImage);
-    if (!parsed.success) throw new PoisonRecordError('stream record is not a queued invoice');
+    if (!parsed.success) {
+      // Paths only, never values: the image holds sealed data and ids, and logs must hold no personal data.
+      const paths = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
+      throw new PoisonRecordError(`stream record is not a queued invoice (${paths})`);
+    }
     const tenantId = parsed.data.tenantId.S;
     const invoiceId = parsed.data.id.S;
     const token = parsed.data.delivery.M.requestToken.S;
@@ -70,7 +79,7 @@ export function makeHandler(dependencies: DeliverDependencies) {
 
     const claim = await dependencies.tracker.claim(tenantId, invoiceId, token, leaseSeconds);
     if (claim.outcome === 'done') return;
-    if (claim.outcome === 'busy') throw new Error('another deliverer holds this request');
+    if (claim.outcome === 'busy') throw new DelivererBusyError('another deliverer holds this request');
     if (claim.outcome === 'interrupted') {
       // A deliverer died between handing the email to the mail service and recording it. Sending again could
       // mail the customer twice, so we stop and say so; a person decides whether to resend.
@@ -149,24 +158,34 @@ export function makeHandler(dependencies: DeliverDependencies) {
   return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event) => {
-      const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
-      // In order, one at a time: after the first failure the rest are retried anyway (the stream source
-      // resumes from the lowest failed sequence number), so there is no point delivering past it.
+      // Every record gets its attempt, so one bad record never delays the good ones beside it.
+      const transient: string[] = [];
+      let permanent = 0;
       for (const record of event.Records) {
         try {
           await deliver(record);
         } catch (error) {
           const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
-          logger.error('delivery failed; the stream source will retry', {
-            error: { name: (error as Error).name, message: (error as Error).message },
+          const retryable =
+            error instanceof MailServiceUnavailableError || error instanceof DelivererBusyError;
+          // Names only: messages can quote what they failed on, and logs must hold no personal data.
+          logger.error('delivery failed', {
+            errorName: (error as Error).name,
+            ...(error instanceof PoisonRecordError ? { detail: error.message } : {}),
             sequenceNumber,
+            retryable,
           });
           metrics.addMetric('DeliveryFailures', 'Count', 1);
-          batchItemFailures.push({ itemIdentifier: sequenceNumber });
-          break;
+          if (retryable) transient.push(sequenceNumber);
+          else permanent += 1;
         }
       }
-      return { batchItemFailures };
+      // A record that cannot be delivered as it is (poison) fails the invocation: the stream source then
+      // bisects the batch until that record stands alone, retries it, and sends it to the on-failure queue.
+      // The others are already delivered and their retries are no-ops (the claim is on the request token).
+      if (permanent > 0) throw new Error(`${permanent} stream record(s) could not be delivered`);
+      // Only passing trouble left: retry from the first such record (later ones are no-ops if already done).
+      return { batchItemFailures: transient.map((itemIdentifier) => ({ itemIdentifier })) };
     });
 }
 

@@ -133,7 +133,8 @@ export function toProblem(error: unknown, requestId?: string): Problem {
       type: `${problemBaseUrl}integrity-check-failed`,
       title: 'Integrity check failed',
       status: 500,
-      detail: 'A stored record failed its integrity check, so it was not returned. Operations have been alerted.',
+      detail:
+        'A stored record failed its integrity check, so it was not returned. Operations have been alerted.',
       ...instance,
     };
   }

@@ -1,6 +1,6 @@
 // test: starts one in-memory local stack (`local/start.ts`, the same entry as `npm start`) for the suite.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,12 +27,19 @@ export default async function globalSetup(): Promise<void> {
   const output: string[] = [];
   const child = spawn(
     join(process.cwd(), 'node_modules/.bin/tsx'),
-    ['local/start.ts', '--in-memory', '--port', String(port), '--state-dir', stateDir],
+    ['local/start.ts', '--in-memory', '--test-hooks', '--port', String(port), '--state-dir', stateDir],
     { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
   );
   globalThis.ledgerlockStack = child;
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  // Everything the stack prints (the handlers' logs included) is kept, so tests can check it for leaks.
+  mkdirSync(join(stateDir, 'logs'), { recursive: true });
+  const stackLog = createWriteStream(join(stateDir, 'logs', 'stack-output.log'));
+  const capture = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    stackLog.write(chunk);
+  };
+  child.stdout?.on('data', capture);
+  child.stderr?.on('data', capture);
 
   const apiBaseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
