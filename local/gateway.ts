@@ -248,9 +248,20 @@ export class LocalGateway {
       return;
     }
     const { route, parameterNames } = hit.compiled;
-    const pathParameters = Object.fromEntries(
-      parameterNames.map((name, index) => [name, decodeURIComponent(hit.match?.[index + 1] ?? '')]),
-    );
+    let pathParameters: Record<string, string>;
+    try {
+      pathParameters = Object.fromEntries(
+        parameterNames.map((name, index) => [name, decodeURIComponent(hit.match?.[index + 1] ?? '')]),
+      );
+    } catch {
+      // Broken percent-encoding (`%zz`) is the client's mistake, never a 5xx.
+      this.send(
+        response,
+        400,
+        problem(400, 'malformed-request', 'Malformed request', 'the path is not valid percent-encoding'),
+      );
+      return;
+    }
     const stageArn = `arn:aws:execute-api:${this.options.region}:${this.options.accountId}:${apiId}/${stage}`;
     // API Gateway hands the authorizer the ARN of the concrete request, path parameters filled in.
     const concreteArn = `${stageArn}/${call.method}${call.url.pathname}`;

@@ -50,7 +50,14 @@ export class DynamoDbAuditTrail implements AuditTrail {
         ExpressionAttributeValues: { ':partition': auditPartition(tenantId), ':events': 'EVENT#' },
         ScanIndexForward: false,
         Limit: limit,
-        ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor, tenantId, ['pk', 'sk']) }),
+        ...(cursor === undefined
+          ? {}
+          : {
+              ExclusiveStartKey: decodeCursor(cursor, {
+                pk: { equals: auditPartition(tenantId) },
+                sk: { prefix: 'EVENT#' },
+              }),
+            }),
       }),
     );
     const nextCursor = encodeCursor(page.LastEvaluatedKey);

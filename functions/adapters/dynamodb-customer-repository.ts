@@ -10,8 +10,6 @@ import { customerFromItem } from './dynamodb-codecs';
 import { decodeCursor, encodeCursor } from './dynamodb-cursor';
 import { customerEmailKey, customerKey, customerListKey } from './dynamodb-keys';
 
-const listKeyAttributes = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
-
 export const emailIndexPurpose = 'customer-email';
 
 export class DynamoDbCustomerRepository implements CustomerRepository {
@@ -46,7 +44,14 @@ export class DynamoDbCustomerRepository implements CustomerRepository {
         Limit: limit,
         ...(cursor === undefined
           ? {}
-          : { ExclusiveStartKey: decodeCursor(cursor, tenantId, listKeyAttributes) }),
+          : {
+              ExclusiveStartKey: decodeCursor(cursor, {
+                pk: { prefix: `${tenantId}#CUSTOMER#` },
+                sk: { equals: 'CUSTOMER' },
+                gsi1pk: { equals: customerListKey(tenantId) },
+                gsi1sk: { prefix: '' },
+              }),
+            }),
       }),
     );
     const nextCursor = encodeCursor(page.LastEvaluatedKey);

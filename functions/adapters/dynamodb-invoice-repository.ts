@@ -56,7 +56,12 @@ export class DynamoDbInvoiceRepository implements InvoiceRepository {
       values[':issuedTo'] = filter.issuedTo;
     }
     const items: Record<string, unknown>[] = [];
-    let startKey = decodeCursor(cursor, tenantId, listKeyAttributes) as Record<string, unknown> | undefined;
+    let startKey: Record<string, unknown> | undefined = decodeCursor(cursor, {
+      pk: { prefix: `${tenantId}#INVOICE#` },
+      sk: { equals: 'INVOICE' },
+      gsi1pk: { equals: invoiceListKey(tenantId) },
+      gsi1sk: { prefix: '' },
+    });
     // A filter can leave a DynamoDB page short; keep reading until the page is full or the list ends.
     do {
       const page = await this.options.client.send(

@@ -62,6 +62,29 @@ export function makeHandler(dependencies: DeliverDependencies) {
   const maxAttempts = dependencies.maxAttempts ?? 5;
   const leaseSeconds = dependencies.leaseSeconds ?? 120;
 
+  /** Loads, renders and stores the document; undefined when the request was settled as failed instead. */
+  const prepare = async (tenantId: string, invoiceId: string, token: string) => {
+    const invoice = await dependencies.invoices.get(tenantId, invoiceId);
+    const seller = await dependencies.sellers.get(tenantId);
+    if (invoice === undefined) {
+      await dependencies.tracker.markFailed(tenantId, invoiceId, token, 'the invoice no longer exists');
+      return undefined;
+    }
+    if (seller === undefined) {
+      await dependencies.tracker.markFailed(
+        tenantId,
+        invoiceId,
+        token,
+        'no seller profile is set up for this account, so the invoice cannot say who it is from',
+      );
+      return undefined;
+    }
+    const email = composeInvoiceEmail(invoice, seller);
+    const pdf = await dependencies.renderer.render(email.document);
+    await dependencies.documents.put(invoiceDocumentKey(tenantId, invoiceId, token), pdf, 'application/pdf');
+    return { invoice, seller, email, pdf };
+  };
+
   /** Returns normally when the record needs no retry; throws when the stream source should retry it. */
   const deliver = async (record: DynamoDBRecord): Promise<void> => {
     const parsed = queuedInvoiceSchema.safeParse(record.dynamodb?.NewImage);
@@ -93,24 +116,22 @@ export function makeHandler(dependencies: DeliverDependencies) {
       return;
     }
 
-    const invoice = await dependencies.invoices.get(tenantId, invoiceId);
-    const seller = await dependencies.sellers.get(tenantId);
-    if (invoice === undefined) {
-      await dependencies.tracker.markFailed(tenantId, invoiceId, token, 'the invoice no longer exists');
-      return;
-    }
-    if (seller === undefined) {
-      await dependencies.tracker.markFailed(
+    // Until the mail service has the message, nothing has left: any failure gives the claim back, so the
+    // retry can claim again instead of finding a live lease and mistaking it for an interrupted send.
+    let prepared: Awaited<ReturnType<typeof prepare>>;
+    try {
+      prepared = await prepare(tenantId, invoiceId, token);
+    } catch (error) {
+      await dependencies.tracker.release(
         tenantId,
         invoiceId,
         token,
-        'no seller profile is set up for this account, so the invoice cannot say who it is from',
+        'the invoice could not be prepared for sending; operations have been alerted',
       );
-      return;
+      throw error;
     }
-    const email = composeInvoiceEmail(invoice, seller);
-    const pdf = await dependencies.renderer.render(email.document);
-    await dependencies.documents.put(invoiceDocumentKey(tenantId, invoiceId, token), pdf, 'application/pdf');
+    if (prepared === undefined) return;
+    const { invoice, seller, email, pdf } = prepared;
     try {
       const { messageId } = await dependencies.mailer.send({
         from: dependencies.fromAddress,
