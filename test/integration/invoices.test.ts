@@ -1,11 +1,31 @@
 // test: the first slice through HTTP — create and read a draft invoice, tenant isolation, auth, bad input.
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { generateKeyPair, SignJWT } from 'jose';
+import { routes } from '../../functions/platform/routes';
 import { as, call, clientsByRole, endpoints, sampleInvoice, tokenFor } from './support';
 
 const { tenantA, tenantB, readOnly } = clientsByRole();
 
 describe('invoices API', () => {
+  describe('service documents', () => {
+    it('answers /health with 200 once every emulator is ready', async () => {
+      const response = await call('GET', '/health');
+      expect(response.status).toBe(200);
+      expect(Object.values(response.body.services)).toEqual(Array(5).fill('ok'));
+    });
+
+    it('serves an OpenAPI 3.1 document with every route of the route table', async () => {
+      const response = await call('GET', '/openapi.json');
+      expect(response.status).toBe(200);
+      expect(response.body.openapi).toBe('3.1.0');
+      for (const route of routes) {
+        expect(response.body.paths[route.path]?.[route.method.toLowerCase()]?.operationId).toBe(
+          route.operationId,
+        );
+      }
+    });
+  });
+
   describe('create and get', () => {
     it('returns a draft with computed totals and no number, and reads it back', async () => {
       const api = await as(tenantA);
