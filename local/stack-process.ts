@@ -1,0 +1,79 @@
+// local: runs `local/start.ts` as a child process (in memory, on a free port) and waits until it is healthy —
+// for the integration tests' global setup and the benchmarks, which need the real stack, not a copy of it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './emulators/ports';
+
+export interface StackProcess {
+  readonly apiBaseUrl: string;
+  readonly stateDir: string;
+  readonly child: ChildProcess;
+  /** Milliseconds from spawning the process to the first 200 from /health. */
+  readonly healthyAfterMs: number;
+}
+
+export async function startStackProcess(
+  options: { readonly testHooks?: boolean; readonly timeoutMs?: number } = {},
+) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'ledgerlock-stack-'));
+  const port = await freePort();
+  const output: string[] = [];
+  const started = performance.now();
+  const child = spawn(
+    join(process.cwd(), 'node_modules/.bin/tsx'),
+    [
+      'local/start.ts',
+      '--in-memory',
+      ...(options.testHooks ? ['--test-hooks'] : []),
+      '--port',
+      String(port),
+      '--state-dir',
+      stateDir,
+    ],
+    { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+  // Everything the stack prints (the handlers' logs included) is kept, so tests can check it for leaks.
+  mkdirSync(join(stateDir, 'logs'), { recursive: true });
+  const stackLog = createWriteStream(join(stateDir, 'logs', 'stack-output.log'));
+  const capture = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    stackLog.write(chunk);
+  };
+  child.stdout?.on('data', capture);
+  child.stderr?.on('data', capture);
+
+  const apiBaseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`local stack exited with ${child.exitCode}:\n${output.join('')}`);
+    try {
+      if ((await fetch(`${apiBaseUrl}/health`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`local stack not healthy in time:\n${output.join('')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    apiBaseUrl,
+    stateDir,
+    child,
+    healthyAfterMs: Math.round(performance.now() - started),
+  } satisfies StackProcess;
+}
+
+/** SIGTERM, then SIGKILL after 15 s; resolves when the process (and so its emulators) is gone. */
+export async function stopStackProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timeout);
+}
