@@ -69,6 +69,32 @@ export async function ensureTable(config: ClientConfig, tableName: string): Prom
   );
 }
 
+/** The branch key store of the Encryption SDK's hierarchical keyring; its key schema is fixed by the SDK. */
+export async function ensureKeyStoreTable(config: ClientConfig, tableName: string): Promise<void> {
+  const client = new DynamoDBClient(config);
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'branch-key-id', AttributeType: 'S' },
+        { AttributeName: 'type', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'branch-key-id', KeyType: 'HASH' },
+        { AttributeName: 'type', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+}
+
 /** Finds the key behind an alias, creating both when missing; returns the key ARN. */
 export async function ensureKey(
   config: ClientConfig,

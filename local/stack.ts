@@ -12,11 +12,17 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeKeyCommand, KMS, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApiClientDirectory } from '../functions/adapters/dynamodb-api-client-directory';
 import { DynamoDbSellerProfiles } from '../functions/adapters/dynamodb-seller-profiles';
-import { EncryptionSdkSealer } from '../functions/adapters/encryption-sdk-sealer';
+import {
+  branchKeyStore,
+  createTenantBranchKey,
+  EncryptionSdkSealer,
+  tenantBranchKeyExists,
+  tenantHierarchicalKeyring,
+} from '../functions/adapters/encryption-sdk-sealer';
 import type { SellerProfile } from '../functions/domain/seller';
 import { envNames } from '../functions/platform/config';
 import { openApiDocument } from '../functions/platform/openapi';
@@ -28,7 +34,7 @@ import { startS3 } from './emulators/s3';
 import { startSes } from './emulators/ses';
 import { startSnsSqs } from './emulators/sns-sqs';
 import { LocalGateway } from './gateway';
-import { ensureBucket, ensureKey, ensureQueue, ensureTable } from './provision';
+import { ensureBucket, ensureKey, ensureKeyStoreTable, ensureQueue, ensureTable } from './provision';
 import { type StreamPoller, startStreamPoller } from './stream-poller';
 import { type LocalClient, LocalTokenIssuer } from './token-issuer';
 
@@ -54,6 +60,7 @@ export interface LocalStack {
 
 const host = '127.0.0.1';
 const tableName = 'ledgerlock-local';
+const keyStoreTableName = 'ledgerlock-keystore-local';
 const documentsBucket = 'ledgerlock-documents-local';
 const mailFrom = 'invoices@ledgerlock.local';
 const accountId = '000000000000';
@@ -180,13 +187,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await directory.register({ clientId: client.clientId, tenantId: client.tenantId, status: 'active' });
     }
     writeFileSync(clientsFile, `${JSON.stringify(clients, null, 2)}\n`, { mode: 0o600 });
+    // Tenant onboarding, as an ops command does it on AWS: a branch key, then the seller profile.
+    await ensureKeyStoreTable(clientConfig(dynamoDb.endpoint), keyStoreTableName);
+    const keyStore = branchKeyStore({
+      tableName: keyStoreTableName,
+      kmsKeyArn: dataKeyArn,
+      dynamoDb: new DynamoDBClient(clientConfig(dynamoDb.endpoint)),
+      kms: new KMSClient(clientConfig(kms.endpoint)),
+    });
     const sellers = new DynamoDbSellerProfiles({
       tableName,
       client: DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(dynamoDb.endpoint))),
-      sealer: new EncryptionSdkSealer({ keyArn: dataKeyArn, kms: new KMS(clientConfig(kms.endpoint)) }),
+      sealer: new EncryptionSdkSealer(tenantHierarchicalKeyring(keyStore)),
     });
     const tenants = [...new Set(clients.map((client) => client.tenantId))];
     for (const [index, tenantId] of tenants.entries()) {
+      if (!(await tenantBranchKeyExists(keyStore, tenantId))) await createTenantBranchKey(keyStore, tenantId);
       if ((await sellers.get(tenantId)) === undefined) await sellers.put(tenantId, demoSeller(index));
     }
 
@@ -206,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_SQS: snsSqs.endpoint,
       [envNames.tableName]: tableName,
       [envNames.dataKeyArn]: dataKeyArn,
+      [envNames.keyStoreTable]: keyStoreTableName,
       [envNames.blindIndexKeyArn]: blindIndexKeyArn,
       [envNames.jwtIssuer]: apiBaseUrl,
       [envNames.jwksUrl]: `${apiBaseUrl}/.well-known/jwks.json`,
@@ -320,7 +337,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sqs: snsSqs.endpoint,
       kms: kms.endpoint,
       mailViewUrl: ses.mailViewUrl,
-      tables: { main: tableName },
+      tables: { main: tableName, keyStore: keyStoreTableName },
       keys: { data: dataKeyArn, blindIndex: blindIndexKeyArn, documents: documentsKeyArn },
       mailFrom,
       buckets: { documents: documentsBucket },

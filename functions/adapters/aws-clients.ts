@@ -1,28 +1,33 @@
 // adapter: the one factory for AWS SDK clients. Endpoints come from AWS_ENDPOINT_URL_<SERVICE>, which the
 // SDK honours by itself, so the same code talks to AWS in Lambda and to the emulators locally.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMS } from '@aws-sdk/client-kms';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 const common = { maxAttempts: 3 } as const;
 
-let dynamoDb: DynamoDBDocumentClient | undefined;
-let kms: KMS | undefined;
+let dynamoDb: DynamoDBClient | undefined;
+let documents: DynamoDBDocumentClient | undefined;
+let kms: KMSClient | undefined;
 let s3: S3Client | undefined;
 let ses: SESv2Client | undefined;
 
-export function documentClient(): DynamoDBDocumentClient {
-  dynamoDb ??= DynamoDBDocumentClient.from(new DynamoDBClient(common), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
+export function dynamoDbClient(): DynamoDBClient {
+  dynamoDb ??= new DynamoDBClient(common);
   return dynamoDb;
 }
 
-/** The aggregated client: the Encryption SDK's keyring calls its encrypt/decrypt/generateDataKey methods. */
-export function kmsClient(): KMS {
-  kms ??= new KMS(common);
+export function documentClient(): DynamoDBDocumentClient {
+  documents ??= DynamoDBDocumentClient.from(dynamoDbClient(), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  return documents;
+}
+
+export function kmsClient(): KMSClient {
+  kms ??= new KMSClient(common);
   return kms;
 }
 

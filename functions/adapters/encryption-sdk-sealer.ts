@@ -1,19 +1,20 @@
-// adapter: AWS Encryption SDK + KMS keyring → Sealer.
+// adapter: AWS Encryption SDK + hierarchical keyring (per-tenant branch keys under KMS) → Sealer.
 import {
   AlgorithmSuiteIdentifier,
+  BranchKeyStoreNode,
   buildClient,
   CommitmentPolicy,
-  getLocalCryptographicMaterialsCache,
-  KmsKeyringNode,
-  NodeCachingMaterialsManager,
+  type KeyringNode,
+  KmsHierarchicalKeyRingNode,
 } from '@aws-crypto/client-node';
-import type { KMS } from '@aws-sdk/client-kms';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { IntegrityError } from '../platform/errors';
 import type { Sealer, SealingContext } from '../ports/sealer';
 
 // Committing suite without an ECDSA signature: key commitment stops a ciphertext from opening to two
 // plaintexts, while signing would cost 3–5 ms per message and buys nothing when writer and reader share
-// one KMS key and one trust domain.
+// one key hierarchy and one trust domain.
 const suiteId = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
 
 const { encrypt, decrypt } = buildClient({
@@ -22,13 +23,63 @@ const { encrypt, decrypt } = buildClient({
   maxEncryptedDataKeys: 1,
 });
 
-export interface EncryptionSdkSealerOptions {
-  readonly keyArn: string;
-  readonly kms: KMS;
-  /** Data keys are cached per encryption context; bounds keep a leaked key's reach small. */
-  readonly cacheCapacity?: number;
-  readonly maxAgeMs?: number;
-  readonly maxMessagesPerKey?: number;
+export interface KeyStoreOptions {
+  /** DynamoDB table holding the branch keys (partition `branch-key-id`, sort `type`). */
+  readonly tableName: string;
+  /** The KMS key that wraps every branch key. */
+  readonly kmsKeyArn: string;
+  readonly dynamoDb: DynamoDBClient;
+  readonly kms: KMSClient;
+}
+
+export function branchKeyStore(options: KeyStoreOptions): BranchKeyStoreNode {
+  return new BranchKeyStoreNode({
+    logicalKeyStoreName: options.tableName,
+    storage: { ddbTableName: options.tableName, ddbClient: options.dynamoDb },
+    keyManagement: { kmsClient: options.kms },
+    kmsConfiguration: { identifier: options.kmsKeyArn },
+  });
+}
+
+/**
+ * One branch key per tenant (its id is the tenant id). Each message gets its own data key, derived locally
+ * from the branch key and wrapped under the message's encryption context; KMS is asked only to unwrap a
+ * branch key, about once per tenant per `cacheTtlSeconds` — not once per item, as a KMS keyring with a
+ * data-key cache would be, since that cache is keyed by the (per-item) encryption context.
+ */
+export function tenantHierarchicalKeyring(
+  keyStore: BranchKeyStoreNode,
+  options: { readonly cacheTtlSeconds?: number; readonly maxCachedTenants?: number } = {},
+): KeyringNode {
+  return new KmsHierarchicalKeyRingNode({
+    keyStore,
+    branchKeyIdSupplier: {
+      getBranchKeyId: (context: Record<string, string>) => {
+        const tenant = context.tenant;
+        if (tenant === undefined) throw new Error('no tenant in the encryption context');
+        return tenant;
+      },
+    },
+    cacheLimitTtl: options.cacheTtlSeconds ?? 300,
+    maxCacheSize: options.maxCachedTenants ?? 1000,
+  });
+}
+
+/** Creates the tenant's branch key (tenant onboarding); a second call for the same tenant fails. */
+export async function createTenantBranchKey(keyStore: BranchKeyStoreNode, tenantId: string): Promise<void> {
+  await keyStore.createKey({ branchKeyIdentifier: tenantId, encryptionContext: { tenant: tenantId } });
+}
+
+export async function tenantBranchKeyExists(
+  keyStore: BranchKeyStoreNode,
+  tenantId: string,
+): Promise<boolean> {
+  try {
+    await keyStore.getActiveBranchKey(tenantId);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function toContext(context: SealingContext): Record<string, string> {
@@ -41,24 +92,10 @@ function toContext(context: SealingContext): Record<string, string> {
 }
 
 export class EncryptionSdkSealer implements Sealer {
-  private readonly materials: NodeCachingMaterialsManager;
-
-  constructor(options: EncryptionSdkSealerOptions) {
-    const keyring = new KmsKeyringNode({
-      generatorKeyId: options.keyArn,
-      clientProvider: () => options.kms,
-    });
-    this.materials = new NodeCachingMaterialsManager({
-      backingMaterials: keyring,
-      cache: getLocalCryptographicMaterialsCache(options.cacheCapacity ?? 1000),
-      maxAge: options.maxAgeMs ?? 5 * 60 * 1000,
-      maxMessagesEncrypted: options.maxMessagesPerKey ?? 1000,
-      partition: 'ledgerlock',
-    });
-  }
+  constructor(private readonly keyring: KeyringNode) {}
 
   async seal(plaintext: Uint8Array, context: SealingContext): Promise<Uint8Array> {
-    const { result } = await encrypt(this.materials, plaintext, {
+    const { result } = await encrypt(this.keyring, plaintext, {
       encryptionContext: toContext(context),
       suiteId,
     });
@@ -68,7 +105,7 @@ export class EncryptionSdkSealer implements Sealer {
   async open(ciphertext: Uint8Array, expected: SealingContext): Promise<Uint8Array> {
     let opened: Awaited<ReturnType<typeof decrypt>>;
     try {
-      opened = await decrypt(this.materials, ciphertext);
+      opened = await decrypt(this.keyring, ciphertext);
     } catch (error) {
       throw new IntegrityError('sealed attribute could not be decrypted', { cause: error });
     }

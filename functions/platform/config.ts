@@ -20,7 +20,10 @@ export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env):
 /** Names of the environment variables the functions read; CDK constructs set them, local/ sets them too. */
 export const envNames = {
   tableName: 'TABLE_NAME',
+  /** The KMS key that wraps the tenants' branch keys. */
   dataKeyArn: 'DATA_KEY_ARN',
+  /** The branch key store table of the hierarchical keyring. */
+  keyStoreTable: 'KEY_STORE_TABLE',
   blindIndexKeyArn: 'BLIND_INDEX_KEY_ARN',
   jwtIssuer: 'JWT_ISSUER',
   jwksUrl: 'JWKS_URL',

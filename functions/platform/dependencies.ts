@@ -1,12 +1,16 @@
 // platform: builds the adapters the API functions share from configuration, once per function instance.
-import { documentClient, kmsClient } from '../adapters/aws-clients';
+import { documentClient, dynamoDbClient, kmsClient } from '../adapters/aws-clients';
 import { DynamoDbAuditTrail } from '../adapters/dynamodb-audit-trail';
 import { DynamoDbCustomerRepository, emailIndexPurpose } from '../adapters/dynamodb-customer-repository';
 import { DynamoDbIdempotencyStore } from '../adapters/dynamodb-idempotency-store';
 import { DynamoDbInvoiceRepository } from '../adapters/dynamodb-invoice-repository';
 import { DynamoDbLedger } from '../adapters/dynamodb-ledger';
 import { DynamoDbSellerProfiles } from '../adapters/dynamodb-seller-profiles';
-import { EncryptionSdkSealer } from '../adapters/encryption-sdk-sealer';
+import {
+  branchKeyStore,
+  EncryptionSdkSealer,
+  tenantHierarchicalKeyring,
+} from '../adapters/encryption-sdk-sealer';
 import { KmsBlindIndexer } from '../adapters/kms-blind-indexer';
 import { normalizeEmail } from '../domain/customer';
 import { envNames, requireEnv } from './config';
@@ -15,7 +19,16 @@ import { envNames, requireEnv } from './config';
 export function invoiceReadersFromEnvironment() {
   const tableName = requireEnv(envNames.tableName);
   const client = documentClient();
-  const sealer = new EncryptionSdkSealer({ keyArn: requireEnv(envNames.dataKeyArn), kms: kmsClient() });
+  const sealer = new EncryptionSdkSealer(
+    tenantHierarchicalKeyring(
+      branchKeyStore({
+        tableName: requireEnv(envNames.keyStoreTable),
+        kmsKeyArn: requireEnv(envNames.dataKeyArn),
+        dynamoDb: dynamoDbClient(),
+        kms: kmsClient(),
+      }),
+    ),
+  );
   return {
     sealer,
     invoices: new DynamoDbInvoiceRepository({ tableName, client, sealer }),

@@ -48,7 +48,7 @@ export interface RunningKms extends RunningEmulator {
  * What this emulator is and is not:
  * - Operations: CreateKey (SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT and HMAC_224/256/384/512 /
  *   GENERATE_VERIFY_MAC), DescribeKey, CreateAlias, ListAliases, Encrypt, Decrypt, GenerateDataKey,
- *   GenerateDataKeyWithoutPlaintext, GenerateMac, VerifyMac, EnableKeyRotation, GetKeyRotationStatus,
+ *   GenerateDataKeyWithoutPlaintext, ReEncrypt, GenerateMac, VerifyMac, EnableKeyRotation, GetKeyRotationStatus,
  *   ScheduleKeyDeletion. Anything else answers UnknownOperationException.
  * - SigV4 is not verified; an Authorization header must merely be present, as every SDK request has one.
  *   Key policies, grants and grant tokens are ignored: IAM is asserted on the CDK template instead.
@@ -66,6 +66,7 @@ const operationNames = [
   'Decrypt',
   'GenerateDataKey',
   'GenerateDataKeyWithoutPlaintext',
+  'ReEncrypt',
   'GenerateMac',
   'VerifyMac',
   'EnableKeyRotation',
@@ -131,6 +132,17 @@ const inputSchemas = {
     KeyId: keyIdField.optional(),
     EncryptionContext: encryptionContextField,
     EncryptionAlgorithm: encryptionAlgorithmField,
+    GrantTokens: grantTokensField,
+    DryRun: dryRunField,
+  }),
+  ReEncrypt: z.object({
+    CiphertextBlob: base64Blob(1, 6144),
+    SourceKeyId: keyIdField.optional(),
+    SourceEncryptionContext: encryptionContextField,
+    SourceEncryptionAlgorithm: encryptionAlgorithmField,
+    DestinationKeyId: keyIdField,
+    DestinationEncryptionContext: encryptionContextField,
+    DestinationEncryptionAlgorithm: encryptionAlgorithmField,
     GrantTokens: grantTokensField,
     DryRun: dryRunField,
   }),
@@ -221,6 +233,8 @@ class KmsOperations {
         return this.generateDataKey(parseInput(inputSchemas.GenerateDataKey, body), { withPlaintext: true });
       case 'GenerateDataKeyWithoutPlaintext':
         return this.generateDataKey(parseInput(inputSchemas.GenerateDataKey, body), { withPlaintext: false });
+      case 'ReEncrypt':
+        return this.reEncrypt(parseInput(inputSchemas.ReEncrypt, body));
       case 'GenerateMac':
         return this.generateMac(parseInput(inputSchemas.GenerateMac, body));
       case 'VerifyMac':
@@ -489,6 +503,30 @@ class KmsOperations {
       KeyId: this.keyArn(key.keyId),
       Plaintext: plaintext.toString('base64'),
       EncryptionAlgorithm: symmetricKeySpec,
+    };
+  }
+
+  /** Decrypts under the source key and context and encrypts under the destination's, never returning plaintext. */
+  private reEncrypt(input: z.output<typeof inputSchemas.ReEncrypt>): Record<string, unknown> {
+    const destination = this.usableKey(input.DestinationKeyId, 'ENCRYPT_DECRYPT', 'ReEncrypt');
+    this.requireSymmetricAlgorithm(input.DestinationEncryptionAlgorithm, destination);
+    const source = this.decrypt({
+      CiphertextBlob: input.CiphertextBlob,
+      KeyId: input.SourceKeyId,
+      EncryptionContext: input.SourceEncryptionContext,
+      EncryptionAlgorithm: input.SourceEncryptionAlgorithm,
+      GrantTokens: input.GrantTokens,
+      DryRun: input.DryRun,
+    });
+    const plaintext = Buffer.from(String(source.Plaintext), 'base64');
+    return {
+      CiphertextBlob: this.store
+        .encrypt(destination, plaintext, input.DestinationEncryptionContext)
+        .toString('base64'),
+      SourceKeyId: source.KeyId,
+      KeyId: this.keyArn(destination.keyId),
+      SourceEncryptionAlgorithm: symmetricKeySpec,
+      DestinationEncryptionAlgorithm: symmetricKeySpec,
     };
   }
 

@@ -293,6 +293,7 @@ async function loadDeliverHandler() {
     AWS_ENDPOINT_URL_S3: config.s3,
     AWS_ENDPOINT_URL_SESV2: config.ses,
     TABLE_NAME: config.tables.main,
+    KEY_STORE_TABLE: (config.tables as Record<string, string>).keyStore ?? '',
     DATA_KEY_ARN: config.keys.data,
     DOCUMENTS_BUCKET: config.buckets.documents,
     DOCUMENTS_KEY_ARN: (config.keys as Record<string, string>).documents ?? '',

@@ -214,6 +214,22 @@ describe('invoices API', () => {
     });
   });
 
+  describe('key hierarchy', () => {
+    it('calls KMS about once per tenant and function, not once per sealed or opened item', async () => {
+      const api = await as(tenantA);
+      expect((await call('POST', '/_local/kms/stats/reset')).status).toBe(200);
+      const ids: string[] = [];
+      for (let index = 0; index < 20; index += 1) ids.push((await api.post('/v1/invoices', sampleInvoice())).body.id);
+      for (const id of ids) expect((await api.get(`/v1/invoices/${id}`)).status).toBe(200);
+      const stats = (await call('GET', '/_local/kms/stats')).body as Record<string, number>;
+      // 40 sealed or opened items; a per-item data key would be 40 KMS calls. Branch keys are cached, so at
+      // most one unwrap per function instance (api-read, api-write) — and none while their caches are warm.
+      expect(stats.GenerateDataKey ?? 0).toBe(0);
+      expect(stats.Encrypt ?? 0).toBe(0);
+      expect(stats.Decrypt ?? 0).toBeLessThanOrEqual(2);
+    });
+  });
+
   describe('encryption at rest', () => {
     it('stores no customer name, email, address, line description or memo in plaintext', async () => {
       const canary = `canary${Date.now().toString(36)}`;
