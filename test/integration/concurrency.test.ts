@@ -46,7 +46,9 @@ describe('concurrency', () => {
   describe('idempotency', () => {
     it('creates exactly one invoice from 20 concurrent identical POSTs with one key', async () => {
       const api = await as(tenantA);
-      const key = `idem-${Date.now()}-${Math.random()}`;
+      // Letters and digits mixed (base 36): the key goes into the memo, where a long digit run could be
+      // taken for a card number.
+      const key = `idem-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
       const body = sampleInvoice({ memo: `idempotent ${key}` });
       const responses = await Promise.all(
         Array.from({ length: 20 }, () => api.post('/v1/invoices', body, { 'idempotency-key': key })),
