@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fetchAccessToken } from '../local/oauth-client';
 import { startStackProcess, stopStackProcess } from '../local/stack-process';
 
 const usage = `Usage: npm run bench:api -- [--count N] [--concurrency N]
@@ -55,15 +56,7 @@ try {
   const clients = JSON.parse(readFileSync(join(stack.stateDir, 'clients.json'), 'utf8'));
   const endpoints = JSON.parse(readFileSync(join(stack.stateDir, 'endpoints.json'), 'utf8'));
   const client = clients[0];
-  const tokenResponse = await fetch(`${stack.apiBaseUrl}/oauth2/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  const token = await fetchAccessToken(stack.apiBaseUrl, client);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const request = async (method: string, path: string, body?: unknown) => {
     const started = performance.now();

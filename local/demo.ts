@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fetchAccessToken } from './oauth-client';
 
 const usage = `Usage: npm run demo -- [options]
 
@@ -60,15 +61,7 @@ try {
   process.stderr.write(`[demo] ${base} does not answer: start the stack first with \`npm start\`\n`);
   process.exit(1);
 }
-const tokenResponse = await fetch(`${base}/oauth2/token`, {
-  method: 'POST',
-  headers: {
-    authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
-    'content-type': 'application/x-www-form-urlencoded',
-  },
-  body: 'grant_type=client_credentials',
-});
-const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+const token = await fetchAccessToken(base, client);
 say(`token for client ${client.clientId} (tenant ${client.tenantId})`);
 
 const customer = await api(

@@ -12,6 +12,7 @@ import type {
 } from 'aws-lambda';
 import { problemBaseUrl } from '../functions/platform/errors';
 import { type ApiFunctionName, type RouteDefinition, routes } from '../functions/platform/routes';
+import { localLambdaContext } from './lambda-context';
 import type { LocalTokenIssuer } from './token-issuer';
 
 type LambdaHandler<Event, Result> = (event: Event, context: Context) => Promise<Result>;
@@ -60,24 +61,6 @@ const compiledRoutes: readonly CompiledRoute[] = routes.map((route) => {
     });
   return { route, pattern: new RegExp(`^${source}$`), parameterNames };
 });
-
-function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 function problem(status: number, slug: string, title: string, detail: string) {
   return { type: `${problemBaseUrl}${slug}`, title, status, detail };
@@ -342,7 +325,15 @@ export class LocalGateway {
       },
     };
     const handler = this.options.functions[route.functionName];
-    const result = await handler(event, lambdaContext(route.functionName, call.requestId));
+    const result = await handler(
+      event,
+      localLambdaContext({
+        functionName: route.functionName,
+        requestId: call.requestId,
+        region: this.options.region,
+        timeoutMs: 29_000,
+      }),
+    );
     const responseHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
     response.writeHead(result.statusCode, responseHeaders);
@@ -360,7 +351,12 @@ export class LocalGateway {
     try {
       const result = await this.options.authorizer(
         { type: 'TOKEN', authorizationToken, methodArn },
-        lambdaContext('authorizer', requestId),
+        localLambdaContext({
+          functionName: 'authorizer',
+          requestId,
+          region: this.options.region,
+          timeoutMs: 29_000,
+        }),
       );
       this.authorizerCache.set(authorizationToken, { result, expiresAt: Date.now() + authorizerCacheTtlMs });
       return result;

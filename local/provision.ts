@@ -27,14 +27,19 @@ export interface ClientConfig {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
-export async function ensureTable(config: ClientConfig, tableName: string): Promise<void> {
-  const client = new DynamoDBClient(config);
+async function tableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
+    return true;
   } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
+    if (error instanceof ResourceNotFoundException) return false;
+    throw error;
   }
+}
+
+export async function ensureTable(config: ClientConfig, tableName: string): Promise<void> {
+  const client = new DynamoDBClient(config);
+  if (await tableExists(client, tableName)) return;
   const keyAttributes = new Set<string>([tableDefinition.partitionKey, tableDefinition.sortKey]);
   for (const index of tableDefinition.globalSecondaryIndexes) {
     keyAttributes.add(index.partitionKey);
@@ -72,12 +77,7 @@ export async function ensureTable(config: ClientConfig, tableName: string): Prom
 /** The branch key store of the Encryption SDK's hierarchical keyring; its key schema is fixed by the SDK. */
 export async function ensureKeyStoreTable(config: ClientConfig, tableName: string): Promise<void> {
   const client = new DynamoDBClient(config);
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
+  if (await tableExists(client, tableName)) return;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,

@@ -26,6 +26,7 @@ import {
   matchesFilter,
   type StreamSourceDefinition,
 } from '../functions/platform/stream-source';
+import { localLambdaContext } from './lambda-context';
 
 /** The stream handler's own type (as `DynamoDBStreamHandler`, minus the legacy callback). */
 export type StreamHandler = (
@@ -281,21 +282,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   }
 
   function lambdaContext(requestId: string): Context {
-    const deadline = Date.now() + nominalTimeoutMs;
-    return {
-      callbackWaitsForEmptyEventLoop: true,
-      functionName,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: functionArn,
-      memoryLimitInMB: '512',
-      awsRequestId: requestId,
-      logGroupName: `/aws/lambda/${functionName}`,
-      logStreamName: 'local',
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
-    };
+    return localLambdaContext({ functionName, requestId, region, timeoutMs: nominalTimeoutMs });
   }
 
   async function invoke(records: readonly StreamItem[], requestId: string): Promise<InvocationOutcome> {

@@ -20,7 +20,8 @@ import { openRecord, sealRecord } from './sealed-record';
 
 type Item = Record<string, unknown>;
 
-const addressSchema = z.object({
+/** A postal address as stored inside a sealed part (validated strictly at the API, leniently here). */
+export const storedAddressSchema = z.object({
   line1: z.string(),
   line2: z.string().optional(),
   city: z.string(),
@@ -32,7 +33,7 @@ const customerDetailsSchema = z.object({
   name: z.string(),
   email: z.string(),
   taxId: z.string().optional(),
-  address: addressSchema,
+  address: storedAddressSchema,
   language: z.string().optional(),
 });
 const sealedBytes = z.instanceof(Uint8Array);

@@ -5,19 +5,13 @@ import type { SellerProfile } from '../domain/seller';
 import { IntegrityError } from '../platform/errors';
 import type { Sealer } from '../ports/sealer';
 import type { SellerProfiles } from '../ports/seller-profiles';
+import { storedAddressSchema } from './dynamodb-codecs';
 import { entityTypes, sellerProfileKey } from './dynamodb-keys';
 import { openRecord, sealRecord } from './sealed-record';
 
 const profileSchema = z.object({
   name: z.string(),
-  address: z.object({
-    line1: z.string(),
-    line2: z.string().optional(),
-    city: z.string(),
-    postalCode: z.string(),
-    region: z.string().optional(),
-    country: z.string(),
-  }),
+  address: storedAddressSchema,
   taxId: z.string().optional(),
   email: z.string().optional(),
   paymentInstructions: z.string().optional(),

@@ -1,15 +1,9 @@
 // port: turns an issued invoice into the document sent to the customer (PDF bytes). No AWS, no PDF library.
 
-/** A postal address as printed on the document. */
-export interface PostalAddress {
-  readonly line1: string;
-  readonly line2?: string;
-  readonly city: string;
-  readonly postalCode: string;
-  readonly region?: string;
-  /** ISO 3166-1 alpha-2, e.g. 'DE'. */
-  readonly country: string;
-}
+import type { PostalAddress } from '../domain/invoice';
+
+/** A postal address as printed on the document (country: ISO 3166-1 alpha-2, e.g. 'DE'). */
+export type { PostalAddress };
 
 export interface InvoiceDocumentLine {
   readonly description: string;

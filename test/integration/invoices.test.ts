@@ -1,8 +1,8 @@
 // test: the first slice through HTTP — create and read a draft invoice, tenant isolation, auth, bad input.
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { generateKeyPair, SignJWT } from 'jose';
 import { routes } from '../../functions/platform/routes';
-import { as, call, clientsByRole, endpoints, sampleInvoice, tokenFor } from './support';
+import { as, call, clientsByRole, endpoints, sampleInvoice, tableClient, tokenFor } from './support';
 
 const { tenantA, tenantB, readOnly } = clientsByRole();
 
@@ -219,7 +219,8 @@ describe('invoices API', () => {
       const api = await as(tenantA);
       expect((await call('POST', '/_local/kms/stats/reset')).status).toBe(200);
       const ids: string[] = [];
-      for (let index = 0; index < 20; index += 1) ids.push((await api.post('/v1/invoices', sampleInvoice())).body.id);
+      for (let index = 0; index < 20; index += 1)
+        ids.push((await api.post('/v1/invoices', sampleInvoice())).body.id);
       for (const id of ids) expect((await api.get(`/v1/invoices/${id}`)).status).toBe(200);
       const stats = (await call('GET', '/_local/kms/stats')).body as Record<string, number>;
       // 40 sealed or opened items; a per-item data key would be 40 KMS calls. Branch keys are cached, so at
@@ -269,14 +270,7 @@ describe('invoices API', () => {
   });
 });
 
-function dynamoDb() {
-  const config = endpoints();
-  return new DynamoDBClient({
-    endpoint: config.dynamodb,
-    region: config.region,
-    credentials: config.credentials,
-  });
-}
+const dynamoDb = tableClient;
 
 async function scanAll() {
   const client = dynamoDb();

@@ -1,6 +1,8 @@
 // test: shared helpers for integration tests — they reach the stack only through HTTP and the emulators.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fetchAccessToken } from '../../local/oauth-client';
 
 export interface DemoClient {
   readonly tenantId: string;
@@ -62,17 +64,7 @@ const tokenCache = new Map<string, string>();
 export async function tokenFor(client: DemoClient): Promise<string> {
   const cached = tokenCache.get(client.clientId);
   if (cached !== undefined) return cached;
-  const response = await fetch(`${apiBaseUrl()}/oauth2/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  if (response.status !== 200)
-    throw new Error(`token request failed: ${response.status} ${await response.text()}`);
-  const { access_token: token } = (await response.json()) as { access_token: string };
+  const token = await fetchAccessToken(apiBaseUrl(), client);
   tokenCache.set(client.clientId, token);
   return token;
 }
@@ -144,4 +136,14 @@ export function sampleInvoice(overrides: Record<string, unknown> = {}) {
     memo: 'Thank you for your business',
     ...overrides,
   };
+}
+
+/** A raw DynamoDB client on the stack's emulator, for tests that inspect or tamper with stored items. */
+export function tableClient(): DynamoDBClient {
+  const config = endpoints();
+  return new DynamoDBClient({
+    endpoint: config.dynamodb,
+    region: config.region,
+    credentials: config.credentials,
+  });
 }

@@ -1,17 +1,10 @@
 // test: direct edits to the table are detected — the audit verification names the event, reads fail closed.
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { as, clientsByRole, endpoints, sampleInvoice } from './support';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { as, clientsByRole, endpoints, sampleInvoice, tableClient } from './support';
 
 const { tenantA, tenantB, admin } = clientsByRole();
 
-function dynamoDb() {
-  const config = endpoints();
-  return new DynamoDBClient({
-    endpoint: config.dynamodb,
-    region: config.region,
-    credentials: config.credentials,
-  });
-}
+const dynamoDb = tableClient;
 
 async function storedInvoice(tenantId: string, id: string) {
   const { Item: item } = await dynamoDb().send(
