@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { tableDefinition } from '../functions/platform/table-definition';
+import { keyStoreTableDefinition, tableDefinition } from '../functions/platform/table-definition';
 
 export interface ClientConfig {
   readonly endpoint: string;
@@ -83,12 +83,12 @@ export async function ensureKeyStoreTable(config: ClientConfig, tableName: strin
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [
-        { AttributeName: 'branch-key-id', AttributeType: 'S' },
-        { AttributeName: 'type', AttributeType: 'S' },
+        { AttributeName: keyStoreTableDefinition.partitionKey, AttributeType: 'S' },
+        { AttributeName: keyStoreTableDefinition.sortKey, AttributeType: 'S' },
       ],
       KeySchema: [
-        { AttributeName: 'branch-key-id', KeyType: 'HASH' },
-        { AttributeName: 'type', KeyType: 'RANGE' },
+        { AttributeName: keyStoreTableDefinition.partitionKey, KeyType: 'HASH' },
+        { AttributeName: keyStoreTableDefinition.sortKey, KeyType: 'RANGE' },
       ],
     }),
   );

@@ -15,3 +15,9 @@ export const tableDefinition = {
 } as const;
 
 export type TableDefinition = typeof tableDefinition;
+
+/** The hierarchical keyring's branch key store; its key names are fixed by the Encryption SDK. */
+export const keyStoreTableDefinition = {
+  partitionKey: 'branch-key-id',
+  sortKey: 'type',
+} as const;
