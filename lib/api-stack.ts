@@ -44,11 +44,12 @@ export interface LedgerlockApiStackProps extends StackProps {
 /**
  * Four functions, one per privilege set (DESIGN.md):
  * - authorizer: `GetItem` on `CLIENT#` items only; no key but the table's, and that only through DynamoDB.
- * - api-read: table reads, decrypt with the data key, generate/verify blind-index MACs.
- * - api-write: table reads and writes, seal and open with the data key, generate blind-index MACs.
- * - deliver (in {@link Delivery}): reads invoices and seller profiles, decrypts, updates only `delivery`,
- *   puts documents, sends email from one address.
- * No role here can delete or disable a key or delete the table.
+ * - api-read: table reads, branch keys from the key store (seal/open), generate/verify blind-index MACs.
+ * - api-write: table reads and writes, branch keys from the key store (seal/open), generate blind-index MACs.
+ * - deliver (in {@link Delivery}): reads invoices and seller profiles, branch keys from the key store, updates only
+ *   `delivery`, puts documents, sends email from one address.
+ * Branch keys are read-only here (GetItem, and kms:Decrypt on the data key for this key store's branch keys only);
+ * no role here can create one, use the data key any other way, delete or disable a key or delete a table.
  */
 export class LedgerlockApiStack extends Stack {
   readonly authorizerFunction: ProjectFunction;
@@ -87,7 +88,7 @@ export class LedgerlockApiStack extends Stack {
       bundlesPdfFonts: true,
     });
     this.readFunction.bindTable(dataStore.table, 'read');
-    this.readFunction.bindKey(dataStore.dataKey, envNames.dataKeyArn, 'decrypt');
+    this.readFunction.bindKeyStore(dataStore.keyStore);
     this.readFunction.bindKey(dataStore.blindIndexKey, envNames.blindIndexKeyArn, 'generate-verify-mac');
 
     this.writeFunction = new ProjectFunction(this, 'WriteFunction', {
@@ -99,7 +100,8 @@ export class LedgerlockApiStack extends Stack {
       reservedConcurrentExecutions: concurrency.apiWrite,
     });
     this.writeFunction.bindTable(dataStore.table, 'write');
-    this.writeFunction.bindKey(dataStore.dataKey, envNames.dataKeyArn, 'encrypt-decrypt');
+    // Sealing derives each data key from the tenant's cached branch key: reading the key store is enough.
+    this.writeFunction.bindKeyStore(dataStore.keyStore);
     this.writeFunction.bindKey(dataStore.blindIndexKey, envNames.blindIndexKeyArn, 'generate-mac');
 
     for (const fn of [this.authorizerFunction, this.readFunction, this.writeFunction]) {
@@ -125,7 +127,7 @@ export class LedgerlockApiStack extends Stack {
     }
     this.delivery = new Delivery(this, 'Delivery', {
       table: dataStore.table,
-      dataKey: dataStore.dataKey,
+      keyStore: dataStore.keyStore,
       logKey,
       documentsBucket: props.documents.importBucket(this, 'DocumentsBucket'),
       mailFrom,

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { tableDefinition } from '../functions/platform/table-definition';
+import { KeyStore } from './key-store';
 
 export interface DataStoreProps {
   /**
@@ -38,9 +39,11 @@ export function assertKeyProps(owner: string, aliasPrefix: string, pendingWindow
 
 /**
  * The single DynamoDB table (built from `functions/platform/table-definition.ts`) and the keys that protect it:
- * - `tableKey`: encrypts the table at rest. Usable only through DynamoDB, so a role that may read one item type
- *   (the authorizer) gets no way to open sealed fields.
- * - `dataKey`: envelope encryption of sealed fields with the AWS Encryption SDK (`DATA_KEY_ARN`).
+ * - `tableKey`: encrypts the table (and the key store) at rest. Usable only through DynamoDB, so a role that may
+ *   read one item type (the authorizer) gets no way to open sealed fields.
+ * - `dataKey`: wraps the per-tenant branch keys of `keyStore` (`DATA_KEY_ARN`), from which the AWS Encryption
+ *   SDK's hierarchical keyring derives the data key of every sealed field. Used only through the key store.
+ * - `keyStore`: the branch key store table and the tenant onboarding policy (see {@link KeyStore}).
  * - `blindIndexKey`: HMAC-256 key for blind indexes of encrypted values (`BLIND_INDEX_KEY_ARN`).
  * - `logKey`: encrypts every CloudWatch Logs group of the project.
  * Everything is retained when the stack or a resource is removed.
@@ -49,6 +52,7 @@ export class DataStore extends Construct {
   readonly table: dynamodb.Table;
   readonly tableKey: kms.Key;
   readonly dataKey: kms.Key;
+  readonly keyStore: KeyStore;
   readonly blindIndexKey: kms.Key;
   readonly logKey: kms.Key;
 
@@ -81,6 +85,11 @@ export class DataStore extends Construct {
       'table',
     );
     this.dataKey = symmetricKey('DataKey', 'envelope encryption of sealed fields', 'data');
+    this.keyStore = new KeyStore(this, 'KeyStore', {
+      wrappingKey: this.dataKey,
+      tableKey: this.tableKey,
+      pointInTimeRecoveryDays: recoveryDays,
+    });
     this.logKey = symmetricKey('LogKey', 'CloudWatch Logs encryption', 'logs');
 
     // KMS rotates only symmetric encryption keys; an HMAC key keeps its material, which blind indexes need anyway:

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { invoiceKey, sellerProfileKey } from '../functions/adapters/dynamodb-keys';
 import { envNames } from '../functions/platform/config';
 import { deliverStreamSource, type StreamSourceDefinition } from '../functions/platform/stream-source';
+import type { BranchKeyStoreReference } from './key-store';
 import { wildcardResourceFinding } from './nag-findings';
 import { emailAddressPattern, ProjectFunction } from './project-function';
 
@@ -32,8 +33,8 @@ export const deliverUpdatablePartitionKeys = [invoiceKey('*', '*').pk] as const;
 export interface DeliveryProps {
   /** The table whose stream carries queued invoices; deliver reads invoices and profiles and updates `delivery`. */
   readonly table: dynamodb.ITable;
-  /** Key of the sealed fields; deliver may only decrypt with it. */
-  readonly dataKey: kms.IKey;
+  /** Branch key store of the sealed fields; deliver reads branch keys from it (see `ProjectFunction.bindKeyStore`). */
+  readonly keyStore: BranchKeyStoreReference;
   /** Key of the function's log group. */
   readonly logKey: kms.IKey;
   /**
@@ -61,7 +62,7 @@ export interface DeliveryProps {
 }
 
 /**
- * The deliver function (its own role: read invoices and seller profiles, decrypt with the data key, update only
+ * The deliver function (its own role: read invoices and seller profiles, read branch keys to open them, update only
  * the `delivery` attribute, put into the documents bucket, send from the configured address), subscribed to the
  * table's stream with the shared filter and failure settings. Batches that exhaust retries or record age go to
  * a KMS-encrypted queue with an alarm; failed invocations (a poison record, a failed cold start) alarm too.
@@ -144,7 +145,7 @@ export class Delivery extends Construct {
       updatablePartitionKeyPatterns: deliverUpdatablePartitionKeys,
       updatableAttributes: [deliveryAttribute],
     });
-    deliver.bindKey(props.dataKey, envNames.dataKeyArn, 'decrypt');
+    deliver.bindKeyStore(props.keyStore);
     deliver.bindBucket(props.documentsBucket, envNames.documentsBucket, 'put');
     Validations.of(deliver.runtimePolicy).acknowledge({
       id: wildcardResourceFinding(deliver.runtimePolicy, props.documentsBucket.arnForObjects('*')),

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { envNames } from '../functions/platform/config';
 import { assertValidStreamSource, type StreamSourceDefinition } from '../functions/platform/stream-source';
 import { tableDefinition } from '../functions/platform/table-definition';
+import { type BranchKeyStoreReference, runtimeBranchKeyTypes } from './key-store';
 
 /** What `bindMailIdentity` accepts as a sender: a plain address, no display name (SES matches it exactly). */
 export const emailAddressPattern =
@@ -56,24 +57,18 @@ export function pdfFontBundlingCommands(inputDir: string, outputDir: string): st
 export type TableAccess = 'get-item' | 'read' | 'write' | 'update-attributes';
 
 /**
- * How a function may use a KMS key.
- * - `decrypt`: `kms:Decrypt` (open sealed fields).
- * - `encrypt-decrypt`: `kms:GenerateDataKey`, `kms:Encrypt`, `kms:Decrypt` (seal and open with the Encryption SDK).
+ * How a function may use a KMS key through `bindKey`.
  * - `generate-mac`: `kms:GenerateMac` (compute blind-index values).
  * - `generate-verify-mac`: `kms:GenerateMac`, `kms:VerifyMac`.
+ * The data key (`DATA_KEY_ARN`) is not bound here: it only wraps branch keys, see `bindKeyStore`.
  */
-export type KeyAccess = 'decrypt' | 'encrypt-decrypt' | 'generate-mac' | 'generate-verify-mac';
+export type KeyAccess = 'generate-mac' | 'generate-verify-mac';
 
-/** The env vars that carry a key ARN, and the key usage each one implies. */
-const keyEnvUsage = {
-  [envNames.dataKeyArn]: 'encryption',
-  [envNames.blindIndexKeyArn]: 'mac',
-} as const;
-export type KeyEnvName = keyof typeof keyEnvUsage;
+/** The env vars `bindKey` sets to a key ARN: MAC keys only. */
+const macKeyEnvNames = [envNames.blindIndexKeyArn] as const;
+export type KeyEnvName = (typeof macKeyEnvNames)[number];
 
 const keyActions: Readonly<Record<KeyAccess, readonly string[]>> = {
-  decrypt: ['kms:Decrypt'],
-  'encrypt-decrypt': ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt'],
   'generate-mac': ['kms:GenerateMac'],
   'generate-verify-mac': ['kms:GenerateMac', 'kms:VerifyMac'],
 };
@@ -432,18 +427,21 @@ export class ProjectFunction extends Construct {
       );
     }
 
-    if (table.encryptionKey) {
-      this.runtimePolicy.addStatements(
-        new iam.PolicyStatement({
-          actions: [...tableKeyActions[access]],
-          resources: [table.encryptionKey.keyArn],
-          // The table key is usable only through DynamoDB: the function cannot call KMS with it directly.
-          conditions: {
-            StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
-          },
-        }),
-      );
-    }
+    const tableKey = this.tableKeyStatement(table, access);
+    if (tableKey !== undefined) this.runtimePolicy.addStatements(tableKey);
+  }
+
+  /** What DynamoDB needs from a table's KMS key for `access`, on the caller's behalf; none for an AWS-owned key. */
+  private tableKeyStatement(table: dynamodb.ITable, access: TableAccess): iam.PolicyStatement | undefined {
+    if (table.encryptionKey === undefined) return undefined;
+    return new iam.PolicyStatement({
+      actions: [...tableKeyActions[access]],
+      resources: [table.encryptionKey.keyArn],
+      // The table key is usable only through DynamoDB: the function cannot call KMS with it directly.
+      conditions: {
+        StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
+      },
+    });
   }
 
   /**
@@ -590,24 +588,50 @@ export class ProjectFunction extends Construct {
 
   /** Sets `envName` to the key's ARN and grants the KMS actions `access` allows (see {@link KeyAccess}). */
   bindKey(key: kms.IKey, envName: KeyEnvName, access: KeyAccess): void {
-    const usage = keyEnvUsage[envName];
-    const isMacAccess = access === 'generate-mac' || access === 'generate-verify-mac';
-    if (usage === undefined) {
+    if (!(macKeyEnvNames as readonly string[]).includes(envName)) {
       throw new Error(
-        `ProjectFunction ${this.node.id}: ${envName} is not a key env var; use one of ${Object.keys(keyEnvUsage).join(', ')}`,
+        (envName as string) === envNames.dataKeyArn
+          ? `ProjectFunction ${this.node.id}: the data key wraps branch keys only and is used only through the key store; call bindKeyStore instead`
+          : `ProjectFunction ${this.node.id}: ${envName} is not a key env var; use one of ${macKeyEnvNames.join(', ')}`,
       );
     }
-    if ((usage === 'mac') !== isMacAccess) {
+    if (keyActions[access] === undefined) {
       throw new Error(
-        `ProjectFunction ${this.node.id}: access '${access}' does not fit ${envName} (a ${usage} key); use ${
-          usage === 'mac' ? "'generate-mac' or 'generate-verify-mac'" : "'decrypt' or 'encrypt-decrypt'"
-        }`,
+        `ProjectFunction ${this.node.id}: access '${access}' does not fit ${envName} (a MAC key); use 'generate-mac' or 'generate-verify-mac'`,
       );
     }
     this.setEnvironment(envName, key.keyArn);
     this.runtimePolicy.addStatements(
       new iam.PolicyStatement({ actions: [...keyActions[access]], resources: [key.keyArn] }),
     );
+  }
+
+  /**
+   * Sets `KEY_STORE_TABLE` and `DATA_KEY_ARN` and grants what the hierarchical keyring needs to seal and open:
+   * `GetItem` on the key store (the SDK reads the ACTIVE and version items by key), the table key through DynamoDB
+   * only, and `kms:Decrypt` on the wrapping key for branch keys of this store only (`tablename` and `type` in the
+   * encryption context). No `GenerateDataKey`, `Encrypt` or `ReEncrypt`: data keys are derived locally from the
+   * cached branch key, and creating branch keys is onboarding (`KeyStore.onboardingPolicy`), not a runtime task.
+   */
+  bindKeyStore(keyStore: BranchKeyStoreReference): void {
+    this.setEnvironment(envNames.keyStoreTable, keyStore.table.tableName);
+    this.setEnvironment(envNames.dataKeyArn, keyStore.wrappingKey.keyArn);
+    this.runtimePolicy.addStatements(
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [keyStore.table.tableArn] }),
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [keyStore.wrappingKey.keyArn],
+        // The SDK decrypts a branch key with its item's attributes plus `tablename` (the logical key store name,
+        // which the runtime takes from KEY_STORE_TABLE) as encryption context; sealed fields are never wrapped by
+        // this key directly, so nothing else needs it.
+        conditions: {
+          StringEquals: { 'kms:EncryptionContext:tablename': keyStore.table.tableName },
+          StringLike: { 'kms:EncryptionContext:type': [...runtimeBranchKeyTypes] },
+        },
+      }),
+    );
+    const tableKey = this.tableKeyStatement(keyStore.table, 'get-item');
+    if (tableKey !== undefined) this.runtimePolicy.addStatements(tableKey);
   }
 
   /** Sets `JWT_ISSUER`, `JWKS_URL` and `SCOPE_PREFIX`. Verifying a token needs no AWS permission. */

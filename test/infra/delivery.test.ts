@@ -166,7 +166,13 @@ describe('Delivery', () => {
               partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
               stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             }),
-            dataKey: key,
+            keyStore: {
+              table: new dynamodb.Table(stack, 'KeyStore', {
+                partitionKey: { name: 'branch-key-id', type: dynamodb.AttributeType.STRING },
+                sortKey: { name: 'type', type: dynamodb.AttributeType.STRING },
+              }),
+              wrappingKey: key,
+            },
             logKey: key,
             documentsBucket: new s3.Bucket(stack, 'Bucket', { encryptionKey: key }),
             mailFrom: 'invoices at example.com',

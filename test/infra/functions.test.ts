@@ -97,6 +97,50 @@ function allFunctions(): ProjectFunction[] {
   return [authorizerFunction, readFunction, writeFunction, delivery.deliverFunction];
 }
 
+/** The functions that seal or open fields, and so read branch keys from the key store. */
+const sealingFunctionNames = [['api-read'], ['api-write'], ['deliver']] as const;
+function sealingFunction(name: (typeof sealingFunctionNames)[number][0]): ProjectFunction {
+  const { readFunction, writeFunction, delivery } = built.apiStack;
+  return { 'api-read': readFunction, 'api-write': writeFunction, deliver: delivery.deliverFunction }[name];
+}
+
+function environmentOf(fn: ProjectFunction): Record<string, unknown> {
+  return built.apiTemplate.toJSON().Resources[logicalId(fn.function)].Properties.Environment.Variables;
+}
+
+/** How the API stack names the data stack's data key (its ARN). */
+function dataKeyReferences(): string[] {
+  return referenceNames(built.dataTemplate, logicalId(built.dataStack.dataStore.dataKey));
+}
+
+/** How the API stack names the key store table (its name or its ARN). */
+function keyStoreReferences(): string[] {
+  return referenceNames(built.dataTemplate, logicalId(built.dataStack.dataStore.keyStore.table));
+}
+
+/** How the API stack names the key store table's name (a `Ref`), as opposed to its ARN. */
+function keyStoreTableNameReferences(): string[] {
+  const tableRef = JSON.stringify({ Ref: logicalId(built.dataStack.dataStore.keyStore.table) });
+  const outputs = built.dataTemplate.toJSON().Outputs as Record<
+    string,
+    { Value: unknown; Export?: { Name?: string } }
+  >;
+  return Object.entries(outputs)
+    .filter(([, output]) => JSON.stringify(output.Value) === tableRef)
+    .flatMap(([name, output]) => (output.Export?.Name ? [name, output.Export.Name] : [name]));
+}
+
+/** KMS actions that create or re-wrap key material: none of them belongs to a function on the data key. */
+const keyMaterialActions = [
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:GenerateDataKeyPair',
+  'kms:GenerateDataKeyPairWithoutPlaintext',
+  'kms:Encrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+];
+
 describe('ProjectFunction', () => {
   describe('defaults', () => {
     it('runs every function on nodejs24.x, arm64, with active tracing and JSON logs', () => {
@@ -167,21 +211,30 @@ describe('ProjectFunction', () => {
       );
       expect(variables[envNames.scopePrefix]).toBe('ledgerlock/');
       expect(variables).not.toHaveProperty(envNames.dataKeyArn);
+      expect(variables).not.toHaveProperty(envNames.keyStoreTable);
       expect(variables).not.toHaveProperty(envNames.blindIndexKeyArn);
     });
 
     it.each([['readFunction'], ['writeFunction']] as const)(
-      'tells %s the table, data key and blind-index key',
+      'tells %s the table, data key, key store and blind-index key',
       (name) => {
-        const variables =
-          built.apiTemplate.toJSON().Resources[logicalId(built.apiStack[name].function)].Properties
-            .Environment.Variables;
+        const variables = environmentOf(built.apiStack[name]);
         expect(Object.keys(variables)).toEqual(
-          expect.arrayContaining([envNames.tableName, envNames.dataKeyArn, envNames.blindIndexKeyArn]),
+          expect.arrayContaining([
+            envNames.tableName,
+            envNames.dataKeyArn,
+            envNames.keyStoreTable,
+            envNames.blindIndexKeyArn,
+          ]),
         );
         expect(variables).toHaveProperty('POWERTOOLS_SERVICE_NAME');
       },
     );
+
+    it.each(sealingFunctionNames)('tells %s the name of the key store table in KEY_STORE_TABLE', (name) => {
+      const value = environmentOf(sealingFunction(name))[envNames.keyStoreTable];
+      expect(mentionsAny(value, keyStoreTableNameReferences())).toBe(true);
+    });
   });
 
   describe('privileges', () => {
@@ -251,23 +304,72 @@ describe('ProjectFunction', () => {
       expect(grants(statements, 'kms:VerifyMac').length).toBeGreaterThan(0);
     });
 
-    it('lets the write function write items, seal with the data key and compute blind indexes', () => {
+    it('lets the write function write items and compute blind indexes', () => {
       const statements = statementsOf(built.apiStack.writeFunction);
       for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']) {
         expect(grants(statements, action).length).toBeGreaterThan(0);
       }
-      const dataKeyReferences = referenceNames(
-        built.dataTemplate,
-        logicalId(built.dataStack.dataStore.dataKey),
-      );
-      const dataKeyStatements = statements.filter((statement) =>
-        mentionsAny(statement.Resource, dataKeyReferences),
-      );
-      expect(dataKeyStatements).toEqual([
-        expect.objectContaining({ Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] }),
-      ]);
       expect(grants(statements, 'kms:GenerateMac').length).toBeGreaterThan(0);
       expect(grants(statements, 'kms:VerifyMac')).toEqual([]);
+    });
+
+    it.each(sealingFunctionNames)('lets %s only get items from the key store', (name) => {
+      const keyStoreStatements = statementsOf(sealingFunction(name)).filter((statement) =>
+        mentionsAny(statement.Resource, keyStoreReferences()),
+      );
+      expect(keyStoreStatements).toEqual([
+        { Action: 'dynamodb:GetItem', Effect: 'Allow', Resource: expect.anything() },
+      ]);
+    });
+
+    it.each(sealingFunctionNames)(
+      'lets %s decrypt with the data key only the branch keys of the key store it reads',
+      (name) => {
+        const fn = sealingFunction(name);
+        const dataKeyStatements = statementsOf(fn).filter((statement) =>
+          mentionsAny(statement.Resource, dataKeyReferences()),
+        );
+        expect(dataKeyStatements).toEqual([
+          {
+            Action: 'kms:Decrypt',
+            Effect: 'Allow',
+            Resource: expect.anything(),
+            Condition: {
+              // The runtime uses the table name as logical key store name: the very value of KEY_STORE_TABLE.
+              StringEquals: { 'kms:EncryptionContext:tablename': environmentOf(fn)[envNames.keyStoreTable] },
+              StringLike: { 'kms:EncryptionContext:type': ['branch:ACTIVE', 'branch:version:*'] },
+            },
+          },
+        ]);
+        expect(environmentOf(fn)[envNames.dataKeyArn]).toEqual(dataKeyStatements[0]?.Resource);
+      },
+    );
+
+    it('lets no runtime role write or delete an item of the key store', () => {
+      const writes = [...dynamoDbWriteActions, 'dynamodb:*'];
+      for (const fn of allFunctions()) {
+        const writing = statementsOf(fn).filter(
+          (statement) =>
+            statement.Effect === 'Allow' &&
+            asList(statement.Action).some((pattern) =>
+              writes.some((action) => actionPatternMatches(pattern, action)),
+            ) &&
+            (mentionsAny(statement.Resource, keyStoreReferences()) ||
+              asList(statement.Resource).includes('*')),
+        );
+        expect({ fn: fn.node.id, writing }).toEqual({ fn: fn.node.id, writing: [] });
+      }
+    });
+
+    it('gives no runtime role GenerateDataKey*, Encrypt or ReEncrypt* on the data key', () => {
+      for (const fn of allFunctions()) {
+        const onDataKey = statementsOf(fn).filter(
+          (statement) =>
+            mentionsAny(statement.Resource, dataKeyReferences()) || asList(statement.Resource).includes('*'),
+        );
+        const granted = keyMaterialActions.filter((action) => grants(onDataKey, action).length > 0);
+        expect({ fn: fn.node.id, granted }).toEqual({ fn: fn.node.id, granted: [] });
+      }
     });
 
     it('never lets a function scan the multi-tenant table', () => {
@@ -312,8 +414,12 @@ describe('ProjectFunction', () => {
       ]);
     });
 
-    it('lets deliver get only invoice and seller-profile items', () => {
-      expect(grants(deliverStatements(), 'dynamodb:GetItem')).toEqual([
+    it('lets deliver get only invoice and seller-profile items of the table', () => {
+      const tableReferences = referenceNames(built.dataTemplate, logicalId(built.dataStack.dataStore.table));
+      const onTable = deliverStatements().filter((statement) =>
+        mentionsAny(statement.Resource, tableReferences),
+      );
+      expect(grants(onTable, 'dynamodb:GetItem')).toEqual([
         expect.objectContaining({
           Action: 'dynamodb:GetItem',
           Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#INVOICE#*', '*#PROFILE'] } },
@@ -321,13 +427,9 @@ describe('ProjectFunction', () => {
       ]);
     });
 
-    it('lets deliver only decrypt with the data key and gives it nothing on the blind-index key', () => {
-      const { dataKey, blindIndexKey } = built.dataStack.dataStore;
+    it('gives deliver nothing on the blind-index key', () => {
+      const { blindIndexKey } = built.dataStack.dataStore;
       const statements = deliverStatements();
-      const dataKeyStatements = statements.filter((statement) =>
-        mentionsAny(statement.Resource, referenceNames(built.dataTemplate, logicalId(dataKey))),
-      );
-      expect(dataKeyStatements).toEqual([expect.objectContaining({ Action: 'kms:Decrypt' })]);
       const blindIndexReferences = referenceNames(built.dataTemplate, logicalId(blindIndexKey));
       expect(blindIndexReferences.length).toBeGreaterThan(0);
       expect(statements.filter((statement) => mentionsAny(statement.Resource, blindIndexReferences))).toEqual(
@@ -388,7 +490,7 @@ describe('ProjectFunction', () => {
       }
     });
 
-    it('tells deliver the table, data key, documents bucket and key and sender, and not the blind-index key', () => {
+    it('tells deliver the table, data key, key store, documents bucket and key and sender, and not the blind-index key', () => {
       const variables =
         built.apiTemplate.toJSON().Resources[logicalId(built.apiStack.delivery.deliverFunction.function)]
           .Properties.Environment.Variables;
@@ -396,6 +498,7 @@ describe('ProjectFunction', () => {
         expect.arrayContaining([
           envNames.tableName,
           envNames.dataKeyArn,
+          envNames.keyStoreTable,
           envNames.documentsBucket,
           envNames.documentsKeyArn,
           envNames.mailFrom,
@@ -437,27 +540,85 @@ describe('ProjectFunction', () => {
 
     it('sets the env var and grants the matching actions in one call', () => {
       const { stack, key, fn } = fixture();
-      fn.bindKey(key, envNames.dataKeyArn, 'decrypt');
+      fn.bindKey(key, envNames.blindIndexKeyArn, 'generate-mac');
       const template = Template.fromStack(stack);
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: {
-          Variables: Match.objectLike({ DATA_KEY_ARN: { 'Fn::GetAtt': [logicalId(key), 'Arn'] } }),
+          Variables: Match.objectLike({ BLIND_INDEX_KEY_ARN: { 'Fn::GetAtt': [logicalId(key), 'Arn'] } }),
         },
       });
       template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
-            { Action: 'kms:Decrypt', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(key), 'Arn'] } },
+            {
+              Action: 'kms:GenerateMac',
+              Effect: 'Allow',
+              Resource: { 'Fn::GetAtt': [logicalId(key), 'Arn'] },
+            },
           ]),
         },
       });
     });
 
-    it('refuses MAC access to the data key env var', () => {
+    it('refuses to bind the data key directly, so it is used only through the key store', () => {
       const { key, fn } = fixture();
-      expect(() => fn.bindKey(key, envNames.dataKeyArn, 'generate-mac')).toThrow(
-        /access 'generate-mac' does not fit DATA_KEY_ARN/,
+      expect(() => fn.bindKey(key, envNames.dataKeyArn as never, 'generate-mac')).toThrow(
+        /the data key wraps branch keys only .* call bindKeyStore instead/,
       );
+    });
+
+    it('refuses access that does not fit a MAC key', () => {
+      const { key, fn } = fixture();
+      expect(() => fn.bindKey(key, envNames.blindIndexKeyArn, 'decrypt' as never)).toThrow(
+        /access 'decrypt' does not fit BLIND_INDEX_KEY_ARN/,
+      );
+    });
+
+    it('binds a key store: both env vars, GetItem on it, and Decrypt on its wrapping key for its branch keys', () => {
+      const { stack, key, fn } = fixture();
+      const tableKey = new kms.Key(stack, 'TableKey');
+      const keyStoreTable = new dynamodb.Table(stack, 'KeyStoreTable', {
+        partitionKey: { name: 'branch-key-id', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'type', type: dynamodb.AttributeType.STRING },
+        encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+        encryptionKey: tableKey,
+      });
+      fn.bindKeyStore({ table: keyStoreTable, wrappingKey: key });
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            KEY_STORE_TABLE: { Ref: logicalId(keyStoreTable) },
+            DATA_KEY_ARN: { 'Fn::GetAtt': [logicalId(key), 'Arn'] },
+          }),
+        },
+      });
+      template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Action: 'dynamodb:GetItem',
+              Effect: 'Allow',
+              Resource: { 'Fn::GetAtt': [logicalId(keyStoreTable), 'Arn'] },
+            },
+            {
+              Action: 'kms:Decrypt',
+              Effect: 'Allow',
+              Resource: { 'Fn::GetAtt': [logicalId(key), 'Arn'] },
+              Condition: {
+                StringEquals: { 'kms:EncryptionContext:tablename': { Ref: logicalId(keyStoreTable) } },
+                StringLike: { 'kms:EncryptionContext:type': ['branch:ACTIVE', 'branch:version:*'] },
+              },
+            },
+            {
+              Action: 'kms:Decrypt',
+              Effect: 'Allow',
+              Resource: { 'Fn::GetAtt': [logicalId(tableKey), 'Arn'] },
+              Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-central-1.amazonaws.com' } },
+            },
+          ]),
+        },
+      });
     });
 
     it('refuses to bind a second table to TABLE_NAME', () => {

@@ -41,6 +41,7 @@ const isolatedEnvironment = {
   AWS_EC2_METADATA_DISABLED: 'true',
   TABLE_NAME: 'ledgerlock-test',
   DATA_KEY_ARN: 'arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000001',
+  KEY_STORE_TABLE: 'ledgerlock-key-store-test',
   BLIND_INDEX_KEY_ARN: 'arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000002',
   DOCUMENTS_BUCKET: 'ledgerlock-documents-test',
   DOCUMENTS_KEY_ARN: 'arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000003',
