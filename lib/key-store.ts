@@ -6,8 +6,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
+import { keyStoreTableDefinition } from '../functions/platform/table-definition';
+
 /** The key schema the AWS Encryption SDK's `BranchKeyStoreNode` reads and writes; fixed by the SDK. */
-export const keyStoreKeySchema = { partitionKey: 'branch-key-id', sortKey: 'type' } as const;
+export const keyStoreKeySchema = keyStoreTableDefinition;
 
 /**
  * `type` values of the branch keys the runtime unwraps: the active one (to seal) and its versions (to open).
