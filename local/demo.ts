@@ -38,6 +38,16 @@ const client = clients.find((candidate) => candidate.scopes.includes('ledgerlock
 if (client === undefined) throw new Error('clients.json has no client with invoices:write');
 const base = endpoints.apiBaseUrl;
 
+/** The fields of API responses this demo reads. */
+interface ApiBody {
+  readonly id: string;
+  readonly total: number;
+  readonly currency: string;
+  readonly number: string;
+  readonly delivery: { readonly status: string; readonly reason?: string; readonly messageId?: string };
+  readonly detail?: string;
+}
+
 async function api(method: string, path: string, body?: unknown, token?: string) {
   const response = await fetch(`${base}${path}`, {
     method,
@@ -49,7 +59,7 @@ async function api(method: string, path: string, body?: unknown, token?: string)
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  const json = (await response.json()) as Record<string, any>;
+  const json = (await response.json()) as ApiBody;
   if (!response.ok)
     throw new Error(`${method} ${path} → ${response.status}: ${json.detail ?? JSON.stringify(json)}`);
   return json;

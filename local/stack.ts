@@ -55,6 +55,8 @@ export interface LocalStack {
   readonly endpointsFile: string;
   readonly clientsFile: string;
   readonly logDir: string;
+  /** Each emulator's endpoint, by the AWS service it stands in for. */
+  readonly emulators: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -354,6 +356,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       endpointsFile,
       clientsFile,
       logDir,
+      emulators: {
+        'DynamoDB (+Streams)': dynamoDb.endpoint,
+        KMS: kms.endpoint,
+        S3: s3.endpoint,
+        'SES v2': ses.endpoint,
+        'SNS + SQS': snsSqs.endpoint,
+      },
       stop: async () => {
         await runningGateway.stop();
         await runningPoller.stop();

@@ -64,6 +64,7 @@ say(`demo clients   ${stack.clientsFile}`);
 say(`endpoints      ${stack.endpointsFile}`);
 say(`sent mail      ${stack.mailViewUrl}`);
 say(`logs           ${stack.logDir}`);
+for (const [service, endpoint] of Object.entries(stack.emulators)) say(`  ${service.padEnd(20)} ${endpoint}`);
 say('press Ctrl-C to stop');
 
 let stopping = false;
