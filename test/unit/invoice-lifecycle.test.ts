@@ -102,9 +102,8 @@ describe('invoice lifecycle', () => {
                 expect(error instanceof BusinessRuleError || error instanceof InvalidStateError).toBe(true);
               }
               consistent(invoice);
-              invoice.lines.forEach((line) =>
-                expect(line.creditedQuantity).toBeLessThanOrEqual(line.quantity),
-              );
+              for (const line of invoice.lines)
+                expect(line.creditedQuantity).toBeLessThanOrEqual(line.quantity);
             }
           },
         ),
