@@ -1,5 +1,5 @@
 // test: direct edits to the table are detected — the audit verification names the event, reads fail closed.
-import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { as, clientsByRole, endpoints, sampleInvoice, tableClient } from './support';
 
 const { tenantA, tenantB, admin } = clientsByRole();
@@ -28,13 +28,21 @@ describe('tamper detection', () => {
       const invoice = (await api.post('/v1/invoices', sampleInvoice())).body;
       const item = await storedInvoice(tenantA.tenantId, invoice.id);
       await put({ ...item, total: { N: '1' }, amountDue: { N: '1' } });
-
-      const read = await api.get(`/v1/invoices/${invoice.id}`);
-      expect(read.status).toBe(500);
-      expect(read.contentType).toContain('application/problem+json');
-      expect(read.body.type).toMatch(/integrity-check-failed$/);
-      expect(JSON.stringify(read.body)).not.toMatch(/context|digest|kms|stack/i);
-      expect(JSON.stringify(read.body)).not.toContain(invoice.customer.name);
+      try {
+        const read = await api.get(`/v1/invoices/${invoice.id}`);
+        expect(read.status).toBe(500);
+        expect(read.contentType).toContain('application/problem+json');
+        expect(read.body.type).toMatch(/integrity-check-failed$/);
+        expect(JSON.stringify(read.body)).not.toMatch(/context|digest|kms|stack/i);
+        expect(JSON.stringify(read.body)).not.toContain(invoice.customer.name);
+        // A page holding the altered item fails closed too: nothing is listed past a broken record.
+        expect((await api.get('/v1/invoices?limit=100')).status).toBe(500);
+      } finally {
+        // Put the original back: the other suites share this stack and list this tenant's invoices.
+        await put(item);
+      }
+      expect((await api.get(`/v1/invoices/${invoice.id}`)).status).toBe(200);
+      expect((await api.get('/v1/invoices?limit=100')).status).toBe(200);
     });
 
     it('fails closed when the sealed blob of one invoice is copied onto another', async () => {
@@ -44,7 +52,11 @@ describe('tamper detection', () => {
       const victimItem = await storedInvoice(tenantA.tenantId, victim.id);
       const donorItem = await storedInvoice(tenantA.tenantId, donor.id);
       await put({ ...victimItem, sealed: donorItem.sealed });
-      expect((await api.get(`/v1/invoices/${victim.id}`)).status).toBe(500);
+      try {
+        expect((await api.get(`/v1/invoices/${victim.id}`)).status).toBe(500);
+      } finally {
+        await put(victimItem);
+      }
     });
 
     it("fails closed when an invoice is copied into another tenant's partition", async () => {
@@ -56,9 +68,18 @@ describe('tamper detection', () => {
         tenantId: { S: tenantB.tenantId },
         gsi1pk: { S: `${tenantB.tenantId}#INVOICES` },
       });
-      const read = await (await as(tenantB)).get(`/v1/invoices/${invoice.id}`);
-      expect(read.status).toBe(500);
-      expect(JSON.stringify(read.body)).not.toContain(invoice.customer.name);
+      try {
+        const read = await (await as(tenantB)).get(`/v1/invoices/${invoice.id}`);
+        expect(read.status).toBe(500);
+        expect(JSON.stringify(read.body)).not.toContain(invoice.customer.name);
+      } finally {
+        await dynamoDb().send(
+          new DeleteItemCommand({
+            TableName: endpoints().tables.main,
+            Key: { pk: { S: `${tenantB.tenantId}#INVOICE#${invoice.id}` }, sk: { S: 'INVOICE' } },
+          }),
+        );
+      }
     });
   });
 
@@ -122,7 +143,6 @@ describe('tamper detection', () => {
           Item: { ...target, sk: { S: 'EVENT#999999999999' } },
         }),
       );
-      const { DeleteItemCommand } = await import('@aws-sdk/client-dynamodb');
       await dynamoDb().send(
         new DeleteItemCommand({
           TableName: endpoints().tables.main,
@@ -144,6 +164,17 @@ describe('tamper detection', () => {
         reason: 'missing',
         firstBrokenSequence: Number(target.sequence?.N),
       });
+
+      // Restore the event where it was; the chain verifies again.
+      await dynamoDb().send(new PutItemCommand({ TableName: endpoints().tables.main, Item: target }));
+      await dynamoDb().send(
+        new DeleteItemCommand({
+          TableName: endpoints().tables.main,
+          Key: { pk: target.pk as never, sk: { S: 'EVENT#999999999999' } },
+        }),
+      );
+      const restored = await trail.readAll(tenantB.tenantId);
+      expect(verifyChain(tenantB.tenantId, restored.events, restored.head)).toMatchObject({ valid: true });
     });
   });
 });
