@@ -160,5 +160,5 @@ try {
   console.log(`(reads by operation: ${JSON.stringify(readStats)})`);
   console.log(`stack healthy after ${stack.healthyAfterMs} ms`);
 } finally {
-  await stopStackProcess(stack.child);
+  await stopStackProcess(stack);
 }

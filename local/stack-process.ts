@@ -1,7 +1,7 @@
 // local: runs `local/start.ts` as a child process (in memory, on a free port) and waits until it is healthy —
 // for the integration tests' global setup and the benchmarks, which need the real stack, not a copy of it.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './emulators/ports';
@@ -55,7 +55,7 @@ export async function startStackProcess(
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGTERM');
+      await stopStackProcess({ child, stateDir });
       throw new Error(`local stack not healthy in time:\n${output.join('')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -68,12 +68,18 @@ export async function startStackProcess(
   } satisfies StackProcess;
 }
 
-/** SIGTERM, then SIGKILL after 15 s; resolves when the process (and so its emulators) is gone. */
-export async function stopStackProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timeout);
+/**
+ * SIGTERM, then SIGKILL after 15 s; resolves when the process (and so its emulators) is gone and its state
+ * directory (logs, clients.json) is removed.
+ */
+export async function stopStackProcess(stack: Pick<StackProcess, 'child' | 'stateDir'>): Promise<void> {
+  const { child } = stack;
+  if (child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timeout);
+  }
+  rmSync(stack.stateDir, { recursive: true, force: true });
 }

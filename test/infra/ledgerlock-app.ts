@@ -1,6 +1,6 @@
 // test support: builds the two Ledgerlock stacks the way bin/app.ts does, with cdk.json's feature flags,
 // into a temporary cloud assembly and without bundling (esbuild runs in `npm run synth`, not here).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
@@ -19,9 +19,18 @@ const cdkJson = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')) as
  * check: tests assert intent on templates; `npm run synth` bundles and runs the schema check (seconds per app).
  * `bundling: true` runs esbuild for real, for the few tests that check a bundle.
  */
+// One temp folder per test file for every assembly it synthesizes; this module is imported at the top of
+// each infra test file, so the hook below is a root-level afterAll of that file.
+const assemblies = mkdtempSync(path.join(tmpdir(), 'ledgerlock-cdk-'));
+afterAll(() => rmSync(assemblies, { recursive: true, force: true }));
+
+function assemblyDir(): string {
+  return mkdtempSync(path.join(assemblies, 'app-'));
+}
+
 export function testApp(options: { readonly bundling?: boolean } = {}): App {
   return new App({
-    outdir: mkdtempSync(path.join(tmpdir(), 'ledgerlock-cdk-')),
+    outdir: assemblyDir(),
     builtinCloudFormationValidation: false,
     context: options.bundling
       ? { ...cdkJson.context }
