@@ -25,6 +25,7 @@ import {
 } from '../functions/adapters/encryption-sdk-sealer';
 import type { SellerProfile } from '../functions/domain/seller';
 import { envNames } from '../functions/platform/config';
+import { IntegrityError } from '../functions/platform/errors';
 import { openApiDocument } from '../functions/platform/openapi';
 import { deliverStreamSource } from '../functions/platform/stream-source';
 import { startDynamoDb } from './emulators/dynamodb';
@@ -205,7 +206,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const tenants = [...new Set(clients.map((client) => client.tenantId))];
     for (const [index, tenantId] of tenants.entries()) {
       if (!(await tenantBranchKeyExists(keyStore, tenantId))) await createTenantBranchKey(keyStore, tenantId);
-      if ((await sellers.get(tenantId)) === undefined) await sellers.put(tenantId, demoSeller(index));
+      let seller: SellerProfile | undefined;
+      try {
+        seller = await sellers.get(tenantId);
+      } catch (error) {
+        if (!(error instanceof IntegrityError)) throw error;
+        throw new Error(
+          `the data in ${stateDir} cannot be opened with this version's keys (it was sealed by an older one); ` +
+            'start with --reset to begin with fresh data',
+          { cause: error },
+        );
+      }
+      if (seller === undefined) await sellers.put(tenantId, demoSeller(index));
     }
 
     const apiBaseUrl = `http://${host}:${options.port}`;

@@ -1,4 +1,5 @@
 // local: `npm start` — the whole pipeline on this machine, against real emulators. Ctrl-C stops it all.
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from './stack';
@@ -13,6 +14,7 @@ Options:
   --state-dir <dir>   where data, logs, clients.json and endpoints.json go (default: .local)
   --in-memory         keep nothing: DynamoDB and KMS in memory, S3 in a temp dir (used by the tests)
   --test-hooks        serve /_local/ hooks: simulated SES outage, KMS call statistics (used by the tests)
+  --reset             delete the data, clients and keys of earlier runs first, then start afresh
   -h, --help          show this help
 `;
 
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     'state-dir': { type: 'string' },
     'in-memory': { type: 'boolean', default: false },
     'test-hooks': { type: 'boolean', default: false },
+    reset: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -38,6 +41,10 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 }
 const stateDir = resolve(values['state-dir'] ?? '.local');
 const say = (line: string) => process.stdout.write(`[ledgerlock] ${line}\n`);
+if (values.reset) {
+  rmSync(stateDir, { recursive: true, force: true });
+  say(`--reset: removed ${stateDir}`);
+}
 
 const startedAt = performance.now();
 say(`starting the local stack (${values['in-memory'] ? 'in memory' : `data in ${stateDir}/data`})…`);
