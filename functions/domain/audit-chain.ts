@@ -1,5 +1,6 @@
 // domain: the append-only, hash-chained audit trail — each event holds the hash of the one before it.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json';
 
 export interface AuditActor {
   readonly clientId: string;
@@ -33,17 +34,8 @@ export interface ChainHead {
 export const genesisHash = '0'.repeat(64);
 export const emptyChain: ChainHead = { sequence: 0, hash: genesisHash };
 
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, entry]) => entry !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonical(entry)}`).join(',')}}`;
-}
-
 export function hashOf(event: Omit<AuditEvent, 'hash'>): string {
-  return createHash('sha256').update(canonical(event)).digest('hex');
+  return createHash('sha256').update(canonicalJson(event)).digest('hex');
 }
 
 export function appendToChain(tenantId: string, head: ChainHead, entry: AuditEntry): AuditEvent {

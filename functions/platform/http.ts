@@ -48,7 +48,7 @@ export function requireScope(caller: Caller, scope: Scope): void {
   }
 }
 
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+export function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (key.toLowerCase() === wanted && value !== undefined) return value;
@@ -56,12 +56,8 @@ function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   return undefined;
 }
 
-export function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
-  return header(event, name);
-}
-
-function toFieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
+function toFieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
+  return issues.map((issue) => ({
     path: issue.path.length === 0 ? '(body)' : issue.path.map(String).join('.'),
     message: issue.message,
   }));
@@ -82,7 +78,7 @@ export function parseJsonBody<Schema extends z.ZodType>(
   if (Buffer.byteLength(text, 'utf8') > maxRequestBodyBytes) {
     throw new PayloadTooLargeError(`the request body must be at most ${maxRequestBodyBytes} bytes`);
   }
-  const contentType = header(event, 'content-type');
+  const contentType = headerValue(event, 'content-type');
   if (contentType !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
     throw new UnsupportedMediaTypeError('send the request body as application/json');
   }
@@ -106,11 +102,11 @@ function parseValue<Schema extends z.ZodType>(value: unknown, schema: Schema): z
   if (cardIssues.length > 0) {
     throw new CardNumberRejectedError(
       'a free-text field holds what looks like a payment card number; nothing was stored',
-      { issues: toFieldIssues({ issues: cardIssues } as z.ZodError) },
+      { issues: toFieldIssues(cardIssues) },
     );
   }
   throw new ValidationFailedError('the request body does not match the schema', {
-    issues: toFieldIssues(result.error),
+    issues: toFieldIssues(result.error.issues),
   });
 }
 
@@ -161,7 +157,7 @@ export function parseQuery<Schema extends z.ZodType>(
   const result = schema.safeParse(event.queryStringParameters ?? {});
   if (result.success) return result.data;
   throw new ValidationFailedError('the query string does not match the schema', {
-    issues: toFieldIssues(result.error),
+    issues: toFieldIssues(result.error.issues),
   });
 }
 
