@@ -1,8 +1,8 @@
 // cdk: the stateless stack — the functions grouped by privilege, the REST API in front of them, and delivery.
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { apiClientKey } from '../functions/adapters/dynamodb-keys';
 import { envNames } from '../functions/platform/config';
+import { apiClientKey } from '../functions/platform/key-layout';
 import { Api } from './api';
 import type { DataStore } from './data-store';
 import { Delivery, mailFromContextKey } from './delivery';

@@ -12,8 +12,8 @@ import {
   type RouteDefinition,
   routeKey,
   routes as routeTable,
+  scopePrefix,
 } from '../functions/platform/routes';
-import { resourceServerIdentifier } from './identity';
 import { requestModelSchema } from './request-models';
 
 export interface ApiProps {
@@ -347,7 +347,7 @@ export class Api extends Construct {
         location: { type: 'METHOD', path: route.path, method: route.method },
         properties: JSON.stringify({
           summary: route.summary,
-          'x-ledgerlock-scope': `${resourceServerIdentifier}/${route.scope}`,
+          'x-ledgerlock-scope': `${scopePrefix}${route.scope}`,
         }),
       });
       Validations.of(method).acknowledge({

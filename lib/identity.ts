@@ -2,17 +2,14 @@
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { type Scope, scopes } from '../functions/platform/routes';
+import {
+  resourceServerIdentifier,
+  type Scope,
+  scopeDescriptions,
+  scopePrefix,
+  scopes,
+} from '../functions/platform/routes';
 import type { TokenIssuer } from './project-function';
-
-/** Identifier of the resource server; tokens carry scopes as `<identifier>/<scope>`. */
-export const resourceServerIdentifier = 'ledgerlock';
-
-const scopeDescriptions: Readonly<Record<Scope, string>> = {
-  'invoices:read': 'Read customers and invoices of the token holder’s tenant',
-  'invoices:write': 'Create and change customers and invoices of the token holder’s tenant',
-  admin: 'Operate Ledgerlock: tenants and API clients',
-};
 
 export interface IdentityProps {
   /**
@@ -44,7 +41,7 @@ export class Identity extends Construct implements TokenIssuer {
   readonly domain: cognito.UserPoolDomain;
   readonly issuerUrl: string;
   readonly jwksUrl: string;
-  readonly scopePrefix = `${resourceServerIdentifier}/`;
+  readonly scopePrefix = scopePrefix;
   private readonly resourceServerScopes: ReadonlyMap<Scope, cognito.ResourceServerScope>;
 
   constructor(scope: Construct, id: string, props: IdentityProps = {}) {

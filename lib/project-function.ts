@@ -117,8 +117,6 @@ export interface TokenIssuer {
   readonly issuerUrl: string;
   /** Where the issuer publishes its signing keys. */
   readonly jwksUrl: string;
-  /** The prefix scopes carry in the token (`ledgerlock/`). */
-  readonly scopePrefix: string;
 }
 
 export interface BindTableOptions {
@@ -634,11 +632,10 @@ export class ProjectFunction extends Construct {
     if (tableKey !== undefined) this.runtimePolicy.addStatements(tableKey);
   }
 
-  /** Sets `JWT_ISSUER`, `JWKS_URL` and `SCOPE_PREFIX`. Verifying a token needs no AWS permission. */
+  /** Sets `JWT_ISSUER` and `JWKS_URL`. Verifying a token needs no AWS permission. */
   bindTokenIssuer(issuer: TokenIssuer): void {
     this.setEnvironment(envNames.jwtIssuer, issuer.issuerUrl);
     this.setEnvironment(envNames.jwksUrl, issuer.jwksUrl);
-    this.setEnvironment(envNames.scopePrefix, issuer.scopePrefix);
   }
 
   private checkedKeyPatterns(

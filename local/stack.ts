@@ -27,6 +27,7 @@ import type { SellerProfile } from '../functions/domain/seller';
 import { envNames } from '../functions/platform/config';
 import { IntegrityError } from '../functions/platform/errors';
 import { openApiDocument } from '../functions/platform/openapi';
+import { scopePrefix, scopes } from '../functions/platform/routes';
 import { deliverStreamSource } from '../functions/platform/stream-source';
 import { startDynamoDb } from './emulators/dynamodb';
 import { localAwsIdentity, type RunningEmulator } from './emulators/emulator';
@@ -67,8 +68,7 @@ const keyStoreTableName = 'ledgerlock-keystore-local';
 const documentsBucket = 'ledgerlock-documents-local';
 const mailFrom = 'invoices@ledgerlock.local';
 const accountId = '000000000000';
-export const scopePrefix = 'ledgerlock/';
-const allScopes = ['invoices:read', 'invoices:write', 'admin'].map((scope) => `${scopePrefix}${scope}`);
+const allScopes = scopes.map((scope) => `${scopePrefix}${scope}`);
 
 function newTenantId(): string {
   return `ten_${randomBytes(12).toString('hex')}`;
@@ -240,7 +240,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [envNames.blindIndexKeyArn]: blindIndexKeyArn,
       [envNames.jwtIssuer]: apiBaseUrl,
       [envNames.jwksUrl]: `${apiBaseUrl}/.well-known/jwks.json`,
-      [envNames.scopePrefix]: scopePrefix,
       [envNames.documentsBucket]: documentsBucket,
       [envNames.documentsKeyArn]: documentsKeyArn,
       [envNames.mailFrom]: mailFrom,

@@ -1,8 +1,8 @@
 // adapter: DynamoDB → ApiClientDirectory (read by the authorizer only).
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { apiClientKey, entityTypes } from '../platform/key-layout';
 import type { ApiClientDirectory, ApiClientRecord } from '../ports/api-client-directory';
-import { apiClientKey, entityTypes } from './dynamodb-keys';
 
 const recordSchema = z.object({
   clientId: z.string(),

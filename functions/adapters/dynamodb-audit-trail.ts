@@ -2,10 +2,10 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type AuditEvent, emptyChain } from '../domain/audit-chain';
+import { auditHeadKey, auditPartition } from '../platform/key-layout';
 import type { AuditTrail } from '../ports/audit-trail';
 import type { Page } from '../ports/invoice-repository';
 import { decodeCursor, encodeCursor } from './dynamodb-cursor';
-import { auditHeadKey, auditPartition } from './dynamodb-keys';
 
 const eventSchema = z.object({
   tenantId: z.string(),

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { Customer } from '../domain/customer';
 import type { CreditNote, CustomerDetails, Invoice, Payment } from '../domain/invoice';
 import { IntegrityError } from '../platform/errors';
-import type { Sealer } from '../ports/sealer';
 import {
   creditNoteKey,
   creditNotesOfInvoiceKey,
@@ -15,7 +14,8 @@ import {
   invoiceKey,
   invoiceListKey,
   paymentKey,
-} from './dynamodb-keys';
+} from '../platform/key-layout';
+import type { Sealer } from '../ports/sealer';
 import { openRecord, sealRecord } from './sealed-record';
 
 type Item = Record<string, unknown>;

@@ -2,13 +2,13 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Customer } from '../domain/customer';
 import { normalizeEmail } from '../domain/customer';
+import { customerEmailKey, customerKey, customerListKey } from '../platform/key-layout';
 import type { BlindIndexer } from '../ports/blind-indexer';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { Page } from '../ports/invoice-repository';
 import type { Sealer } from '../ports/sealer';
 import { customerFromItem } from './dynamodb-codecs';
 import { decodeCursor, encodeCursor } from './dynamodb-cursor';
-import { customerEmailKey, customerKey, customerListKey } from './dynamodb-keys';
 
 export const emailIndexPurpose = 'customer-email';
 

@@ -2,8 +2,8 @@
 // the request token, so a stale or duplicate stream record can never move a newer request along.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { invoiceKey } from '../platform/key-layout';
 import type { ClaimResult, DeliveryTracker } from '../ports/delivery-tracker';
-import { invoiceKey } from './dynamodb-keys';
 
 const names = { '#delivery': 'delivery', '#status': 'status' };
 

@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { entityTypes, idempotencyKey } from '../platform/key-layout';
 import type { ClaimOutcome, IdempotencyStore } from '../ports/idempotency-store';
 import type { IdempotentResult, StoredResponse } from '../ports/ledger';
 import type { Sealer } from '../ports/sealer';
-import { entityTypes, idempotencyKey } from './dynamodb-keys';
 import { openRecord, sealRecord } from './sealed-record';
 
 /** Keys are kept at least this long (the TTL attribute removes them later). */

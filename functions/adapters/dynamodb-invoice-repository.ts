@@ -1,11 +1,11 @@
 // adapter: DynamoDB → InvoiceRepository (reads; every write goes through DynamoDbLedger).
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CreditNote, Invoice, Payment } from '../domain/invoice';
+import { creditNoteKey, creditNotesOfInvoiceKey, invoiceKey, invoiceListKey } from '../platform/key-layout';
 import type { InvoiceFilter, InvoiceRepository, Page } from '../ports/invoice-repository';
 import type { Sealer } from '../ports/sealer';
 import { creditNoteFromItem, invoiceFromItem, paymentFromItem } from './dynamodb-codecs';
 import { decodeCursor, encodeCursor } from './dynamodb-cursor';
-import { creditNoteKey, creditNotesOfInvoiceKey, invoiceKey, invoiceListKey } from './dynamodb-keys';
 
 export interface DynamoDbInvoiceRepositoryOptions {
   readonly tableName: string;

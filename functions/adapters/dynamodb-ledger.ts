@@ -5,6 +5,14 @@ import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@
 import { type AuditEntry, appendToChain, type ChainHead, emptyChain } from '../domain/audit-chain';
 import type { SequenceId } from '../domain/numbering';
 import {
+  auditEventKey,
+  auditHeadKey,
+  entityTypes,
+  idempotencyKey,
+  invoiceKey,
+  sequenceKey,
+} from '../platform/key-layout';
+import {
   ConcurrentChangeError,
   type IdempotentResult,
   type Ledger,
@@ -13,14 +21,6 @@ import {
 import type { Sealer } from '../ports/sealer';
 import { creditNoteToItem, customerToItem, invoiceToItem, paymentToItem } from './dynamodb-codecs';
 import { sealIdempotentResponse } from './dynamodb-idempotency-store';
-import {
-  auditEventKey,
-  auditHeadKey,
-  entityTypes,
-  idempotencyKey,
-  invoiceKey,
-  sequenceKey,
-} from './dynamodb-keys';
 
 type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']

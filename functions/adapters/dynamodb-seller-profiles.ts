@@ -3,10 +3,10 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import { z } from 'zod';
 import type { SellerProfile } from '../domain/seller';
 import { IntegrityError } from '../platform/errors';
+import { entityTypes, sellerProfileKey } from '../platform/key-layout';
 import type { Sealer } from '../ports/sealer';
 import type { SellerProfiles } from '../ports/seller-profiles';
 import { storedAddressSchema } from './dynamodb-codecs';
-import { entityTypes, sellerProfileKey } from './dynamodb-keys';
 import { openRecord, sealRecord } from './sealed-record';
 
 const profileSchema = z.object({

@@ -12,7 +12,7 @@ import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
 import { policyFor } from '../platform/authorizer-policy';
 import { envNames, requireEnv } from '../platform/config';
 import { createObservability, type Observability } from '../platform/observability';
-import { scopes } from '../platform/routes';
+import { scopePrefix, scopes } from '../platform/routes';
 import type { ApiClientDirectory } from '../ports/api-client-directory';
 import type { TokenVerifier } from '../ports/token-verifier';
 
@@ -21,8 +21,6 @@ export type AuthorizerEvent = APIGatewayTokenAuthorizerEvent | APIGatewayRequest
 export interface AuthorizerDependencies {
   readonly tokens: TokenVerifier;
   readonly clients: ApiClientDirectory;
-  /** Resource-server prefix of scopes in the token, e.g. `ledgerlock/`. */
-  readonly scopePrefix: string;
   readonly observability: Observability;
 }
 
@@ -61,9 +59,7 @@ export function makeHandler(dependencies: AuthorizerDependencies) {
         });
         throw unauthorized();
       }
-      const granted = scopes.filter((scope) =>
-        verified.scopes.includes(`${dependencies.scopePrefix}${scope}`),
-      );
+      const granted = scopes.filter((scope) => verified.scopes.includes(`${scopePrefix}${scope}`));
       return {
         principalId: client.clientId,
         policyDocument: policyFor(event.methodArn, granted),
@@ -81,6 +77,5 @@ export const handler = makeHandler({
     tableName: requireEnv(envNames.tableName),
     client: documentClient(),
   }),
-  scopePrefix: requireEnv(envNames.scopePrefix),
   observability: createObservability('authorizer'),
 });

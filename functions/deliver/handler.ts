@@ -6,13 +6,13 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { z } from 'zod';
 import { documentClient, s3Client, sesClient } from '../adapters/aws-clients';
 import { DynamoDbDeliveryTracker } from '../adapters/dynamodb-delivery-tracker';
-import { invoiceDocumentKey } from '../adapters/dynamodb-keys';
 import { PdfKitInvoiceRenderer } from '../adapters/pdfkit-invoice-renderer';
 import { S3DocumentStore } from '../adapters/s3-document-store';
 import { SesV2Mailer } from '../adapters/sesv2-mailer';
 import { composeInvoiceEmail } from '../domain/invoice-email';
 import { envNames, requireEnv } from '../platform/config';
 import { invoiceReadersFromEnvironment } from '../platform/dependencies';
+import { invoiceDocumentKey } from '../platform/key-layout';
 import { createObservability, type Observability } from '../platform/observability';
 import type { DeliveryTracker } from '../ports/delivery-tracker';
 import type { DocumentStore } from '../ports/document-store';

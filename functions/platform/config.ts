@@ -27,7 +27,6 @@ export const envNames = {
   blindIndexKeyArn: 'BLIND_INDEX_KEY_ARN',
   jwtIssuer: 'JWT_ISSUER',
   jwksUrl: 'JWKS_URL',
-  scopePrefix: 'SCOPE_PREFIX',
   documentsBucket: 'DOCUMENTS_BUCKET',
   documentsKeyArn: 'DOCUMENTS_KEY_ARN',
   mailFrom: 'MAIL_FROM',

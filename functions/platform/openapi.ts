@@ -1,7 +1,7 @@
 // platform: the OpenAPI 3.1 document, generated from the route table and its zod schemas.
 import { z } from 'zod';
 import { problemBaseUrl } from './errors';
-import { type RouteDefinition, routes } from './routes';
+import { type RouteDefinition, routes, scopeDescriptions, scopePrefix } from './routes';
 import { problemSchema } from './schemas';
 
 const problemResponses: Record<string, string> = {
@@ -49,7 +49,7 @@ function operation(route: RouteDefinition) {
   return {
     operationId: route.operationId,
     summary: route.summary,
-    security: [{ oauth2: [`ledgerlock/${route.scope}`] }],
+    security: [{ oauth2: [`${scopePrefix}${route.scope}`] }],
     'x-ledgerlock-function': route.functionName,
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.method === 'POST'
@@ -101,11 +101,12 @@ export function openApiDocument(options: { readonly serverUrl: string; readonly 
           flows: {
             clientCredentials: {
               tokenUrl: options.tokenUrl,
-              scopes: {
-                'ledgerlock/invoices:read': 'Read invoices and customers',
-                'ledgerlock/invoices:write': 'Create and change invoices and customers',
-                'ledgerlock/admin': 'Read the audit trail',
-              },
+              scopes: Object.fromEntries(
+                Object.entries(scopeDescriptions).map(([scope, description]) => [
+                  `${scopePrefix}${scope}`,
+                  description,
+                ]),
+              ),
             },
           },
         },

@@ -23,9 +23,21 @@ import {
   voidInvoiceSchema,
 } from './schemas';
 
-/** OAuth scopes, without the resource-server prefix the token carries (`ledgerlock/invoices:read`). */
-export const scopes = ['invoices:read', 'invoices:write', 'admin'] as const;
-export type Scope = (typeof scopes)[number];
+/** The OAuth resource server the scopes belong to; tokens carry them as `ledgerlock/invoices:read`. */
+export const resourceServerIdentifier = 'ledgerlock';
+export const scopePrefix = `${resourceServerIdentifier}/`;
+
+/**
+ * OAuth scopes (without the resource-server prefix) and what each allows — the Cognito resource server, the
+ * OpenAPI document and the local token issuer all take them from here.
+ */
+export const scopeDescriptions = {
+  'invoices:read': 'Read customers, invoices, payments and credit notes of the token holder’s tenant',
+  'invoices:write': 'Create and change customers and invoices of the token holder’s tenant',
+  admin: 'Read and verify the audit trail of the token holder’s tenant',
+} as const;
+export type Scope = keyof typeof scopeDescriptions;
+export const scopes = Object.keys(scopeDescriptions) as readonly Scope[];
 
 /** The Lambda entries that serve API routes, grouped by the privileges they need. */
 export type ApiFunctionName = 'api-read' | 'api-write';

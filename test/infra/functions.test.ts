@@ -197,19 +197,13 @@ describe('ProjectFunction', () => {
   });
 
   describe('environment', () => {
-    it('tells the authorizer the table, issuer, JWKS and scope prefix, and no key', () => {
+    it('tells the authorizer the table, issuer and JWKS, and no key', () => {
       const variables =
         built.apiTemplate.toJSON().Resources[logicalId(built.apiStack.authorizerFunction.function)].Properties
           .Environment.Variables;
       expect(Object.keys(variables)).toEqual(
-        expect.arrayContaining([
-          envNames.tableName,
-          envNames.jwtIssuer,
-          envNames.jwksUrl,
-          envNames.scopePrefix,
-        ]),
+        expect.arrayContaining([envNames.tableName, envNames.jwtIssuer, envNames.jwksUrl]),
       );
-      expect(variables[envNames.scopePrefix]).toBe('ledgerlock/');
       expect(variables).not.toHaveProperty(envNames.dataKeyArn);
       expect(variables).not.toHaveProperty(envNames.keyStoreTable);
       expect(variables).not.toHaveProperty(envNames.blindIndexKeyArn);

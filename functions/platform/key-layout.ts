@@ -1,9 +1,37 @@
-// adapter: key layout of the single table. Every tenant item's partition key begins with the tenant id.
+// platform: the key layout of the single table and the id formats it is built from — one definition for the
+// DynamoDB adapters, the schemas at the API edge, the stream consumers, CDK's IAM conditions and local/.
+// Every tenant item's partition key begins with the tenant id.
 //
 // The one exception is the API-client item, looked up by OAuth client id before any tenant is known;
 // it lives under CLIENT# and only the authorizer may read those keys (dynamodb:LeadingKeys in its role).
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { type SequenceId, sequenceName } from '../domain/numbering';
+
+/**
+ * Id formats. Tenant ids are chosen at onboarding; every other id is a type prefix and 128 random bits in hex,
+ * so ids are unguessable and hold no `#` (the key separator) and no personal data.
+ */
+export const idPrefixes = {
+  invoice: 'inv',
+  customer: 'cus',
+  payment: 'pay',
+  creditNote: 'cn',
+  deliveryRequest: 'dlv',
+} as const;
+export type IdKind = keyof typeof idPrefixes;
+
+export const idPatterns = {
+  tenant: /^ten_[A-Za-z0-9]{8,64}$/,
+  invoice: /^inv_[0-9a-f]{32}$/,
+  customer: /^cus_[0-9a-f]{32}$/,
+  payment: /^pay_[0-9a-f]{32}$/,
+  creditNote: /^cn_[0-9a-f]{32}$/,
+  deliveryRequest: /^dlv_[0-9a-f]{32}$/,
+} as const satisfies Readonly<Record<IdKind | 'tenant', RegExp>>;
+
+export function randomId(kind: IdKind): string {
+  return `${idPrefixes[kind]}_${randomBytes(16).toString('hex')}`;
+}
 
 export const entityTypes = {
   invoice: 'invoice',
