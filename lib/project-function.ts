@@ -23,7 +23,7 @@ export const emailAddressPattern =
 /** Repository root: entries are resolved against it and esbuild bundles from it. */
 const projectRoot = path.resolve(import.meta.dirname, '..');
 
-/** Entry folders under `functions/` that hold a `handler.ts`. */
+/** Entry folders under `functions/` that hold a `lambda.ts` (the AWS module) beside their `handler.ts`. */
 export type FunctionEntry = 'authorizer' | 'api-read' | 'api-write' | 'deliver';
 
 /**
@@ -154,7 +154,7 @@ export interface TableStreamSourceOptions {
 }
 
 export interface ProjectFunctionProps {
-  /** The folder under `functions/` whose `handler.ts` exports `handler`. */
+  /** The folder under `functions/` whose `lambda.ts` exports `handler`. */
   readonly entry: FunctionEntry;
   /** One sentence: what the function does and what it may touch. */
   readonly description: string;
@@ -263,7 +263,7 @@ export class ProjectFunction extends Construct {
     });
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(projectRoot, 'functions', props.entry, 'handler.ts'),
+      entry: path.join(projectRoot, 'functions', props.entry, 'lambda.ts'),
       handler: 'handler',
       projectRoot,
       depsLockFilePath: path.join(projectRoot, 'package-lock.json'),

@@ -1,7 +1,6 @@
 // local: a small API Gateway — builds REST proxy events from the route table, runs the real authorizer,
 // enforces the policy it returns (cached per token, as API Gateway does), then runs the real handler.
 import { randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type {
   APIGatewayAuthorizerResult,
@@ -13,6 +12,7 @@ import type {
 import { problemBaseUrl } from '../functions/platform/errors';
 import { type ApiFunctionName, type RouteDefinition, routes } from '../functions/platform/routes';
 import { localLambdaContext } from './lambda-context';
+import { appendLogLine } from './log-file';
 import type { LocalTokenIssuer } from './token-issuer';
 
 type LambdaHandler<Event, Result> = (event: Event, context: Context) => Promise<Result>;
@@ -29,7 +29,10 @@ export interface GatewayOptions {
   readonly tokenIssuer: LocalTokenIssuer;
   readonly openApi: () => unknown;
   /** Answers /health: 200 only when every emulator answers. */
-  readonly health: () => Promise<{ ok: boolean; services: Record<string, string> }>;
+  readonly health: () => Promise<{
+    readonly ok: boolean;
+    readonly services: Readonly<Record<string, string>>;
+  }>;
   /**
    * Local-only operations under /_local/ (test hooks such as a simulated mail outage). Absent on AWS and
    * unless the stack was started with --test-hooks.
@@ -164,7 +167,7 @@ export class LocalGateway {
         responseLatency: Date.now() - started,
         tenantId: response.getHeader('x-ledgerlock-tenant') ?? null,
       };
-      appendFileSync(this.options.accessLogFile, `${JSON.stringify(line)}\n`);
+      appendLogLine(this.options.accessLogFile, JSON.stringify(line), { timestamp: false });
     });
 
     if (url.pathname === '/health' && method === 'GET') {

@@ -1,33 +1,12 @@
-// local: starts the emulators, provisions them, and serves the real handlers through the local gateway.
-import { randomBytes } from 'node:crypto';
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+// local: starts the emulators, provisions and onboards them, and serves the real handlers through the local
+// gateway and stream poller.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbApiClientDirectory } from '../functions/adapters/dynamodb-api-client-directory';
-import { DynamoDbSellerProfiles } from '../functions/adapters/dynamodb-seller-profiles';
-import {
-  branchKeyStore,
-  createTenantBranchKey,
-  EncryptionSdkSealer,
-  tenantBranchKeyExists,
-  tenantHierarchicalKeyring,
-} from '../functions/adapters/encryption-sdk-sealer';
-import type { SellerProfile } from '../functions/domain/seller';
-import { envNames } from '../functions/platform/config';
-import { IntegrityError } from '../functions/platform/errors';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { AwsClients } from '../functions/adapters/aws-clients';
 import { openApiDocument } from '../functions/platform/openapi';
-import { scopePrefix, scopes } from '../functions/platform/routes';
 import { deliverStreamSource } from '../functions/platform/stream-source';
 import { startDynamoDb } from './emulators/dynamodb';
 import { localAwsIdentity, type RunningEmulator } from './emulators/emulator';
@@ -35,10 +14,14 @@ import { startKms } from './emulators/kms';
 import { startS3 } from './emulators/s3';
 import { startSes } from './emulators/ses';
 import { startSnsSqs } from './emulators/sns-sqs';
+import { type LocalAws, type LocalConfig, localFunctions } from './functions';
 import { LocalGateway } from './gateway';
+import { healthOf } from './health';
+import { appendLogLine } from './log-file';
+import { onboardDemoTenants } from './onboarding';
 import { ensureBucket, ensureKey, ensureKeyStoreTable, ensureQueue, ensureTable } from './provision';
 import { type StreamPoller, startStreamPoller } from './stream-poller';
-import { type LocalClient, LocalTokenIssuer } from './token-issuer';
+import { LocalTokenIssuer } from './token-issuer';
 
 export interface LocalStackOptions {
   readonly port: number;
@@ -68,50 +51,6 @@ const keyStoreTableName = 'ledgerlock-keystore-local';
 const documentsBucket = 'ledgerlock-documents-local';
 const mailFrom = 'invoices@ledgerlock.local';
 const accountId = '000000000000';
-const allScopes = scopes.map((scope) => `${scopePrefix}${scope}`);
-
-function newTenantId(): string {
-  return `ten_${randomBytes(12).toString('hex')}`;
-}
-
-function newClient(tenantId: string, scopes: readonly string[]): LocalClient {
-  return {
-    tenantId,
-    clientId: `cli_${randomBytes(12).toString('hex')}`,
-    clientSecret: randomBytes(32).toString('base64url'),
-    scopes,
-  };
-}
-
-/** Two demo tenants with a read-write client each, plus a read-only and an admin client for the first. */
-function demoClients(): LocalClient[] {
-  const first = newTenantId();
-  const second = newTenantId();
-  const readWrite = [`${scopePrefix}invoices:read`, `${scopePrefix}invoices:write`];
-  return [
-    newClient(first, readWrite),
-    newClient(second, readWrite),
-    newClient(first, [`${scopePrefix}invoices:read`]),
-    newClient(first, allScopes),
-  ];
-}
-
-/** What each demo tenant's invoices say about the seller (on AWS, tenant onboarding stores this). */
-function demoSeller(index: number): SellerProfile {
-  const names = ['Acme Demo GmbH', 'Globex Demo Ltd'];
-  return {
-    name: names[index] ?? `Demo Seller ${index + 1}`,
-    address: { line1: 'Friedrichstraße 100', city: 'Berlin', postalCode: '10117', country: 'DE' },
-    taxId: `DE12345678${index}`,
-    email: `billing${index + 1}@demo.ledgerlock.local`,
-    paymentInstructions: `IBAN DE02 1203 0000 0000 2020 5${index} · BIC BYLADEM1001 · quote the invoice number`,
-  };
-}
-
-function loadOrCreateClients(file: string, reuse: boolean): LocalClient[] {
-  if (reuse && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalClient[];
-  return demoClients();
-}
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -156,12 +95,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ]);
     log(`emulators answering after ${Math.round(performance.now() - started)} ms`);
 
-    const clientConfig = (endpoint: string) => ({
-      endpoint,
+    const aws: LocalAws = {
       region: localAwsIdentity.region,
       credentials: { ...localAwsIdentity.credentials },
+      endpoints: {
+        dynamodb: dynamoDb.endpoint,
+        kms: kms.endpoint,
+        s3: s3.endpoint,
+        sesv2: ses.endpoint,
+        sns: snsSqs.endpoint,
+        sqs: snsSqs.endpoint,
+      },
+    };
+    const clientConfig = (endpoint: string) => ({
+      endpoint,
+      region: aws.region,
+      credentials: aws.credentials,
     });
     await ensureTable(clientConfig(dynamoDb.endpoint), tableName);
+    await ensureKeyStoreTable(clientConfig(dynamoDb.endpoint), keyStoreTableName);
     const dataKeyArn = await ensureKey(clientConfig(kms.endpoint), 'alias/ledgerlock-data', {
       keySpec: 'SYMMETRIC_DEFAULT',
       keyUsage: 'ENCRYPT_DECRYPT',
@@ -181,93 +133,44 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const deliverFailures = await ensureQueue(clientConfig(snsSqs.endpoint), 'ledgerlock-deliver-failures');
 
     const clientsFile = join(stateDir, 'clients.json');
-    const clients = loadOrCreateClients(clientsFile, !options.inMemory);
-    const directory = new DynamoDbApiClientDirectory({
+    const provisioning = new AwsClients({ ...aws, s3ForcePathStyle: true });
+    const clients = await onboardDemoTenants({
+      clients: provisioning,
       tableName,
-      client: DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(dynamoDb.endpoint))),
+      keyStoreTableName,
+      dataKeyArn,
+      clientsFile,
+      fresh: options.inMemory,
+      stateDir,
     });
-    for (const client of clients) {
-      await directory.register({ clientId: client.clientId, tenantId: client.tenantId, status: 'active' });
-    }
-    writeFileSync(clientsFile, `${JSON.stringify(clients, null, 2)}\n`, { mode: 0o600 });
-    // Tenant onboarding, as an ops command does it on AWS: a branch key, then the seller profile.
-    await ensureKeyStoreTable(clientConfig(dynamoDb.endpoint), keyStoreTableName);
-    const keyStore = branchKeyStore({
-      tableName: keyStoreTableName,
-      kmsKeyArn: dataKeyArn,
-      dynamoDb: new DynamoDBClient(clientConfig(dynamoDb.endpoint)),
-      kms: new KMSClient(clientConfig(kms.endpoint)),
-    });
-    const sellers = new DynamoDbSellerProfiles({
-      tableName,
-      client: DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(dynamoDb.endpoint))),
-      sealer: new EncryptionSdkSealer(tenantHierarchicalKeyring(keyStore)),
-    });
-    const tenants = [...new Set(clients.map((client) => client.tenantId))];
-    for (const [index, tenantId] of tenants.entries()) {
-      if (!(await tenantBranchKeyExists(keyStore, tenantId))) await createTenantBranchKey(keyStore, tenantId);
-      let seller: SellerProfile | undefined;
-      try {
-        seller = await sellers.get(tenantId);
-      } catch (error) {
-        if (!(error instanceof IntegrityError)) throw error;
-        throw new Error(
-          `the data in ${stateDir} cannot be opened with this version's keys (it was sealed by an older one); ` +
-            'start with --reset to begin with fresh data',
-          { cause: error },
-        );
-      }
-      if (seller === undefined) await sellers.put(tenantId, demoSeller(index));
-    }
 
     const apiBaseUrl = `http://${host}:${options.port}`;
-    // The handlers read configuration from the environment exactly as in Lambda; only endpoints differ.
-    Object.assign(process.env, {
-      AWS_REGION: localAwsIdentity.region,
-      AWS_DEFAULT_REGION: localAwsIdentity.region,
-      AWS_ACCESS_KEY_ID: localAwsIdentity.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localAwsIdentity.credentials.secretAccessKey,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
-      AWS_ENDPOINT_URL_KMS: kms.endpoint,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-      AWS_ENDPOINT_URL_SNS: snsSqs.endpoint,
-      AWS_ENDPOINT_URL_SQS: snsSqs.endpoint,
-      [envNames.tableName]: tableName,
-      [envNames.dataKeyArn]: dataKeyArn,
-      [envNames.keyStoreTable]: keyStoreTableName,
-      [envNames.blindIndexKeyArn]: blindIndexKeyArn,
-      [envNames.jwtIssuer]: apiBaseUrl,
-      [envNames.jwksUrl]: `${apiBaseUrl}/.well-known/jwks.json`,
-      [envNames.documentsBucket]: documentsBucket,
-      [envNames.documentsKeyArn]: documentsKeyArn,
-      [envNames.mailFrom]: mailFrom,
-      [envNames.s3ForcePathStyle]: 'true',
-      POWERTOOLS_TRACE_ENABLED: 'false',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    });
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_SESSION_TOKEN;
+    // Exactly what CDK sets on the functions (each reads only its own names); only the endpoints differ.
+    const config: LocalConfig = {
+      tableName,
+      keyStoreTable: keyStoreTableName,
+      dataKeyArn,
+      blindIndexKeyArn,
+      jwtIssuer: apiBaseUrl,
+      jwksUrl: `${apiBaseUrl}/.well-known/jwks.json`,
+      documentsBucket,
+      documentsKeyArn,
+      mailFrom,
+    };
+    const handlers = localFunctions(config, aws);
 
-    const [authorizer, apiRead, apiWrite, deliver] = await Promise.all([
-      import('../functions/authorizer/handler'),
-      import('../functions/api-read/handler'),
-      import('../functions/api-write/handler'),
-      import('../functions/deliver/handler'),
-    ]);
     // The deliver function runs behind the same filter, batching and failure handling as its AWS mapping.
     const deliverLog = join(logDir, 'deliver-stream.log');
     poller = await startStreamPoller({
       dynamoDbEndpoint: dynamoDb.endpoint,
       tableName,
-      region: localAwsIdentity.region,
-      credentials: { ...localAwsIdentity.credentials },
+      region: aws.region,
+      credentials: { ...aws.credentials },
       source: deliverStreamSource,
-      handler: deliver.handler,
+      handler: handlers.deliver,
       onFailure: { sqsEndpoint: snsSqs.endpoint, queueUrl: deliverFailures.url },
       functionName: 'deliver',
-      log: (line) => appendFileSync(deliverLog, `${new Date().toISOString()} ${line}\n`),
+      log: (line) => appendLogLine(deliverLog, line),
     });
     const tokenIssuer = await LocalTokenIssuer.create({
       issuer: apiBaseUrl,
@@ -275,28 +178,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.inMemory ? {} : { keyFile: join(stateDir, 'issuer-key.json') }),
     });
 
-    const dynamoDbProbe = new DynamoDBClient({ ...clientConfig(dynamoDb.endpoint), maxAttempts: 1 });
-    const kmsProbe = new KMSClient({ ...clientConfig(kms.endpoint), maxAttempts: 1 });
-    const health = async () => {
-      const checks = {
-        dynamodb: () => dynamoDbProbe.send(new DescribeTableCommand({ TableName: tableName })),
-        kms: () => kmsProbe.send(new DescribeKeyCommand({ KeyId: dataKeyArn })),
-        s3: () => fetch(s3.endpoint),
-        ses: () => fetch(ses.endpoint),
-        sns_sqs: () => fetch(snsSqs.endpoint),
-      };
-      const results = await Promise.all(
-        Object.entries(checks).map(async ([name, check]) => {
-          try {
-            await check();
-            return [name, 'ok'] as const;
-          } catch (error) {
-            return [name, `unavailable: ${(error as Error).message}`] as const;
-          }
-        }),
-      );
-      return { ok: results.every(([, status]) => status === 'ok'), services: Object.fromEntries(results) };
-    };
+    const probes = new AwsClients({ ...aws });
+    const health = healthOf({
+      dynamodb: (abortSignal) =>
+        probes.dynamoDb.send(new DescribeTableCommand({ TableName: tableName }), { abortSignal }),
+      kms: (abortSignal) => probes.kms.send(new DescribeKeyCommand({ KeyId: dataKeyArn }), { abortSignal }),
+      s3: (signal) => fetch(s3.endpoint, { signal }),
+      ses: (signal) => fetch(ses.endpoint, { signal }),
+      sns_sqs: (signal) => fetch(snsSqs.endpoint, { signal }),
+    });
 
     let currentSes = ses;
     const sesPort = Number(new URL(ses.endpoint).port);
@@ -327,10 +217,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.testHooks ? { localRoutes } : {}),
       host,
       port: options.port,
-      region: localAwsIdentity.region,
+      region: aws.region,
       accountId,
-      authorizer: authorizer.handler,
-      functions: { 'api-read': apiRead.handler, 'api-write': apiWrite.handler },
+      authorizer: handlers.authorizer,
+      functions: { 'api-read': handlers['api-read'], 'api-write': handlers['api-write'] },
       tokenIssuer,
       openApi: () => openApiDocument({ serverUrl: apiBaseUrl, tokenUrl: `${apiBaseUrl}/oauth2/token` }),
       health,
@@ -341,8 +231,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const endpointsFile = join(stateDir, 'endpoints.json');
     const endpoints = {
       apiBaseUrl,
-      region: localAwsIdentity.region,
-      credentials: { ...localAwsIdentity.credentials },
+      region: aws.region,
+      credentials: { ...aws.credentials },
       dynamodb: dynamoDb.endpoint,
       s3: s3.endpoint,
       ses: ses.endpoint,

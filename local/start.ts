@@ -18,6 +18,10 @@ Options:
   -h, --help          show this help
 `;
 
+// This process is not a Lambda: CloudWatch metrics (EMF lines on stdout) have nowhere to go, so Powertools
+// keeps them to itself. Tracing is off per function (local/functions.ts).
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
 const { values } = parseArgs({
   options: {
     port: { type: 'string' },

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { type AuditEvent, emptyChain } from '../domain/audit-chain';
 import { auditHeadKey, auditPartition } from '../platform/key-layout';
 import type { AuditTrail } from '../ports/audit-trail';
-import type { Page } from '../ports/invoice-repository';
-import { decodeCursor, encodeCursor } from './dynamodb-cursor';
+import type { Page } from '../ports/page';
+import type { Sealer } from '../ports/sealer';
+import { PageCursors } from './dynamodb-cursor';
 
 const eventSchema = z.object({
   tenantId: z.string(),
@@ -38,11 +39,24 @@ function toEvent(item: Record<string, unknown>): AuditEvent {
 }
 
 export class DynamoDbAuditTrail implements AuditTrail {
+  private readonly cursors: PageCursors;
+
   constructor(
-    private readonly options: { readonly tableName: string; readonly client: DynamoDBDocumentClient },
-  ) {}
+    private readonly options: {
+      readonly tableName: string;
+      readonly client: DynamoDBDocumentClient;
+      /** Seals page cursors only: audit events hold no personal data and are stored in the clear. */
+      readonly sealer: Sealer;
+    },
+  ) {
+    this.cursors = new PageCursors(options.sealer);
+  }
 
   async list(tenantId: string, limit: number, cursor?: string): Promise<Page<AuditEvent>> {
+    const startKey = await this.cursors.decode(tenantId, 'audit-events', cursor, {
+      pk: { equals: auditPartition(tenantId) },
+      sk: { prefix: 'EVENT#' },
+    });
     const page = await this.options.client.send(
       new QueryCommand({
         TableName: this.options.tableName,
@@ -50,17 +64,10 @@ export class DynamoDbAuditTrail implements AuditTrail {
         ExpressionAttributeValues: { ':partition': auditPartition(tenantId), ':events': 'EVENT#' },
         ScanIndexForward: false,
         Limit: limit,
-        ...(cursor === undefined
-          ? {}
-          : {
-              ExclusiveStartKey: decodeCursor(cursor, {
-                pk: { equals: auditPartition(tenantId) },
-                sk: { prefix: 'EVENT#' },
-              }),
-            }),
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
       }),
     );
-    const nextCursor = encodeCursor(page.LastEvaluatedKey);
+    const nextCursor = await this.cursors.encode(tenantId, 'audit-events', page.LastEvaluatedKey);
     return { items: (page.Items ?? []).map(toEvent), ...(nextCursor === undefined ? {} : { nextCursor }) };
   }
 

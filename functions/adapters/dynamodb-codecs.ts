@@ -1,9 +1,9 @@
-// adapter: domain entities ⇄ DynamoDB items. Personal data goes into one sealed attribute per item; the
-// plaintext rest (ids, states, amounts, dates) is bound to it through the encryption context's digest.
+// adapter: domain entities ⇄ DynamoDB items, one sealed-item spec per entity (see sealed-item-codec.ts).
+// Personal data goes into the sealed part; the plaintext rest (ids, states, amounts, dates) is bound to it.
 import { z } from 'zod';
 import type { Customer } from '../domain/customer';
 import type { CreditNote, CustomerDetails, Invoice, Payment } from '../domain/invoice';
-import { IntegrityError } from '../platform/errors';
+import type { SellerProfile } from '../domain/seller';
 import {
   creditNoteKey,
   creditNotesOfInvoiceKey,
@@ -14,14 +14,13 @@ import {
   invoiceKey,
   invoiceListKey,
   paymentKey,
+  sellerProfileKey,
 } from '../platform/key-layout';
-import type { Sealer } from '../ports/sealer';
-import { openRecord, sealRecord } from './sealed-record';
-
-type Item = Record<string, unknown>;
+import { IntegrityError } from '../ports/sealer';
+import { defineSealedItem, withoutUndefined } from './sealed-item-codec';
 
 /** A postal address as stored inside a sealed part (validated strictly at the API, leniently here). */
-export const storedAddressSchema = z.object({
+const storedAddressSchema = z.object({
   line1: z.string(),
   line2: z.string().optional(),
   city: z.string(),
@@ -36,29 +35,20 @@ const customerDetailsSchema = z.object({
   address: storedAddressSchema,
   language: z.string().optional(),
 });
-const sealedBytes = z.instanceof(Uint8Array);
-
-function parseStored<Schema extends z.ZodType>(schema: Schema, item: Item, what: string): z.infer<Schema> {
-  const parsed = schema.safeParse(item);
-  if (!parsed.success) throw new IntegrityError(`stored ${what} has an unexpected shape`);
-  return parsed.data;
-}
-
-function parseOpened<Schema extends z.ZodType>(
-  schema: Schema,
-  value: unknown,
-  what: string,
-): z.infer<Schema> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new IntegrityError(`sealed part of ${what} has an unexpected shape`);
-  return parsed.data;
-}
-
-function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
-}
 
 // ---------------------------------------------------------------------------------------------- invoices
+
+const deliverySchema = z.object({
+  status: z.enum(['none', 'queued', 'sending', 'sent', 'failed']),
+  requestToken: z.string().optional(),
+  requestedAt: z.string().optional(),
+  attempts: z.int().optional(),
+  messageId: z.string().optional(),
+  sentAt: z.string().optional(),
+  reason: z.string().optional(),
+  leaseUntil: z.number().optional(),
+  retryable: z.boolean().optional(),
+});
 
 const invoicePlainSchema = z.object({
   id: z.string(),
@@ -89,110 +79,53 @@ const invoicePlainSchema = z.object({
   updatedAt: z.string(),
   version: z.int(),
 });
-const invoiceSealedSchema = z.object({
-  customer: customerDetailsSchema,
-  lineDescriptions: z.array(z.string()),
-  memo: z.string().optional(),
-  voidReason: z.string().optional(),
-});
-const invoiceItemSchema = invoicePlainSchema.extend({
-  delivery: z.object({
-    status: z.enum(['none', 'queued', 'sending', 'sent', 'failed']),
-    requestToken: z.string().optional(),
-    requestedAt: z.string().optional(),
-    attempts: z.int().optional(),
-    messageId: z.string().optional(),
-    sentAt: z.string().optional(),
-    reason: z.string().optional(),
-    leaseUntil: z.number().optional(),
-    retryable: z.boolean().optional(),
-  }),
-  sealed: sealedBytes,
-});
 
-/** Delivery is operational state the deliver function writes, so it is not bound into the digest. */
-function invoicePlain(invoice: Invoice): z.infer<typeof invoicePlainSchema> {
-  return {
-    id: invoice.id,
-    tenantId: invoice.tenantId,
-    status: invoice.status,
-    number: invoice.number,
-    customerId: invoice.customerId,
-    currency: invoice.currency,
-    lines: invoice.lines.map(({ quantity, unitAmount, taxRateBps, amount, tax, creditedQuantity }) => ({
-      quantity,
-      unitAmount,
-      taxRateBps,
-      amount,
-      tax,
-      creditedQuantity,
-    })),
-    subtotal: invoice.subtotal,
-    tax: invoice.tax,
-    total: invoice.total,
-    amountPaid: invoice.amountPaid,
-    amountDue: invoice.amountDue,
-    amountCredited: invoice.amountCredited,
-    issueDate: invoice.issueDate,
-    dueDate: invoice.dueDate,
-    createdAt: invoice.createdAt,
-    updatedAt: invoice.updatedAt,
-    version: invoice.version,
-  };
-}
-
-const invoiceIdentity = (tenantId: string, id: string) => ({
-  tenantId,
+/** Delivery is operational state the deliver function writes, so it is stored beside the digest, not in it. */
+export const invoiceCodec = defineSealedItem({
   entityType: entityTypes.invoice,
-  entityId: id,
+  plainSchema: invoicePlainSchema,
+  secretSchema: z.object({
+    customer: customerDetailsSchema,
+    lineDescriptions: z.array(z.string()),
+    memo: z.string().optional(),
+    voidReason: z.string().optional(),
+  }),
+  key: (plain) => invoiceKey(plain.tenantId, plain.id),
+  indexAttributes: (plain) => ({
+    gsi1pk: invoiceListKey(plain.tenantId),
+    gsi1sk: `${plain.createdAt}#${plain.id}`,
+  }),
+  unbound: {
+    schema: z.object({ delivery: deliverySchema }),
+    of: (invoice: Invoice) => ({ delivery: invoice.delivery }),
+  },
+  split: (invoice: Invoice, _extra: undefined) => {
+    const { customer, lines, memo, voidReason, delivery: _delivery, ...rest } = invoice;
+    return {
+      plain: invoicePlainSchema.parse({
+        ...rest,
+        lines: lines.map(({ description: _description, ...line }) => line),
+      }),
+      secret: { customer, lineDescriptions: lines.map((line) => line.description), memo, voidReason },
+    };
+  },
+  join: (plain, secret, unbound) => {
+    if (secret.lineDescriptions.length !== plain.lines.length) {
+      throw new IntegrityError(`sealed lines of invoice ${plain.id} do not match its plaintext lines`);
+    }
+    return withoutUndefined({
+      ...plain,
+      customer: secret.customer as CustomerDetails,
+      lines: plain.lines.map((line, index) => ({
+        description: secret.lineDescriptions[index] ?? '',
+        ...line,
+      })),
+      memo: secret.memo,
+      voidReason: secret.voidReason,
+      delivery: withoutUndefined(deliverySchema.parse(unbound.delivery)),
+    }) as Invoice;
+  },
 });
-
-export async function invoiceToItem(sealer: Sealer, invoice: Invoice): Promise<Item> {
-  const plain = invoicePlain(invoice);
-  const sealed = await sealRecord(
-    sealer,
-    invoiceIdentity(invoice.tenantId, invoice.id),
-    plain,
-    withoutUndefined({
-      customer: invoice.customer,
-      lineDescriptions: invoice.lines.map((line) => line.description),
-      memo: invoice.memo,
-      voidReason: invoice.voidReason,
-    }),
-  );
-  return {
-    ...invoiceKey(invoice.tenantId, invoice.id),
-    entity: entityTypes.invoice,
-    gsi1pk: invoiceListKey(invoice.tenantId),
-    gsi1sk: `${invoice.createdAt}#${invoice.id}`,
-    ...plain,
-    delivery: invoice.delivery,
-    sealed,
-  };
-}
-
-export async function invoiceFromItem(sealer: Sealer, tenantId: string, item: Item): Promise<Invoice> {
-  const { sealed, delivery, ...plain } = parseStored(invoiceItemSchema, item, 'invoice');
-  if (plain.tenantId !== tenantId || item.pk !== invoiceKey(tenantId, plain.id).pk) {
-    throw new IntegrityError(`stored invoice ${plain.id} is not where it belongs`);
-  }
-  const opened = parseOpened(
-    invoiceSealedSchema,
-    await openRecord(sealer, invoiceIdentity(tenantId, plain.id), plain, sealed),
-    `invoice ${plain.id}`,
-  );
-  if (opened.lineDescriptions.length !== plain.lines.length) {
-    throw new IntegrityError(`sealed lines of invoice ${plain.id} do not match its plaintext lines`);
-  }
-  return withoutUndefined({
-    ...plain,
-    customer: opened.customer as CustomerDetails,
-    lines: plain.lines.map((line, index) => ({ description: opened.lineDescriptions[index] ?? '', ...line })),
-    memo: opened.memo,
-    voidReason: opened.voidReason,
-    delivery: withoutUndefined(delivery),
-  }) as Invoice;
-}
 
 // --------------------------------------------------------------------------------------------- customers
 
@@ -202,63 +135,38 @@ const customerPlainSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.int(),
+  /** The keyed blind index of the normalized email: bound too, so it cannot be pointed at another customer. */
+  gsi2pk: z.string(),
 });
-const customerSealedSchema = z.object({
-  details: customerDetailsSchema,
-  paymentReference: z.string().optional(),
-});
-const customerItemSchema = customerPlainSchema.extend({ sealed: sealedBytes, gsi2pk: z.string() });
 
-const customerIdentity = (tenantId: string, id: string) => ({
-  tenantId,
+export const customerCodec = defineSealedItem({
   entityType: entityTypes.customer,
-  entityId: id,
+  plainSchema: customerPlainSchema,
+  secretSchema: z.object({ details: customerDetailsSchema, paymentReference: z.string().optional() }),
+  key: (plain) => customerKey(plain.tenantId, plain.id),
+  indexAttributes: (plain) => ({
+    gsi1pk: customerListKey(plain.tenantId),
+    gsi1sk: `${plain.createdAt}#${plain.id}`,
+    gsi2sk: plain.id,
+  }),
+  split: (customer: Customer, emailDigest: string) => ({
+    plain: {
+      id: customer.id,
+      tenantId: customer.tenantId,
+      createdAt: customer.createdAt,
+      updatedAt: customer.updatedAt,
+      version: customer.version,
+      gsi2pk: customerEmailKey(customer.tenantId, emailDigest),
+    },
+    secret: { details: customer.details, paymentReference: customer.paymentReference },
+  }),
+  join: ({ gsi2pk: _index, ...plain }, secret) =>
+    withoutUndefined({
+      ...plain,
+      details: secret.details,
+      paymentReference: secret.paymentReference,
+    }) as Customer,
 });
-
-/** `emailDigest` is the keyed blind index of the normalized email; it is bound into the digest too. */
-export async function customerToItem(sealer: Sealer, customer: Customer, emailDigest: string): Promise<Item> {
-  const plain = {
-    id: customer.id,
-    tenantId: customer.tenantId,
-    createdAt: customer.createdAt,
-    updatedAt: customer.updatedAt,
-    version: customer.version,
-  };
-  const gsi2pk = customerEmailKey(customer.tenantId, emailDigest);
-  const sealed = await sealRecord(
-    sealer,
-    customerIdentity(customer.tenantId, customer.id),
-    { ...plain, gsi2pk },
-    withoutUndefined({ details: customer.details, paymentReference: customer.paymentReference }),
-  );
-  return {
-    ...customerKey(customer.tenantId, customer.id),
-    entity: entityTypes.customer,
-    gsi1pk: customerListKey(customer.tenantId),
-    gsi1sk: `${customer.createdAt}#${customer.id}`,
-    gsi2pk,
-    gsi2sk: customer.id,
-    ...plain,
-    sealed,
-  };
-}
-
-export async function customerFromItem(sealer: Sealer, tenantId: string, item: Item): Promise<Customer> {
-  const { sealed, gsi2pk, ...plain } = parseStored(customerItemSchema, item, 'customer');
-  if (plain.tenantId !== tenantId || item.pk !== customerKey(tenantId, plain.id).pk) {
-    throw new IntegrityError(`stored customer ${plain.id} is not where it belongs`);
-  }
-  const opened = parseOpened(
-    customerSealedSchema,
-    await openRecord(sealer, customerIdentity(tenantId, plain.id), { ...plain, gsi2pk }, sealed),
-    `customer ${plain.id}`,
-  );
-  return withoutUndefined({
-    ...plain,
-    details: opened.details,
-    paymentReference: opened.paymentReference,
-  }) as Customer;
-}
 
 // ------------------------------------------------------------------------------------------ credit notes
 
@@ -283,65 +191,32 @@ const creditNotePlainSchema = z.object({
   issueDate: z.string(),
   createdAt: z.string(),
 });
-const creditNoteSealedSchema = z.object({ reason: z.string(), lineDescriptions: z.array(z.string()) });
-const creditNoteItemSchema = creditNotePlainSchema.extend({ sealed: sealedBytes });
 
-const creditNoteIdentity = (tenantId: string, id: string) => ({
-  tenantId,
+export const creditNoteCodec = defineSealedItem({
   entityType: entityTypes.creditNote,
-  entityId: id,
+  plainSchema: creditNotePlainSchema,
+  secretSchema: z.object({ reason: z.string(), lineDescriptions: z.array(z.string()) }),
+  key: (plain) => creditNoteKey(plain.tenantId, plain.id),
+  indexAttributes: (plain) => ({
+    gsi1pk: creditNotesOfInvoiceKey(plain.tenantId, plain.invoiceId),
+    gsi1sk: `${plain.createdAt}#${plain.id}`,
+  }),
+  split: (note: CreditNote, _extra: undefined) => {
+    const { reason, lines, ...rest } = note;
+    return {
+      plain: creditNotePlainSchema.parse({
+        ...rest,
+        lines: lines.map(({ description: _description, ...line }) => line),
+      }),
+      secret: { reason, lineDescriptions: lines.map((line) => line.description) },
+    };
+  },
+  join: (plain, secret): CreditNote => ({
+    ...plain,
+    reason: secret.reason,
+    lines: plain.lines.map((line, index) => ({ description: secret.lineDescriptions[index] ?? '', ...line })),
+  }),
 });
-
-export async function creditNoteToItem(sealer: Sealer, note: CreditNote): Promise<Item> {
-  const plain = {
-    id: note.id,
-    tenantId: note.tenantId,
-    invoiceId: note.invoiceId,
-    number: note.number,
-    currency: note.currency,
-    lines: note.lines.map(({ invoiceLine, quantity, amount, taxRateBps, tax }) => ({
-      invoiceLine,
-      quantity,
-      amount,
-      taxRateBps,
-      tax,
-    })),
-    subtotal: note.subtotal,
-    tax: note.tax,
-    total: note.total,
-    issueDate: note.issueDate,
-    createdAt: note.createdAt,
-  };
-  const sealed = await sealRecord(sealer, creditNoteIdentity(note.tenantId, note.id), plain, {
-    reason: note.reason,
-    lineDescriptions: note.lines.map((line) => line.description),
-  });
-  return {
-    ...creditNoteKey(note.tenantId, note.id),
-    entity: entityTypes.creditNote,
-    gsi1pk: creditNotesOfInvoiceKey(note.tenantId, note.invoiceId),
-    gsi1sk: `${note.createdAt}#${note.id}`,
-    ...plain,
-    sealed,
-  };
-}
-
-export async function creditNoteFromItem(sealer: Sealer, tenantId: string, item: Item): Promise<CreditNote> {
-  const { sealed, ...plain } = parseStored(creditNoteItemSchema, item, 'credit note');
-  if (plain.tenantId !== tenantId || item.pk !== creditNoteKey(tenantId, plain.id).pk) {
-    throw new IntegrityError(`stored credit note ${plain.id} is not where it belongs`);
-  }
-  const opened = parseOpened(
-    creditNoteSealedSchema,
-    await openRecord(sealer, creditNoteIdentity(tenantId, plain.id), plain, sealed),
-    `credit note ${plain.id}`,
-  );
-  return {
-    ...plain,
-    reason: opened.reason,
-    lines: plain.lines.map((line, index) => ({ description: opened.lineDescriptions[index] ?? '', ...line })),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------- payments
 
@@ -354,44 +229,38 @@ const paymentPlainSchema = z.object({
   method: z.enum(['bank_transfer', 'card', 'cash', 'direct_debit', 'other']),
   createdAt: z.string(),
 });
-const paymentItemSchema = paymentPlainSchema.extend({ sealed: sealedBytes });
 
-const paymentIdentity = (tenantId: string, id: string) => ({
-  tenantId,
+/** The external reference may name a person or an account, so it is sealed like any personal data. */
+export const paymentCodec = defineSealedItem({
   entityType: entityTypes.payment,
-  entityId: id,
+  plainSchema: paymentPlainSchema,
+  secretSchema: z.object({ reference: z.string().nullable() }),
+  key: (plain) => paymentKey(plain.tenantId, plain.invoiceId, plain.createdAt, plain.id),
+  split: (payment: Payment, tenantId: string) => {
+    const { reference, ...rest } = payment;
+    return { plain: { ...rest, tenantId }, secret: { reference: reference ?? null } };
+  },
+  join: ({ tenantId: _tenantId, ...plain }, secret) =>
+    withoutUndefined({ ...plain, reference: secret.reference ?? undefined }) as Payment,
 });
 
-export async function paymentToItem(sealer: Sealer, tenantId: string, payment: Payment): Promise<Item> {
-  const plain = {
-    id: payment.id,
-    tenantId,
-    invoiceId: payment.invoiceId,
-    amount: payment.amount,
-    paidOn: payment.paidOn,
-    method: payment.method,
-    createdAt: payment.createdAt,
-  };
-  // The external reference may name a person or an account, so it is sealed like any personal data.
-  const sealed = await sealRecord(sealer, paymentIdentity(tenantId, payment.id), plain, {
-    reference: payment.reference ?? null,
-  });
-  return {
-    ...paymentKey(tenantId, payment.invoiceId, payment.createdAt, payment.id),
-    entity: entityTypes.payment,
-    ...plain,
-    sealed,
-  };
-}
+// ------------------------------------------------------------------------------------------ seller profile
 
-export async function paymentFromItem(sealer: Sealer, tenantId: string, item: Item): Promise<Payment> {
-  const { sealed, tenantId: storedTenant, ...plain } = parseStored(paymentItemSchema, item, 'payment');
-  if (storedTenant !== tenantId)
-    throw new IntegrityError(`stored payment ${plain.id} is not where it belongs`);
-  const opened = parseOpened(
-    z.object({ reference: z.string().nullable() }),
-    await openRecord(sealer, paymentIdentity(tenantId, plain.id), { ...plain, tenantId }, sealed),
-    `payment ${plain.id}`,
-  );
-  return withoutUndefined({ ...plain, reference: opened.reference ?? undefined }) as Payment;
-}
+/** May be personal data (a sole trader's name, address and bank account), so all of it is sealed. */
+export const sellerProfileCodec = defineSealedItem({
+  entityType: entityTypes.sellerProfile,
+  plainSchema: z.object({ id: z.string(), tenantId: z.string(), updatedAt: z.string() }),
+  secretSchema: z.object({
+    name: z.string(),
+    address: storedAddressSchema,
+    taxId: z.string().optional(),
+    email: z.string().optional(),
+    paymentInstructions: z.string().optional(),
+  }),
+  key: (plain) => sellerProfileKey(plain.tenantId),
+  split: (profile: SellerProfile, stored: { tenantId: string; updatedAt: string }) => ({
+    plain: { id: stored.tenantId, ...stored },
+    secret: profile,
+  }),
+  join: (_plain, secret): SellerProfile => withoutUndefined(secret),
+});

@@ -1,42 +1,66 @@
-// adapter: opaque page cursors over DynamoDB's LastEvaluatedKey, bound to the tenant and the list that asked.
+// adapter: opaque, authenticated page cursors over DynamoDB's LastEvaluatedKey.
 //
-// A cursor only positions a query whose partition key comes from the caller's token, and every key in it
-// must lie in that very list's partitions, so an edited, foreign or other-list cursor is refused (400)
-// before DynamoDB sees it and can reach no other tenant's data.
+// A cursor is the position sealed under the tenant's key with the list's name in the encryption context: the
+// client can neither read the key layout out of it nor forge, edit or move one to another tenant or list — any
+// such cursor fails to open and is refused (400) before DynamoDB sees it. The opened key is then still checked
+// against the list's own partitions, so even a bug elsewhere could not point a query at other data.
 import { z } from 'zod';
-import { InvalidCursorError } from '../ports/invoice-repository';
+import { InvalidCursorError } from '../ports/page';
+import type { Sealer } from '../ports/sealer';
 
-const cursorSchema = z.object({ v: z.literal(1), k: z.record(z.string(), z.string().max(1024)) });
+const positionSchema = z.object({
+  v: z.literal(1),
+  k: z.record(z.string(), z.string().min(1).max(1024)),
+});
 
 /** For each key attribute of the list: the exact value it must have, or the prefix it must start with. */
 export type CursorKeyRules = Readonly<
   Record<string, { readonly equals: string } | { readonly prefix: string }>
 >;
 
-export function encodeCursor(lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined {
-  if (lastEvaluatedKey === undefined) return undefined;
-  return Buffer.from(JSON.stringify({ v: 1, k: lastEvaluatedKey })).toString('base64url');
-}
+const cursorEntity = 'page-cursor';
 
-export function decodeCursor(
-  cursor: string | undefined,
-  rules: CursorKeyRules,
-): Record<string, string> | undefined {
-  if (cursor === undefined) return undefined;
-  let parsed: z.infer<typeof cursorSchema>;
-  try {
-    parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new InvalidCursorError('the cursor is not one this API issued');
+export class PageCursors {
+  constructor(private readonly sealer: Sealer) {}
+
+  private context(tenantId: string, list: string) {
+    return { tenantId, entityType: cursorEntity, entityId: list, digest: list };
   }
-  const attributes = Object.keys(parsed.k).sort();
-  if (attributes.join() !== Object.keys(rules).sort().join()) {
-    throw new InvalidCursorError('the cursor does not belong to this list');
+
+  async encode(
+    tenantId: string,
+    list: string,
+    lastEvaluatedKey: Record<string, unknown> | undefined,
+  ): Promise<string | undefined> {
+    if (lastEvaluatedKey === undefined) return undefined;
+    const position = JSON.stringify({ v: 1, k: lastEvaluatedKey });
+    const sealed = await this.sealer.seal(new TextEncoder().encode(position), this.context(tenantId, list));
+    return Buffer.from(sealed).toString('base64url');
   }
-  for (const [name, rule] of Object.entries(rules)) {
-    const value = parsed.k[name] ?? '';
-    const fits = 'equals' in rule ? value === rule.equals : value.startsWith(rule.prefix);
-    if (!fits) throw new InvalidCursorError('the cursor does not belong to this list');
+
+  async decode(
+    tenantId: string,
+    list: string,
+    cursor: string | undefined,
+    rules: CursorKeyRules,
+  ): Promise<Record<string, string> | undefined> {
+    if (cursor === undefined) return undefined;
+    let position: z.infer<typeof positionSchema>;
+    try {
+      const opened = await this.sealer.open(Buffer.from(cursor, 'base64url'), this.context(tenantId, list));
+      position = positionSchema.parse(JSON.parse(new TextDecoder().decode(opened)));
+    } catch (error) {
+      throw new InvalidCursorError('the cursor is not one this API issued for this list', { cause: error });
+    }
+    const attributes = Object.keys(position.k).sort();
+    if (attributes.join() !== Object.keys(rules).sort().join()) {
+      throw new InvalidCursorError('the cursor does not belong to this list');
+    }
+    for (const [name, rule] of Object.entries(rules)) {
+      const value = position.k[name] ?? '';
+      const fits = 'equals' in rule ? value === rule.equals : value.startsWith(rule.prefix);
+      if (!fits) throw new InvalidCursorError('the cursor does not belong to this list');
+    }
+    return position.k;
   }
-  return parsed.k;
 }

@@ -1,18 +1,18 @@
 // adapter: DynamoDB → CustomerRepository (reads; writes go through DynamoDbLedger).
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Customer } from '../domain/customer';
-import { normalizeEmail } from '../domain/customer';
+import { emailIndexPurpose, normalizeEmail } from '../domain/customer';
 import { customerEmailKey, customerKey, customerListKey } from '../platform/key-layout';
 import type { BlindIndexer } from '../ports/blind-indexer';
 import type { CustomerRepository } from '../ports/customer-repository';
-import type { Page } from '../ports/invoice-repository';
+import type { Page } from '../ports/page';
 import type { Sealer } from '../ports/sealer';
-import { customerFromItem } from './dynamodb-codecs';
-import { decodeCursor, encodeCursor } from './dynamodb-cursor';
-
-export const emailIndexPurpose = 'customer-email';
+import { customerCodec } from './dynamodb-codecs';
+import { PageCursors } from './dynamodb-cursor';
 
 export class DynamoDbCustomerRepository implements CustomerRepository {
+  private readonly cursors: PageCursors;
+
   constructor(
     private readonly options: {
       readonly tableName: string;
@@ -20,7 +20,9 @@ export class DynamoDbCustomerRepository implements CustomerRepository {
       readonly sealer: Sealer;
       readonly blindIndexer: BlindIndexer;
     },
-  ) {}
+  ) {
+    this.cursors = new PageCursors(options.sealer);
+  }
 
   async get(tenantId: string, customerId: string): Promise<Customer | undefined> {
     const { Item: item } = await this.options.client.send(
@@ -30,10 +32,16 @@ export class DynamoDbCustomerRepository implements CustomerRepository {
         ConsistentRead: true,
       }),
     );
-    return item === undefined ? undefined : customerFromItem(this.options.sealer, tenantId, item);
+    return item === undefined ? undefined : customerCodec.fromItem(this.options.sealer, tenantId, item);
   }
 
   async list(tenantId: string, limit: number, cursor?: string): Promise<Page<Customer>> {
+    const startKey = await this.cursors.decode(tenantId, 'customers', cursor, {
+      pk: { prefix: customerKey(tenantId, '').pk },
+      sk: { equals: customerKey(tenantId, '').sk },
+      gsi1pk: { equals: customerListKey(tenantId) },
+      gsi1sk: { prefix: '' },
+    });
     const page = await this.options.client.send(
       new QueryCommand({
         TableName: this.options.tableName,
@@ -42,22 +50,13 @@ export class DynamoDbCustomerRepository implements CustomerRepository {
         ExpressionAttributeValues: { ':partition': customerListKey(tenantId) },
         ScanIndexForward: false,
         Limit: limit,
-        ...(cursor === undefined
-          ? {}
-          : {
-              ExclusiveStartKey: decodeCursor(cursor, {
-                pk: { prefix: `${tenantId}#CUSTOMER#` },
-                sk: { equals: 'CUSTOMER' },
-                gsi1pk: { equals: customerListKey(tenantId) },
-                gsi1sk: { prefix: '' },
-              }),
-            }),
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
       }),
     );
-    const nextCursor = encodeCursor(page.LastEvaluatedKey);
+    const nextCursor = await this.cursors.encode(tenantId, 'customers', page.LastEvaluatedKey);
     return {
       items: await Promise.all(
-        (page.Items ?? []).map((item) => customerFromItem(this.options.sealer, tenantId, item)),
+        (page.Items ?? []).map((item) => customerCodec.fromItem(this.options.sealer, tenantId, item)),
       ),
       ...(nextCursor === undefined ? {} : { nextCursor }),
     };
@@ -71,6 +70,8 @@ export class DynamoDbCustomerRepository implements CustomerRepository {
         IndexName: 'gsi2',
         KeyConditionExpression: 'gsi2pk = :partition',
         ExpressionAttributeValues: { ':partition': customerEmailKey(tenantId, digest) },
+        // Emails are not unique; a page of matches is plenty for an exact look-up.
+        Limit: 100,
       }),
     );
     // The index is eventually consistent; re-read each hit so a just-changed email cannot match stale data.

@@ -1,11 +1,18 @@
 // adapter: DynamoDB → InvoiceRepository (reads; every write goes through DynamoDbLedger).
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CreditNote, Invoice, Payment } from '../domain/invoice';
-import { creditNoteKey, creditNotesOfInvoiceKey, invoiceKey, invoiceListKey } from '../platform/key-layout';
-import type { InvoiceFilter, InvoiceRepository, Page } from '../ports/invoice-repository';
+import {
+  creditNoteKey,
+  creditNotesOfInvoiceKey,
+  invoiceKey,
+  invoiceListKey,
+  tenantPartitionPrefix,
+} from '../platform/key-layout';
+import type { InvoiceFilter, InvoiceRepository } from '../ports/invoice-repository';
+import type { Page } from '../ports/page';
 import type { Sealer } from '../ports/sealer';
-import { creditNoteFromItem, invoiceFromItem, paymentFromItem } from './dynamodb-codecs';
-import { decodeCursor, encodeCursor } from './dynamodb-cursor';
+import { creditNoteCodec, invoiceCodec, paymentCodec } from './dynamodb-codecs';
+import { PageCursors } from './dynamodb-cursor';
 
 export interface DynamoDbInvoiceRepositoryOptions {
   readonly tableName: string;
@@ -13,10 +20,19 @@ export interface DynamoDbInvoiceRepositoryOptions {
   readonly sealer: Sealer;
 }
 
-const listKeyAttributes = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
+/**
+ * A filter can leave DynamoDB pages short or empty. Reading on until the page is full would walk a tenant's
+ * whole index in one request when nothing matches, so one request reads at most this many DynamoDB pages and
+ * answers with what it found and a cursor to go on from.
+ */
+const maxReadsPerPage = 5;
 
 export class DynamoDbInvoiceRepository implements InvoiceRepository {
-  constructor(private readonly options: DynamoDbInvoiceRepositoryOptions) {}
+  private readonly cursors: PageCursors;
+
+  constructor(private readonly options: DynamoDbInvoiceRepositoryOptions) {
+    this.cursors = new PageCursors(options.sealer);
+  }
 
   async get(tenantId: string, invoiceId: string): Promise<Invoice | undefined> {
     const { Item: item } = await this.options.client.send(
@@ -26,7 +42,7 @@ export class DynamoDbInvoiceRepository implements InvoiceRepository {
         ConsistentRead: true,
       }),
     );
-    return item === undefined ? undefined : invoiceFromItem(this.options.sealer, tenantId, item);
+    return item === undefined ? undefined : invoiceCodec.fromItem(this.options.sealer, tenantId, item);
   }
 
   async list(
@@ -56,13 +72,18 @@ export class DynamoDbInvoiceRepository implements InvoiceRepository {
       values[':issuedTo'] = filter.issuedTo;
     }
     const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined = decodeCursor(cursor, {
-      pk: { prefix: `${tenantId}#INVOICE#` },
-      sk: { equals: 'INVOICE' },
-      gsi1pk: { equals: invoiceListKey(tenantId) },
-      gsi1sk: { prefix: '' },
-    });
-    // A filter can leave a DynamoDB page short; keep reading until the page is full or the list ends.
+    let startKey: Record<string, unknown> | undefined = await this.cursors.decode(
+      tenantId,
+      'invoices',
+      cursor,
+      {
+        pk: { prefix: invoiceKey(tenantId, '').pk },
+        sk: { equals: invoiceKey(tenantId, '').sk },
+        gsi1pk: { equals: invoiceListKey(tenantId) },
+        gsi1sk: { prefix: '' },
+      },
+    );
+    let reads = 0;
     do {
       const page = await this.options.client.send(
         new QueryCommand({
@@ -79,40 +100,87 @@ export class DynamoDbInvoiceRepository implements InvoiceRepository {
       );
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && items.length < limit);
-    const last = items.at(-1);
-    const nextCursor =
-      startKey === undefined || last === undefined
-        ? undefined
-        : encodeCursor(Object.fromEntries(listKeyAttributes.map((name) => [name, last[name]])));
+      reads += 1;
+    } while (startKey !== undefined && items.length < limit && reads < maxReadsPerPage);
+    // DynamoDB's own last evaluated key: with `Limit` never above the room left, it is the last item returned
+    // when the page is full, and past the items the filter skipped when it is not.
+    const nextCursor = await this.cursors.encode(tenantId, 'invoices', startKey);
     return {
-      items: await Promise.all(items.map((item) => invoiceFromItem(this.options.sealer, tenantId, item))),
+      items: await Promise.all(
+        items.map((item) => invoiceCodec.fromItem(this.options.sealer, tenantId, item)),
+      ),
       ...(nextCursor === undefined ? {} : { nextCursor }),
     };
   }
 
-  async payments(tenantId: string, invoiceId: string): Promise<readonly Payment[]> {
-    const { Items: items = [] } = await this.options.client.send(
+  async payments(
+    tenantId: string,
+    invoiceId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Payment>> {
+    const partition = invoiceKey(tenantId, invoiceId).pk;
+    const list = `payments:${invoiceId}`;
+    const page = await this.options.client.send(
       new QueryCommand({
         TableName: this.options.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': invoiceKey(tenantId, invoiceId).pk, ':prefix': 'PAYMENT#' },
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': 'PAYMENT#' },
         ConsistentRead: true,
+        Limit: limit,
+        ...(cursor === undefined
+          ? {}
+          : {
+              ExclusiveStartKey: await this.cursors.decode(tenantId, list, cursor, {
+                pk: { equals: partition },
+                sk: { prefix: 'PAYMENT#' },
+              }),
+            }),
       }),
     );
-    return Promise.all(items.map((item) => paymentFromItem(this.options.sealer, tenantId, item)));
+    const nextCursor = await this.cursors.encode(tenantId, list, page.LastEvaluatedKey);
+    return {
+      items: await Promise.all(
+        (page.Items ?? []).map((item) => paymentCodec.fromItem(this.options.sealer, tenantId, item)),
+      ),
+      ...(nextCursor === undefined ? {} : { nextCursor }),
+    };
   }
 
-  async creditNotes(tenantId: string, invoiceId: string): Promise<readonly CreditNote[]> {
-    const { Items: items = [] } = await this.options.client.send(
+  async creditNotes(
+    tenantId: string,
+    invoiceId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<CreditNote>> {
+    const partition = creditNotesOfInvoiceKey(tenantId, invoiceId);
+    const list = `credit-notes:${invoiceId}`;
+    const page = await this.options.client.send(
       new QueryCommand({
         TableName: this.options.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :partition',
-        ExpressionAttributeValues: { ':partition': creditNotesOfInvoiceKey(tenantId, invoiceId) },
+        ExpressionAttributeValues: { ':partition': partition },
+        Limit: limit,
+        ...(cursor === undefined
+          ? {}
+          : {
+              ExclusiveStartKey: await this.cursors.decode(tenantId, list, cursor, {
+                pk: { prefix: tenantPartitionPrefix(tenantId) },
+                sk: { equals: creditNoteKey(tenantId, '').sk },
+                gsi1pk: { equals: partition },
+                gsi1sk: { prefix: '' },
+              }),
+            }),
       }),
     );
-    return Promise.all(items.map((item) => creditNoteFromItem(this.options.sealer, tenantId, item)));
+    const nextCursor = await this.cursors.encode(tenantId, list, page.LastEvaluatedKey);
+    return {
+      items: await Promise.all(
+        (page.Items ?? []).map((item) => creditNoteCodec.fromItem(this.options.sealer, tenantId, item)),
+      ),
+      ...(nextCursor === undefined ? {} : { nextCursor }),
+    };
   }
 
   async getCreditNote(tenantId: string, creditNoteId: string): Promise<CreditNote | undefined> {
@@ -123,6 +191,6 @@ export class DynamoDbInvoiceRepository implements InvoiceRepository {
         ConsistentRead: true,
       }),
     );
-    return item === undefined ? undefined : creditNoteFromItem(this.options.sealer, tenantId, item);
+    return item === undefined ? undefined : creditNoteCodec.fromItem(this.options.sealer, tenantId, item);
   }
 }

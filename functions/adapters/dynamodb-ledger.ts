@@ -19,7 +19,7 @@ import {
   type LedgerChange,
 } from '../ports/ledger';
 import type { Sealer } from '../ports/sealer';
-import { creditNoteToItem, customerToItem, invoiceToItem, paymentToItem } from './dynamodb-codecs';
+import { creditNoteCodec, customerCodec, invoiceCodec, paymentCodec } from './dynamodb-codecs';
 import { sealIdempotentResponse } from './dynamodb-idempotency-store';
 
 type TransactItem = NonNullable<
@@ -68,7 +68,7 @@ export class DynamoDbLedger implements Ledger {
         return {
           Put: {
             TableName,
-            Item: await invoiceToItem(sealer, change.invoice),
+            Item: await invoiceCodec.toItem(sealer, change.invoice, undefined),
             ...(change.expectedVersion === null
               ? { ConditionExpression: 'attribute_not_exists(pk)' }
               : {
@@ -97,7 +97,7 @@ export class DynamoDbLedger implements Ledger {
         return {
           Put: {
             TableName,
-            Item: await customerToItem(sealer, change.customer, digest),
+            Item: await customerCodec.toItem(sealer, change.customer, digest),
             ...(change.expectedVersion === null
               ? { ConditionExpression: 'attribute_not_exists(pk)' }
               : {
@@ -111,7 +111,7 @@ export class DynamoDbLedger implements Ledger {
         return {
           Put: {
             TableName,
-            Item: await paymentToItem(sealer, tenantId, change.payment),
+            Item: await paymentCodec.toItem(sealer, change.payment, tenantId),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         };
@@ -119,7 +119,7 @@ export class DynamoDbLedger implements Ledger {
         return {
           Put: {
             TableName,
-            Item: await creditNoteToItem(sealer, change.creditNote),
+            Item: await creditNoteCodec.toItem(sealer, change.creditNote, undefined),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         };

@@ -9,8 +9,7 @@ import {
 } from '@aws-crypto/client-node';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { IntegrityError } from '../platform/errors';
-import type { Sealer, SealingContext } from '../ports/sealer';
+import { IntegrityError, type Sealer, type SealingContext } from '../ports/sealer';
 
 // Committing suite without an ECDSA signature: key commitment stops a ciphertext from opening to two
 // plaintexts, while signing would cost 3–5 ms per message and buys nothing when writer and reader share

@@ -1,6 +1,5 @@
 // adapter: seals the personal-data part of a record and binds it to the record's plaintext part.
-import { IntegrityError } from '../platform/errors';
-import type { Sealer } from '../ports/sealer';
+import { IntegrityError, type Sealer } from '../ports/sealer';
 import { digestOf } from './item-digest';
 
 export interface RecordIdentity {

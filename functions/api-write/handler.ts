@@ -1,50 +1,57 @@
-// entry: api-write — every mutation; its role can write the table and generate data keys.
-import { randomBytes } from 'node:crypto';
-import { writeSideFromEnvironment } from '../platform/dependencies';
+// entry: api-write — every mutation; its role can write the table and seal, and compute blind indexes.
+import { makeCustomerCommands } from '../application/customer-commands';
+import { makeInvoiceCommands } from '../application/invoice-commands';
+import { type MutationPlan, makeMutationRunner } from '../application/mutation-runner';
+import type { CommandsOf, Reply } from '../application/request';
+import { type IdKind, randomId } from '../platform/key-layout';
 import { apiMiddleware } from '../platform/middleware';
-import { type Mutation, makeMutationRunner } from '../platform/mutations';
-import { createObservability, type Observability } from '../platform/observability';
-import { makeRouter, type Operation } from '../platform/router';
+import type { Observability } from '../platform/observability';
+import { makeRouter, respond, toProxyResult } from '../platform/router';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { InvoiceRepository } from '../ports/invoice-repository';
 import type { Ledger } from '../ports/ledger';
-import { makeCustomerMutations } from './customer-mutations';
-import { makeInvoiceMutations } from './invoice-mutations';
+import type { SecuritySignals } from '../ports/security-signals';
 
 export interface ApiWriteDependencies {
   readonly invoices: InvoiceRepository;
   readonly customers: CustomerRepository;
   readonly ledger: Ledger;
   readonly idempotency: IdempotencyStore;
+  readonly signals: SecuritySignals;
   readonly observability: Observability;
+  /** @default the clock */
   readonly now?: () => Date;
-  readonly newId?: (prefix: string) => string;
+  /** @default random ids (platform/key-layout.ts) */
+  readonly newId?: (kind: IdKind) => string;
+  /** Waits between commit retries. @default node's timer */
+  readonly pause?: (milliseconds: number) => Promise<void>;
 }
-
-const randomId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
 
 export function makeHandler(dependencies: ApiWriteDependencies) {
   const newId = dependencies.newId ?? randomId;
+  const commands = {
+    ...makeInvoiceCommands({ ...dependencies, newId }),
+    ...makeCustomerCommands({ customers: dependencies.customers, newId }),
+  } satisfies CommandsOf<'api-write'>;
   const run = makeMutationRunner({
     ledger: dependencies.ledger,
     idempotency: dependencies.idempotency,
     now: dependencies.now ?? (() => new Date()),
+    ...(dependencies.pause === undefined ? {} : { pause: dependencies.pause }),
   });
-  const mutations: Record<string, Mutation> = {
-    ...makeInvoiceMutations({ ...dependencies, newId }),
-    ...makeCustomerMutations({ customers: dependencies.customers, newId }),
-  };
-  const operations: Record<string, Operation> = Object.fromEntries(
-    Object.entries(mutations).map(([operationId, mutation]) => [
-      operationId,
-      (event, caller) => run(event, caller, mutation),
-    ]),
-  );
-  return apiMiddleware(dependencies.observability, makeRouter('api-write', operations));
+  const route = makeRouter('api-write');
+  return apiMiddleware(dependencies.observability, dependencies.signals, async (event) => {
+    const { route: definition, caller, request, idempotency } = route(event);
+    // The map is typed per operation above; here one lookup serves them all.
+    const command = commands[definition.operationId] as (
+      input: unknown,
+      now: Date,
+    ) => Promise<MutationPlan<Reply>>;
+    const { response, replayed } = await run(caller, (now) => command({ ...request, caller }, now), {
+      ...(idempotency === undefined ? {} : { idempotency }),
+      render: (reply) => respond(definition, reply),
+    });
+    return toProxyResult(response, replayed ? { 'idempotent-replayed': 'true' } : {});
+  });
 }
-
-export const handler = makeHandler({
-  ...writeSideFromEnvironment(),
-  observability: createObservability('api-write'),
-});

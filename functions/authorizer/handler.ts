@@ -6,21 +6,19 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
-import { documentClient } from '../adapters/aws-clients';
-import { DynamoDbApiClientDirectory } from '../adapters/dynamodb-api-client-directory';
-import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
 import { policyFor } from '../platform/authorizer-policy';
-import { envNames, requireEnv } from '../platform/config';
-import { createObservability, type Observability } from '../platform/observability';
+import { flushMetrics, type Observability } from '../platform/observability';
 import { scopePrefix, scopes } from '../platform/routes';
 import type { ApiClientDirectory } from '../ports/api-client-directory';
-import type { TokenVerifier } from '../ports/token-verifier';
+import type { SecuritySignals } from '../ports/security-signals';
+import { TokenRejectedError, type TokenVerifier, type VerifiedToken } from '../ports/token-verifier';
 
 export type AuthorizerEvent = APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent;
 
 export interface AuthorizerDependencies {
   readonly tokens: TokenVerifier;
   readonly clients: ApiClientDirectory;
+  readonly signals: SecuritySignals;
   readonly observability: Observability;
 }
 
@@ -33,29 +31,37 @@ function bearerToken(event: AuthorizerEvent): string | undefined {
   return match?.[1];
 }
 
-// API Gateway answers 401 only when the authorizer throws exactly this message.
-const unauthorized = () => new Error('Unauthorized');
+/** API Gateway answers 401 only when the authorizer throws exactly this message; anything else is a 500. */
+export const unauthorizedMessage = 'Unauthorized';
+const unauthorized = () => new Error(unauthorizedMessage);
 
 export function makeHandler(dependencies: AuthorizerDependencies) {
   const { logger, metrics } = dependencies.observability;
   return middy<AuthorizerEvent, APIGatewayAuthorizerResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(flushMetrics(metrics))
     .handler(async (event) => {
       const token = bearerToken(event);
-      if (token === undefined) throw unauthorized();
-      let verified: Awaited<ReturnType<TokenVerifier['verify']>>;
+      if (token === undefined) {
+        dependencies.signals.record({ kind: 'token-rejected', reason: 'malformed' });
+        throw unauthorized();
+      }
+      let verified: VerifiedToken;
       try {
         verified = await dependencies.tokens.verify(token);
       } catch (error) {
-        logger.warn('token rejected', { securityEvent: 'token-rejected', reason: (error as Error).message });
-        metrics.addMetric('TokensRejected', 'Count', 1);
+        // Only a refused token is the client's fault; an unreachable key set must not look like bad tokens.
+        if (!(error instanceof TokenRejectedError)) throw error;
+        dependencies.signals.record({ kind: 'token-rejected', reason: error.reason });
         throw unauthorized();
       }
       const client = await dependencies.clients.find(verified.clientId);
       if (client === undefined || client.status !== 'active') {
-        logger.warn('unknown or disabled client', {
-          securityEvent: 'client-rejected',
+        dependencies.signals.record({
+          kind: 'client-rejected',
           clientId: verified.clientId,
+          reason: client === undefined ? 'unknown' : 'disabled',
+          ...(client === undefined ? {} : { tenantId: client.tenantId }),
         });
         throw unauthorized();
       }
@@ -67,15 +73,3 @@ export function makeHandler(dependencies: AuthorizerDependencies) {
       };
     });
 }
-
-export const handler = makeHandler({
-  tokens: new JoseTokenVerifier({
-    issuer: requireEnv(envNames.jwtIssuer),
-    jwksUrl: requireEnv(envNames.jwksUrl),
-  }),
-  clients: new DynamoDbApiClientDirectory({
-    tableName: requireEnv(envNames.tableName),
-    client: documentClient(),
-  }),
-  observability: createObservability('authorizer'),
-});

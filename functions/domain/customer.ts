@@ -12,6 +12,9 @@ export interface Customer {
   readonly version: number;
 }
 
+/** The blind index purpose of customer emails (tenant and purpose are both part of what is MACed). */
+export const emailIndexPurpose = 'customer-email';
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

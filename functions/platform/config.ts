@@ -1,23 +1,11 @@
-// platform: reads each environment variable once, failing loudly when a required one is missing.
+// platform: the functions' configuration — each environment variable read once, at start, through one helper
+// that fails loudly when one is missing. CDK sets them (bind* calls); local/ passes the same values directly.
 
 export class MissingConfigurationError extends Error {
   override readonly name = 'MissingConfigurationError';
 }
 
-export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = env[name];
-  if (value === undefined || value === '') {
-    throw new MissingConfigurationError(`environment variable ${name} is required but not set`);
-  }
-  return value;
-}
-
-export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const value = env[name];
-  return value === undefined || value === '' ? undefined : value;
-}
-
-/** Names of the environment variables the functions read; CDK constructs set them, local/ sets them too. */
+/** The environment variables the functions read, by the name their value has in code. */
 export const envNames = {
   tableName: 'TABLE_NAME',
   /** The KMS key that wraps the tenants' branch keys. */
@@ -30,5 +18,24 @@ export const envNames = {
   documentsBucket: 'DOCUMENTS_BUCKET',
   documentsKeyArn: 'DOCUMENTS_KEY_ARN',
   mailFrom: 'MAIL_FROM',
-  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;
+
+export type ConfigName = keyof typeof envNames;
+export type Config<Name extends ConfigName> = { readonly [Key in Name]: string };
+
+/** Reads exactly the named settings; throws naming the first one that is missing or empty. */
+export function readConfig<const Names extends readonly ConfigName[]>(
+  names: Names,
+  env: NodeJS.ProcessEnv = process.env,
+): Config<Names[number]> {
+  const config: Partial<Record<ConfigName, string>> = {};
+  for (const name of names) {
+    const variable = envNames[name];
+    const value = env[variable];
+    if (value === undefined || value === '') {
+      throw new MissingConfigurationError(`environment variable ${variable} is required but not set`);
+    }
+    config[name] = value;
+  }
+  return config as Config<Names[number]>;
+}

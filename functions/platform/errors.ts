@@ -1,4 +1,5 @@
 // platform: the errors a request can end in, each mapped once to an RFC 9457 problem at the edge.
+import { IntegrityError } from '../ports/sealer';
 
 export const problemBaseUrl = 'https://docs.ledgerlock.dev/problems/';
 
@@ -55,13 +56,6 @@ export class NotFoundError extends ProblemError {
   readonly title = 'Not found';
 }
 
-export class MethodNotAllowedError extends ProblemError {
-  override readonly name = 'MethodNotAllowedError';
-  readonly status = 405;
-  readonly slug = 'method-not-allowed';
-  readonly title = 'Method not allowed';
-}
-
 export class ConflictError extends ProblemError {
   override readonly name = 'ConflictError';
   readonly status = 409;
@@ -96,14 +90,6 @@ export class UnprocessableError extends ProblemError {
   readonly status = 422;
   readonly slug = 'unprocessable';
   readonly title = 'Request cannot be processed';
-}
-
-/**
- * A sealed record failed its integrity check (ciphertext or encryption context does not match the item).
- * Not a client's fault: the request fails closed with a generic 500 and a security event is logged.
- */
-export class IntegrityError extends Error {
-  override readonly name = 'IntegrityError';
 }
 
 export interface Problem {

@@ -1,34 +1,25 @@
 // platform: API Gateway proxy events in, problem+json or JSON out; the caller comes only from the authorizer.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
+import type { Caller } from '../application/request';
 import {
   CardNumberRejectedError,
   type FieldIssue,
-  ForbiddenError,
   MalformedRequestError,
   PayloadTooLargeError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
   ValidationFailedError,
 } from './errors';
-import { maxRequestBodyBytes, type Scope, scopes } from './routes';
-
-export interface Caller {
-  readonly tenantId: string;
-  readonly clientId: string;
-  readonly scopes: readonly Scope[];
-  readonly sourceIp: string;
-  readonly requestId: string;
-}
-
-const tenantIdPattern = /^ten_[A-Za-z0-9]{8,64}$/;
+import { idPatterns } from './key-layout';
+import { maxRequestBodyBytes, scopes } from './routes';
 
 /** The tenant and scopes the authorizer attached. Never read from the path, query or body. */
 export function callerOf(event: APIGatewayProxyEvent): Caller {
   const context = event.requestContext.authorizer ?? {};
   const tenantId = context.tenantId;
   const clientId = context.clientId;
-  if (typeof tenantId !== 'string' || !tenantIdPattern.test(tenantId) || typeof clientId !== 'string') {
+  if (typeof tenantId !== 'string' || !idPatterns.tenant.test(tenantId) || typeof clientId !== 'string') {
     throw new UnauthenticatedError('no authenticated caller on this request');
   }
   const granted = typeof context.scopes === 'string' ? context.scopes.split(' ') : [];
@@ -39,13 +30,6 @@ export function callerOf(event: APIGatewayProxyEvent): Caller {
     sourceIp: event.requestContext.identity?.sourceIp ?? 'unknown',
     requestId: event.requestContext.requestId,
   };
-}
-
-/** Defence in depth: the authorizer's policy already limits routes to the token's scopes. */
-export function requireScope(caller: Caller, scope: Scope): void {
-  if (!caller.scopes.includes(scope)) {
-    throw new ForbiddenError(`this operation needs the ${scope} scope`);
-  }
 }
 
 export function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {

@@ -46,6 +46,9 @@ export const entityTypes = {
   sellerProfile: 'seller-profile',
 } as const;
 
+/** Every tenant item's partition key starts with this; tenant ids hold no `#`, so no tenant's prefix is another's. */
+export const tenantPartitionPrefix = (tenantId: string) => `${tenantId}#`;
+
 export const invoiceKey = (tenantId: string, invoiceId: string) => ({
   pk: `${tenantId}#INVOICE#${invoiceId}`,
   sk: 'INVOICE',

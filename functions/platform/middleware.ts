@@ -1,53 +1,94 @@
-// platform: the middy stack every API function shares — observability first, problem+json mapping last.
+// platform: the middy stack every API function shares — observability first, problem+json mapping last — and
+// the one place where errors of the domain, the use cases and the ports get an HTTP status.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import {
+  ContentionError,
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyReusedError,
+  UnknownEntityError,
+} from '../application/errors';
 import { BusinessRuleError, InvalidStateError } from '../domain/errors';
 import { AmountTooLargeError } from '../domain/money';
-import { InvalidCursorError } from '../ports/invoice-repository';
+import { InvalidCursorError } from '../ports/page';
+import { IntegrityError } from '../ports/sealer';
+import type { SecuritySignal, SecuritySignals } from '../ports/security-signals';
 import {
+  CardNumberRejectedError,
   ConflictError,
-  IntegrityError,
+  ForbiddenError,
+  NotFoundError,
   ProblemError,
   toProblem,
   UnprocessableError,
   ValidationFailedError,
 } from './errors';
 import { problemResponse } from './http';
-import type { Observability } from './observability';
+import { flushMetrics, type Observability } from './observability';
 
-/** Maps any error to problem+json; logs 5xx with the cause, and integrity failures as security events. */
-/** Domain and port errors carry no HTTP knowledge; this is the one place that gives them a status. */
+/** Domain, use-case and port errors carry no HTTP knowledge; this gives each its problem. */
 export function translateError(error: unknown): unknown {
-  if (error instanceof InvalidStateError) return new ConflictError(error.message, { cause: error });
-  if (error instanceof BusinessRuleError || error instanceof AmountTooLargeError) {
+  if (error instanceof InvalidStateError || error instanceof ContentionError) {
+    return new ConflictError(error.message, { cause: error });
+  }
+  if (error instanceof IdempotencyKeyInFlightError) return new ConflictError(error.message, { cause: error });
+  if (
+    error instanceof BusinessRuleError ||
+    error instanceof AmountTooLargeError ||
+    error instanceof IdempotencyKeyReusedError
+  ) {
     return new UnprocessableError(error.message, { cause: error });
   }
+  if (error instanceof UnknownEntityError) return new NotFoundError(error.message, { cause: error });
   if (error instanceof InvalidCursorError) return new ValidationFailedError(error.message, { cause: error });
   return error;
 }
 
+/** The errors the detector must hear about, as signals; the rest are ordinary refusals. */
+function signalOf(error: unknown): Pick<SecuritySignal, 'kind' | 'reason'> | undefined {
+  if (error instanceof IntegrityError) return { kind: 'integrity-failure' };
+  if (error instanceof ForbiddenError) return { kind: 'scope-denied' };
+  if (error instanceof CardNumberRejectedError) return { kind: 'card-number-rejected' };
+  if (error instanceof ConflictError && error.cause instanceof IdempotencyKeyInFlightError) {
+    return { kind: 'idempotency-conflict', reason: 'in-flight' };
+  }
+  if (error instanceof UnprocessableError && error.cause instanceof IdempotencyKeyReusedError) {
+    return { kind: 'idempotency-conflict', reason: 'reused' };
+  }
+  return undefined;
+}
+
 export function problemDetails(
   observability: Observability,
+  signals: SecuritySignals,
 ): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
     onError: async (request) => {
       const error = translateError(request.error);
-      const requestId = request.event.requestContext?.requestId;
-      if (error instanceof IntegrityError) {
-        observability.logger.error('security event: integrity check failed', {
-          securityEvent: 'integrity-failure',
-          tenantId: request.event.requestContext?.authorizer?.tenantId,
-          resource: request.event.resource,
-          error: error.message,
+      const context = request.event.requestContext;
+      const signal = signalOf(error);
+      if (signal !== undefined) {
+        const authorizer = context?.authorizer ?? {};
+        signals.record({
+          ...signal,
+          ...(typeof authorizer.tenantId === 'string' ? { tenantId: authorizer.tenantId } : {}),
+          ...(typeof authorizer.clientId === 'string' ? { clientId: authorizer.clientId } : {}),
+          ...(context?.identity?.sourceIp === undefined ? {} : { sourceIp: context.identity.sourceIp }),
+          ...(context?.requestId === undefined ? {} : { requestId: context.requestId }),
+          route: `${request.event.httpMethod} ${request.event.resource}`,
         });
-        observability.metrics.addMetric('IntegrityFailures', 'Count', 1);
+      }
+      if (error instanceof IntegrityError) {
+        observability.logger.error('integrity check failed', {
+          errorName: error.name,
+          detail: error.message,
+        });
       } else if (!(error instanceof ProblemError)) {
         observability.logger.error('unhandled error', { error });
       }
-      request.response = problemResponse(toProblem(error, requestId));
+      request.response = problemResponse(toProblem(error, context?.requestId));
     },
   };
 }
@@ -57,11 +98,15 @@ export type ApiRouteHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyResult>;
 
-export function apiMiddleware(observability: Observability, handler: ApiRouteHandler) {
+export function apiMiddleware(
+  observability: Observability,
+  signals: SecuritySignals,
+  handler: ApiRouteHandler,
+) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(captureLambdaHandler(observability.tracer, { captureResponse: false }))
     .use(injectLambdaContext(observability.logger, { resetKeys: true }))
-    .use(logMetrics(observability.metrics))
-    .use(problemDetails(observability))
+    .use(flushMetrics(observability.metrics))
+    .use(problemDetails(observability, signals))
     .handler(handler);
 }

@@ -1,7 +1,11 @@
-// platform: Powertools logger, metrics and tracer, created once per function.
+// platform: Powertools logger, metrics and tracer, created once per function instance. Service name and metrics
+// namespace come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (set by the CDK construct) unless
+// the caller names them (local/ does).
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import type middy from '@middy/core';
+import type { SecuritySignal, SecuritySignals } from '../ports/security-signals';
 
 export interface Observability {
   readonly logger: Logger;
@@ -9,10 +13,56 @@ export interface Observability {
   readonly tracer: Tracer;
 }
 
-export function createObservability(serviceName: string): Observability {
+export interface ObservabilityOptions {
+  readonly serviceName?: string;
+  readonly metricsNamespace?: string;
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** @default - POWERTOOLS_TRACE_ENABLED, on in Lambda */
+  readonly tracingEnabled?: boolean;
+}
+
+export function createObservability(options: ObservabilityOptions = {}): Observability {
+  const serviceName = options.serviceName === undefined ? {} : { serviceName: options.serviceName };
   return {
-    logger: new Logger({ serviceName }),
-    metrics: new Metrics({ serviceName, namespace: 'Ledgerlock' }),
-    tracer: new Tracer({ serviceName }),
+    logger: new Logger({
+      ...serviceName,
+      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    }),
+    metrics: new Metrics({
+      ...serviceName,
+      ...(options.metricsNamespace === undefined ? {} : { namespace: options.metricsNamespace }),
+    }),
+    tracer: new Tracer({
+      ...serviceName,
+      ...(options.tracingEnabled === undefined ? {} : { enabled: options.tracingEnabled }),
+    }),
   };
+}
+
+/** The log line marker a CloudWatch Logs subscription filter selects signals by (`{ $.securitySignal = * }`). */
+export const securitySignalField = 'securitySignal';
+
+/**
+ * Security signals as structured log lines: on AWS a subscription filter on the function's log group forwards
+ * them to the detector; locally the stack forwards the same lines. One metric per kind for the alarms.
+ */
+export class LoggedSecuritySignals implements SecuritySignals {
+  constructor(private readonly observability: Observability) {}
+
+  record(signal: SecuritySignal): void {
+    const { kind, ...rest } = signal;
+    this.observability.logger.warn('security signal', { [securitySignalField]: kind, ...rest });
+    this.observability.metrics.addMetric(`Signal-${kind}`, 'Count', 1);
+  }
+}
+
+/**
+ * Publishes the invocation's metrics when it recorded any — Powertools' own middleware warns on every
+ * invocation without one, which for the authorizer is almost every invocation.
+ */
+export function flushMetrics(metrics: Metrics): middy.MiddlewareObj {
+  const flush = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: flush, onError: flush };
 }

@@ -6,9 +6,12 @@ import {
   auditVerificationSchema,
   createCustomerSchema,
   createInvoiceSchema,
+  creditNoteIdSchema,
   creditNoteSchema,
   creditNoteViewSchema,
+  customerIdSchema,
   customerSchema,
+  invoiceIdSchema,
   invoiceSchema,
   issueInvoiceSchema,
   listCustomersQuerySchema,
@@ -42,12 +45,12 @@ export const scopes = Object.keys(scopeDescriptions) as readonly Scope[];
 /** The Lambda entries that serve API routes, grouped by the privileges they need. */
 export type ApiFunctionName = 'api-read' | 'api-write';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
 export interface RouteDefinition {
   readonly operationId: string;
   readonly method: HttpMethod;
-  /** API Gateway style path with `{param}` placeholders. */
+  /** API Gateway style path with `{param}` placeholders; each param's format is in `pathParameters` below. */
   readonly path: string;
   readonly functionName: ApiFunctionName;
   readonly scope: Scope;
@@ -58,23 +61,27 @@ export interface RouteDefinition {
   readonly responseSchema?: z.ZodType;
 }
 
-const read = (route: Omit<RouteDefinition, 'functionName' | 'scope'>): RouteDefinition => ({
-  ...route,
-  functionName: 'api-read',
-  scope: 'invoices:read',
-});
-const write = (route: Omit<RouteDefinition, 'functionName' | 'scope'>): RouteDefinition => ({
-  ...route,
-  functionName: 'api-write',
-  scope: 'invoices:write',
-});
-const audit = (route: Omit<RouteDefinition, 'functionName' | 'scope'>): RouteDefinition => ({
-  ...route,
-  functionName: 'api-read',
-  scope: 'admin',
-});
+/**
+ * Every path parameter's format and what a malformed one answers: a 404 that reads exactly like an unknown or
+ * another tenant's id, so the format of ids tells a caller nothing.
+ */
+export const pathParameters = {
+  invoiceId: { schema: invoiceIdSchema, notFound: 'no invoice with this id' },
+  customerId: { schema: customerIdSchema, notFound: 'no customer with this id' },
+  creditNoteId: { schema: creditNoteIdSchema, notFound: 'no credit note with this id' },
+} as const;
+export type PathParameterName = keyof typeof pathParameters;
 
-export const routes: readonly RouteDefinition[] = [
+type RouteSpec = Omit<RouteDefinition, 'functionName' | 'scope'>;
+
+const read = <const Route extends RouteSpec>(route: Route) =>
+  ({ ...route, functionName: 'api-read', scope: 'invoices:read' }) as const;
+const write = <const Route extends RouteSpec>(route: Route) =>
+  ({ ...route, functionName: 'api-write', scope: 'invoices:write' }) as const;
+const audit = <const Route extends RouteSpec>(route: Route) =>
+  ({ ...route, functionName: 'api-read', scope: 'admin' }) as const;
+
+const routeTable = [
   write({
     operationId: 'createCustomer',
     method: 'POST',
@@ -191,7 +198,8 @@ export const routes: readonly RouteDefinition[] = [
     operationId: 'listPayments',
     method: 'GET',
     path: '/v1/invoices/{invoiceId}/payments',
-    summary: "List an invoice's payments",
+    summary: "List an invoice's payments, oldest first",
+    querySchema: pageQuerySchema,
     successStatus: 200,
     responseSchema: pageOf(paymentSchema),
   }),
@@ -217,7 +225,8 @@ export const routes: readonly RouteDefinition[] = [
     operationId: 'listCreditNotes',
     method: 'GET',
     path: '/v1/invoices/{invoiceId}/credit-notes',
-    summary: "List an invoice's credit notes",
+    summary: "List an invoice's credit notes, oldest first",
+    querySchema: pageQuerySchema,
     successStatus: 200,
     responseSchema: pageOf(creditNoteViewSchema),
   }),
@@ -246,7 +255,33 @@ export const routes: readonly RouteDefinition[] = [
     successStatus: 200,
     responseSchema: auditVerificationSchema,
   }),
-];
+] as const satisfies readonly RouteDefinition[];
+
+/** The route table, for code that walks it: CDK, the local gateway, the authorizer policy, OpenAPI. */
+export const routes: readonly RouteDefinition[] = routeTable;
+
+type Routes = (typeof routeTable)[number];
+export type OperationId = Routes['operationId'];
+export type RouteOf<Id extends OperationId> = Extract<Routes, { readonly operationId: Id }>;
+/** The operation ids one function serves: its handler must implement exactly these. */
+export type OperationIdOf<Function extends ApiFunctionName> = Extract<
+  Routes,
+  { readonly functionName: Function }
+>['operationId'];
+
+type ParametersOf<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | ParametersOf<Rest>
+  : never;
+type Parsed<Route, Key extends string> = Route extends { readonly [K in Key]: infer Schema extends z.ZodType }
+  ? z.infer<Schema>
+  : undefined;
+
+/** What an operation receives once the router has parsed the request against its route definition. */
+export interface OperationRequest<Id extends OperationId> {
+  readonly body: Parsed<RouteOf<Id>, 'requestSchema'>;
+  readonly query: Parsed<RouteOf<Id>, 'querySchema'>;
+  readonly path: { readonly [Name in ParametersOf<RouteOf<Id>['path']>]: string };
+}
 
 /** Largest request body any route accepts; API Gateway and the local gateway both enforce it. */
 export const maxRequestBodyBytes = 64 * 1024;

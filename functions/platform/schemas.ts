@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { containsCardNumber } from '../domain/card-numbers';
 import { isCurrencyCode } from '../domain/currencies';
+import { idPatterns } from './key-layout';
 
 /** Free text a person types: trimmed, bounded, no control characters, never a card number. */
 export function freeText(maxLength: number) {
@@ -54,10 +55,9 @@ export const currencySchema = z
   .string()
   .refine(isCurrencyCode, { message: 'must be an active ISO 4217 currency code such as "EUR"' });
 
-const idOf = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-f]{32}$`));
-export const invoiceIdSchema = idOf('inv');
-export const customerIdSchema = idOf('cus');
-export const creditNoteIdSchema = idOf('cn');
+export const invoiceIdSchema = z.string().regex(idPatterns.invoice);
+export const customerIdSchema = z.string().regex(idPatterns.customer);
+export const creditNoteIdSchema = z.string().regex(idPatterns.creditNote);
 
 export const createInvoiceSchema = z
   .strictObject({

@@ -1,6 +1,6 @@
 // port: reads customers for one tenant; the email look-up goes through a keyed blind index.
 import type { Customer } from '../domain/customer';
-import type { Page } from './invoice-repository';
+import type { Page } from './page';
 
 export interface CustomerRepository {
   get(tenantId: string, customerId: string): Promise<Customer | undefined>;

@@ -16,3 +16,12 @@ export interface Sealer {
   /** Throws IntegrityError when the ciphertext or its context does not match. */
   open(ciphertext: Uint8Array, expected: SealingContext): Promise<Uint8Array>;
 }
+
+/**
+ * A stored record failed its integrity check: the ciphertext or its encryption context does not match the
+ * item, or the item is not where it belongs. Part of the contract of the Sealer and of every repository that
+ * reads sealed records. Never the client's fault: the request fails closed and a security signal is raised.
+ */
+export class IntegrityError extends Error {
+  override readonly name = 'IntegrityError';
+}

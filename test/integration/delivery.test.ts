@@ -8,7 +8,7 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { listSentEmails, type SentEmail } from '../../local/emulators/ses';
-import { as, call, clientsByRole, endpoints, sampleInvoice, tokenFor } from './support';
+import { as, call, clientsByRole, endpoints, localHandlers, sampleInvoice, tokenFor } from './support';
 
 const { tenantA } = clientsByRole();
 
@@ -163,7 +163,7 @@ describe('delivery', () => {
           },
         ],
       } as unknown as DynamoDBStreamEvent;
-      const deliver = await loadDeliverHandler();
+      const { deliver } = localHandlers();
       const context = { functionName: 'deliver', awsRequestId: 'test' } as never;
       for (let attempt = 0; attempt < 2; attempt += 1) {
         expect(await deliver(event, context)).toEqual({ batchItemFailures: [] });
@@ -280,30 +280,3 @@ describe('delivery', () => {
     });
   });
 });
-
-/** The deliver handler module, configured exactly as the local stack configures it. */
-async function loadDeliverHandler() {
-  const config = JSON.parse(
-    readFileSync(join(process.env.LEDGERLOCK_TEST_STATE_DIR ?? '', 'endpoints.json'), 'utf8'),
-  ) as LocalEndpoints & { keys: { data: string }; mailFrom?: string };
-  Object.assign(process.env, {
-    AWS_REGION: config.region,
-    AWS_ACCESS_KEY_ID: config.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: config.credentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: config.dynamodb,
-    AWS_ENDPOINT_URL_KMS: (config as unknown as { kms: string }).kms,
-    AWS_ENDPOINT_URL_S3: config.s3,
-    AWS_ENDPOINT_URL_SESV2: config.ses,
-    TABLE_NAME: config.tables.main,
-    KEY_STORE_TABLE: (config.tables as Record<string, string>).keyStore ?? '',
-    DATA_KEY_ARN: config.keys.data,
-    DOCUMENTS_BUCKET: config.buckets.documents,
-    DOCUMENTS_KEY_ARN: (config.keys as Record<string, string>).documents ?? '',
-    MAIL_FROM: 'invoices@ledgerlock.local',
-    S3_FORCE_PATH_STYLE: 'true',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-  });
-  const module = await import('../../functions/deliver/handler');
-  return module.handler;
-}

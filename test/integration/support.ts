@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localFunctions } from '../../local/functions';
 import { fetchAccessToken } from '../../local/oauth-client';
 
 export interface DemoClient {
@@ -21,7 +22,10 @@ export interface Endpoints {
   readonly ses: string;
   readonly sqs: string;
   readonly sns: string;
-  readonly tables: { readonly main: string };
+  readonly tables: { readonly main: string; readonly keyStore: string };
+  readonly keys: { readonly data: string; readonly blindIndex: string; readonly documents: string };
+  readonly buckets: { readonly documents: string };
+  readonly mailFrom: string;
 }
 
 function stateDir(): string {
@@ -146,4 +150,37 @@ export function tableClient(): DynamoDBClient {
     region: config.region,
     credentials: config.credentials,
   });
+}
+
+/**
+ * A second instance of the stack's handlers in the test process, composed exactly as the stack composes them
+ * (same composition root, same emulators), for tests that must hand a handler an event themselves.
+ */
+export function localHandlers() {
+  const config = endpoints();
+  return localFunctions(
+    {
+      tableName: config.tables.main,
+      keyStoreTable: config.tables.keyStore,
+      dataKeyArn: config.keys.data,
+      blindIndexKeyArn: config.keys.blindIndex,
+      jwtIssuer: config.apiBaseUrl,
+      jwksUrl: `${config.apiBaseUrl}/.well-known/jwks.json`,
+      documentsBucket: config.buckets.documents,
+      documentsKeyArn: config.keys.documents,
+      mailFrom: config.mailFrom,
+    },
+    {
+      region: config.region,
+      credentials: config.credentials,
+      endpoints: {
+        dynamodb: config.dynamodb,
+        kms: config.kms,
+        s3: config.s3,
+        sesv2: config.ses,
+        sns: config.sns,
+        sqs: config.sqs,
+      },
+    },
+  );
 }

@@ -156,6 +156,11 @@ describe('tamper detection', () => {
       const trail = new DynamoDbAuditTrail({
         tableName: endpoints().tables.main,
         client: DynamoDBDocumentClient.from(dynamoDb()),
+        // Reading the whole chain opens no sealed record and issues no page cursor.
+        sealer: {
+          seal: () => Promise.reject(new Error('not used')),
+          open: () => Promise.reject(new Error('not used')),
+        },
       });
       const { events: all, head } = await trail.readAll(tenantB.tenantId);
       const result = verifyChain(tenantB.tenantId, all, head);

@@ -1,4 +1,4 @@
-// platform: how entities appear in API responses — never a tenant id, a version or a sealed blob.
+// application: how entities appear in replies — never a tenant id, a version or a sealed blob.
 import type { AuditEvent } from '../domain/audit-chain';
 import type { CreditNote, Payment } from '../domain/invoice';
 

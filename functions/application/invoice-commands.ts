@@ -1,4 +1,6 @@
-// entry support: the invoice write operations of api-write, as plans the mutation runner commits.
+// application: the invoice write use cases — each loads what it needs, lets the domain decide, and returns the
+// plan the mutation runner commits: the changes, the audit entry and the reply.
+import { BusinessRuleError } from '../domain/errors';
 import type { CustomerDetails, Invoice } from '../domain/invoice';
 import {
   assertDeletable,
@@ -12,39 +14,28 @@ import {
   voidInvoice,
 } from '../domain/invoice';
 import { defaultSeries, formatDocumentNumber, type SequenceId } from '../domain/numbering';
-import { NotFoundError, UnprocessableError } from '../platform/errors';
-import { type Caller, jsonResponse, parseJsonBody, parsePathParameter } from '../platform/http';
-import type { Mutation } from '../platform/mutations';
-import {
-  createInvoiceSchema,
-  creditNoteSchema,
-  invoiceIdSchema,
-  issueInvoiceSchema,
-  recordPaymentSchema,
-  sendInvoiceSchema,
-  updateInvoiceSchema,
-  voidInvoiceSchema,
-} from '../platform/schemas';
-import { toCreditNoteView, toPaymentView } from '../platform/views';
+import type { IdKind } from '../platform/key-layout';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { InvoiceRepository } from '../ports/invoice-repository';
 import type { Ledger } from '../ports/ledger';
+import { UnknownEntityError } from './errors';
+import type { Caller, Command } from './request';
+import { toCreditNoteView, toPaymentView } from './views';
 
-export interface InvoiceMutationDependencies {
+export interface InvoiceCommandDependencies {
   readonly invoices: InvoiceRepository;
   readonly customers: CustomerRepository;
   readonly ledger: Ledger;
-  readonly newId: (prefix: string) => string;
+  readonly newId: (kind: IdKind) => string;
 }
 
 // Another tenant's id and an unknown id must be indistinguishable.
-export const invoiceNotFound = () => new NotFoundError('no invoice with this id');
+export const invoiceNotFound = () => new UnknownEntityError('no invoice with this id');
 
-export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) {
+export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
   const { invoices, customers, ledger, newId } = dependencies;
 
-  const loadInvoice = async (event: Parameters<Mutation>[0], caller: Caller): Promise<Invoice> => {
-    const invoiceId = parsePathParameter(event, 'invoiceId', invoiceIdSchema, invoiceNotFound);
+  const loadInvoice = async (caller: Caller, invoiceId: string): Promise<Invoice> => {
     const invoice = await invoices.get(caller.tenantId, invoiceId);
     if (invoice === undefined) throw invoiceNotFound();
     return invoice;
@@ -52,7 +43,7 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
 
   const customerDetails = async (caller: Caller, customerId: string): Promise<CustomerDetails> => {
     const customer = await customers.get(caller.tenantId, customerId);
-    if (customer === undefined) throw new UnprocessableError('customerId does not name a customer of yours');
+    if (customer === undefined) throw new BusinessRuleError('customerId does not name a customer of yours');
     return customer.details;
   };
 
@@ -61,23 +52,21 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
     return { value, number: formatDocumentNumber(sequence, value) };
   };
 
-  const createInvoice: Mutation = async (event, caller, now) => {
-    const input = parseJsonBody(event, createInvoiceSchema);
+  const createInvoice: Command<'createInvoice'> = async ({ caller, body }, now) => {
     const customer =
-      input.customerId === undefined ? input.customer : await customerDetails(caller, input.customerId);
-    if (customer === undefined) throw new UnprocessableError('a customer is required');
+      body.customerId === undefined ? body.customer : await customerDetails(caller, body.customerId);
+    if (customer === undefined) throw new BusinessRuleError('a customer is required');
     const invoice = createDraftInvoice(
       {
         customer,
-        customerId: input.customerId ?? null,
-        currency: input.currency,
-        lines: input.lines,
-        dueDate: input.dueDate,
-        memo: input.memo,
+        customerId: body.customerId ?? null,
+        currency: body.currency,
+        lines: body.lines,
+        dueDate: body.dueDate,
+        memo: body.memo,
       },
-      { id: newId('inv'), tenantId: caller.tenantId, now },
+      { id: newId('invoice'), tenantId: caller.tenantId, now },
     );
-    const response = jsonResponse(201, toInvoiceView(invoice));
     return {
       changes: [{ type: 'putInvoice', invoice, expectedVersion: null }],
       audit: {
@@ -86,25 +75,24 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
         entityId: invoice.id,
         details: { total: invoice.total },
       },
-      response: { ...response, headers: { ...response.headers, location: `/v1/invoices/${invoice.id}` } },
+      reply: { body: toInvoiceView(invoice), location: `/v1/invoices/${invoice.id}` },
     };
   };
 
-  const updateInvoice: Mutation = async (event, caller, now) => {
-    const invoice = await loadInvoice(event, caller);
-    const input = parseJsonBody(event, updateInvoiceSchema);
+  const updateInvoice: Command<'updateInvoice'> = async ({ caller, body, path }, now) => {
+    const invoice = await loadInvoice(caller, path.invoiceId);
     const customer =
-      input.customerId !== undefined ? await customerDetails(caller, input.customerId) : input.customer;
+      body.customerId !== undefined ? await customerDetails(caller, body.customerId) : body.customer;
     const updated = updateDraft(
       invoice,
       {
         ...(customer === undefined ? {} : { customer }),
-        ...(input.customerId !== undefined ? { customerId: input.customerId } : {}),
-        ...(input.customer !== undefined ? { customerId: null } : {}),
-        ...(input.currency === undefined ? {} : { currency: input.currency }),
-        ...(input.lines === undefined ? {} : { lines: input.lines }),
-        ...(input.dueDate === undefined ? {} : { dueDate: input.dueDate }),
-        ...(input.memo === undefined ? {} : { memo: input.memo }),
+        ...(body.customerId !== undefined ? { customerId: body.customerId } : {}),
+        ...(body.customer !== undefined ? { customerId: null } : {}),
+        ...(body.currency === undefined ? {} : { currency: body.currency }),
+        ...(body.lines === undefined ? {} : { lines: body.lines }),
+        ...(body.dueDate === undefined ? {} : { dueDate: body.dueDate }),
+        ...(body.memo === undefined ? {} : { memo: body.memo }),
       },
       now,
     );
@@ -116,23 +104,22 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
         entityId: invoice.id,
         details: { total: updated.total },
       },
-      response: jsonResponse(200, toInvoiceView(updated)),
+      reply: { body: toInvoiceView(updated) },
     };
   };
 
-  const deleteInvoice: Mutation = async (event, caller) => {
-    const invoice = await loadInvoice(event, caller);
+  const deleteInvoice: Command<'deleteInvoice'> = async ({ caller, path }) => {
+    const invoice = await loadInvoice(caller, path.invoiceId);
     assertDeletable(invoice);
     return {
       changes: [{ type: 'deleteInvoice', invoice }],
       audit: { action: 'invoice.deleted', entityType: 'invoice', entityId: invoice.id },
-      response: { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' },
+      reply: {},
     };
   };
 
-  const issue: Mutation = async (event, caller, now) => {
-    const input = parseJsonBody(event, issueInvoiceSchema, { emptyIsObject: true });
-    const invoice = await loadInvoice(event, caller);
+  const issue: Command<'issueInvoice'> = async ({ caller, body, path }, now) => {
+    const invoice = await loadInvoice(caller, path.invoiceId);
     // The snapshot is taken now and frozen: later customer edits never change an issued invoice.
     const snapshot =
       invoice.customerId === null
@@ -140,15 +127,15 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
         : ((await customers.get(caller.tenantId, invoice.customerId))?.details ?? invoice.customer);
     const sequence: SequenceId = {
       kind: 'invoice',
-      series: input.series ?? defaultSeries.invoice,
+      series: body.series ?? defaultSeries.invoice,
       year: now.getUTCFullYear(),
     };
     const { value, number } = await nextNumber(caller.tenantId, sequence);
     const issued = issueInvoice(invoice, { number, customer: snapshot, now });
     // Issue and send in one commit: the stream sees the invoice already queued for delivery.
     const withDelivery: Invoice =
-      input.send === true
-        ? requestDelivery(issued, { token: newId('dlv'), now, resend: false }).invoice
+      body.send === true
+        ? requestDelivery(issued, { token: newId('deliveryRequest'), now, resend: false }).invoice
         : issued;
     return {
       changes: [
@@ -164,22 +151,21 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
         action: 'invoice.issued',
         entityType: 'invoice',
         entityId: invoice.id,
-        details: { number, total: issued.total, currency: issued.currency, send: input.send === true },
+        details: { number, total: issued.total, currency: issued.currency, send: body.send === true },
       },
-      response: jsonResponse(200, toInvoiceView(withDelivery)),
+      reply: { body: toInvoiceView(withDelivery) },
     };
   };
 
-  const pay: Mutation = async (event, caller, now) => {
-    const input = parseJsonBody(event, recordPaymentSchema);
-    const invoice = await loadInvoice(event, caller);
+  const pay: Command<'recordPayment'> = async ({ caller, body, path }, now) => {
+    const invoice = await loadInvoice(caller, path.invoiceId);
     const payment = {
-      id: newId('pay'),
+      id: newId('payment'),
       invoiceId: invoice.id,
-      amount: input.amount,
-      paidOn: input.paidOn ?? now.toISOString().slice(0, 10),
-      method: input.method ?? 'other',
-      ...(input.reference === undefined ? {} : { reference: input.reference }),
+      amount: body.amount,
+      paidOn: body.paidOn ?? now.toISOString().slice(0, 10),
+      method: body.method ?? 'other',
+      ...(body.reference === undefined ? {} : { reference: body.reference }),
       createdAt: now.toISOString(),
     } as const;
     const updated = recordPayment(invoice, payment, now);
@@ -194,14 +180,13 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
         entityId: invoice.id,
         details: { paymentId: payment.id, amount: payment.amount, amountDue: updated.amountDue },
       },
-      response: jsonResponse(201, { payment: toPaymentView(payment), invoice: toInvoiceView(updated) }),
+      reply: { body: { payment: toPaymentView(payment), invoice: toInvoiceView(updated) } },
     };
   };
 
-  const voidIt: Mutation = async (event, caller, now) => {
-    const input = parseJsonBody(event, voidInvoiceSchema);
-    const invoice = await loadInvoice(event, caller);
-    const voided = voidInvoice(invoice, input.reason, now);
+  const voidIt: Command<'voidInvoice'> = async ({ caller, body, path }, now) => {
+    const invoice = await loadInvoice(caller, path.invoiceId);
+    const voided = voidInvoice(invoice, body.reason, now);
     return {
       changes: [{ type: 'putInvoice', invoice: voided, expectedVersion: invoice.version }],
       audit: {
@@ -210,13 +195,12 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
         entityId: invoice.id,
         details: { number: invoice.number },
       },
-      response: jsonResponse(200, toInvoiceView(voided)),
+      reply: { body: toInvoiceView(voided) },
     };
   };
 
-  const credit: Mutation = async (event, caller, now) => {
-    const input = parseJsonBody(event, creditNoteSchema);
-    const invoice = await loadInvoice(event, caller);
+  const credit: Command<'createCreditNote'> = async ({ caller, body, path }, now) => {
+    const invoice = await loadInvoice(caller, path.invoiceId);
     const sequence: SequenceId = {
       kind: 'credit-note',
       series: defaultSeries['credit-note'],
@@ -225,7 +209,7 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
     const { value, number } = await nextNumber(caller.tenantId, sequence);
     const result = creditInvoice(
       invoice,
-      { id: newId('cn'), number, reason: input.reason, lines: input.lines },
+      { id: newId('creditNote'), number, reason: body.reason, lines: body.lines },
       now,
     );
     return {
@@ -240,17 +224,22 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
         entityId: invoice.id,
         details: { creditNoteId: result.creditNote.id, number, total: result.creditNote.total },
       },
-      response: jsonResponse(201, {
-        creditNote: toCreditNoteView(result.creditNote),
-        invoice: toInvoiceView(result.invoice),
-      }),
+      reply: {
+        body: {
+          creditNote: toCreditNoteView(result.creditNote),
+          invoice: toInvoiceView(result.invoice),
+        },
+      },
     };
   };
 
-  const send: Mutation = async (event, caller, now) => {
-    const input = parseJsonBody(event, sendInvoiceSchema, { emptyIsObject: true });
-    const invoice = await loadInvoice(event, caller);
-    const requested = requestDelivery(invoice, { token: newId('dlv'), now, resend: input.resend === true });
+  const send: Command<'sendInvoice'> = async ({ caller, body, path }, now) => {
+    const invoice = await loadInvoice(caller, path.invoiceId);
+    const requested = requestDelivery(invoice, {
+      token: newId('deliveryRequest'),
+      now,
+      resend: body.resend === true,
+    });
     return {
       changes: requested.alreadyQueued
         ? []
@@ -266,18 +255,18 @@ export function makeInvoiceMutations(dependencies: InvoiceMutationDependencies) 
         action: requested.alreadyQueued ? 'invoice.send-coalesced' : 'invoice.send-requested',
         entityType: 'invoice',
         entityId: invoice.id,
-        details: { resend: input.resend === true },
+        details: { resend: body.resend === true },
       },
-      response: jsonResponse(202, toInvoiceView(requested.invoice)),
+      reply: { body: toInvoiceView(requested.invoice) },
     };
   };
 
   return {
-    sendInvoice: send,
     createInvoice,
     updateInvoice,
     deleteInvoice,
     issueInvoice: issue,
+    sendInvoice: send,
     recordPayment: pay,
     voidInvoice: voidIt,
     createCreditNote: credit,
