@@ -43,13 +43,10 @@
 // information dictionary (Title is the invoice number; no Author, Subject or Keywords). PDF 1.3 is kept
 // so pdfkit writes no XMP metadata stream (it would copy the Title into XML unescaped).
 import PDFDocument from 'pdfkit';
+import type { PostalAddress } from '../domain/invoice';
+import { type InvoiceDocument, taxBreakdown } from '../domain/invoice-document';
 import { formatDate, formatMoney, formatTaxRate } from '../domain/money-format';
-import {
-  type InvoiceDocument,
-  InvoiceRenderError,
-  type InvoiceRenderer,
-  type PostalAddress,
-} from '../ports/invoice-renderer';
+import { InvoiceRenderError, type InvoiceRenderer } from '../ports/invoice-renderer';
 
 type Pdf = PDFKit.PDFDocument;
 
@@ -446,25 +443,6 @@ function present(document: InvoiceDocument): InvoiceView {
     };
   });
 
-  // Sum per rate in BigInt: the per-rate bases are exact whatever the number of lines.
-  const byRate = new Map<number, { base: bigint; tax: bigint }>();
-  for (const line of document.lines) {
-    if (!Number.isSafeInteger(line.amount) || !Number.isSafeInteger(line.tax)) {
-      throw new RangeError('line amount and tax must be safe integers');
-    }
-    const sums = byRate.get(line.taxRateBps) ?? { base: 0n, tax: 0n };
-    sums.base += BigInt(line.amount);
-    sums.tax += BigInt(line.tax);
-    byRate.set(line.taxRateBps, sums);
-  }
-  const taxBreakdown = [...byRate.entries()]
-    .sort(([left], [right]) => left - right)
-    .map(([basisPoints, sums]) => ({
-      rate: rate(basisPoints),
-      base: money(sums.base),
-      tax: money(sums.tax),
-    }));
-
   const totals: TotalView[] = [
     { label: labels.subtotal, value: money(document.subtotal), emphasis: 'normal' },
     { label: labels.tax, value: money(document.tax), emphasis: 'normal' },
@@ -500,7 +478,12 @@ function present(document: InvoiceDocument): InvoiceView {
       details: [...addressLines(buyer.address, locale), cleanLine(buyer.email), ...taxIdLine(buyer.taxId)],
     },
     rows,
-    taxBreakdown,
+    // The sums per rate are the domain's (exact, in BigInt); here they are only formatted.
+    taxBreakdown: taxBreakdown(document.lines).map((entry) => ({
+      rate: rate(entry.taxRateBps),
+      base: money(entry.base),
+      tax: money(entry.tax),
+    })),
     totals,
     paymentInstructions: clean(seller.paymentInstructions ?? '').trim(),
     memo: clean(document.memo ?? '').trim(),

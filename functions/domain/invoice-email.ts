@@ -1,43 +1,8 @@
-// domain: what the customer receives — the document model for the PDF and the email around it. Pure.
-import type { InvoiceDocument } from '../ports/invoice-renderer';
+// domain: the email around an invoice document — what the customer reads next to the PDF. Pure.
 import type { Invoice } from './invoice';
+import { toInvoiceDocument } from './invoice-document';
 import { formatDate, formatMoney } from './money-format';
 import type { SellerProfile } from './seller';
-
-export function toInvoiceDocument(invoice: Invoice, seller: SellerProfile): InvoiceDocument {
-  if (invoice.number === null || invoice.issueDate === null || invoice.dueDate === null) {
-    throw new Error('only an issued invoice has a document');
-  }
-  return {
-    seller,
-    buyer: {
-      name: invoice.customer.name,
-      email: invoice.customer.email,
-      address: invoice.customer.address,
-      ...(invoice.customer.taxId === undefined ? {} : { taxId: invoice.customer.taxId }),
-    },
-    number: invoice.number,
-    issueDate: invoice.issueDate,
-    dueDate: invoice.dueDate,
-    currency: invoice.currency,
-    language: invoice.customer.language ?? 'en',
-    lines: invoice.lines.map(({ description, quantity, unitAmount, taxRateBps, amount, tax }) => ({
-      description,
-      quantity,
-      unitAmount,
-      taxRateBps,
-      amount,
-      tax,
-    })),
-    subtotal: invoice.subtotal,
-    tax: invoice.tax,
-    total: invoice.total,
-    amountPaid: invoice.amountPaid,
-    amountCredited: invoice.amountCredited,
-    amountDue: invoice.amountDue,
-    ...(invoice.memo === undefined ? {} : { memo: invoice.memo }),
-  };
-}
 
 const wording = {
   en: {

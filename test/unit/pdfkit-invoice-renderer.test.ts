@@ -11,8 +11,9 @@ import {
   PdfKitInvoiceRenderer,
   toWinAnsi,
 } from '../../functions/adapters/pdfkit-invoice-renderer';
+import type { InvoiceDocument } from '../../functions/domain/invoice-document';
 import { computeTotals } from '../../functions/domain/money';
-import { type InvoiceDocument, InvoiceRenderError } from '../../functions/ports/invoice-renderer';
+import { InvoiceRenderError } from '../../functions/ports/invoice-renderer';
 
 const repositoryRoot = resolve(import.meta.dirname, '../..');
 const fixedClock = () => new Date('2026-09-03T10:00:00Z');
