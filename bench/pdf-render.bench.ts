@@ -40,6 +40,7 @@ function invoiceWith(lineCount: number): InvoiceDocument {
   }));
   const totals = computeTotals(inputs);
   return {
+    status: 'issued',
     seller: {
       name: 'Acme Widgets GmbH',
       address: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },

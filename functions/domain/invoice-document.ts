@@ -1,7 +1,12 @@
-// domain: the invoice document — what is printed on an issued invoice, already computed. Pure.
+// domain: the invoice document — what is printed on an issued, paid or void invoice, already computed. Pure.
+import { InvalidStateError } from './errors';
 import type { Invoice, PostalAddress } from './invoice';
 import { AmountTooLargeError, MAX_INVOICE_AMOUNT } from './money';
 import type { SellerProfile } from './seller';
+
+/** A draft has no document: only an issued invoice is numbered and dated. */
+export type InvoiceDocumentStatus = 'issued' | 'paid' | 'void';
+export const invoiceDocumentStatuses: readonly InvoiceDocumentStatus[] = ['issued', 'paid', 'void'];
 
 export interface InvoiceDocumentLine {
   readonly description: string;
@@ -21,12 +26,17 @@ export interface InvoiceDocumentLine {
  * email, address): a renderer must not log it nor copy it into document metadata.
  */
 export interface InvoiceDocument {
+  /** `void` and `paid` documents must not read as payable: see amountDue and seller.paymentInstructions. */
+  readonly status: InvoiceDocumentStatus;
   readonly seller: {
     readonly name: string;
     readonly address: PostalAddress;
     readonly taxId?: string;
     readonly email?: string;
-    /** Free text printed under "Payment details", e.g. IBAN, BIC and the reference to quote. */
+    /**
+     * Free text printed under "Payment details", e.g. IBAN, BIC and the reference to quote. Only on a
+     * payable document (see isPayable): toInvoiceDocument leaves it out otherwise.
+     */
     readonly paymentInstructions?: string;
   };
   readonly buyer: {
@@ -52,6 +62,7 @@ export interface InvoiceDocument {
   readonly total: number;
   readonly amountPaid: number;
   readonly amountCredited: number;
+  /** What the customer still has to pay: 0 on a paid and on a void document. */
   readonly amountDue: number;
   readonly memo?: string;
 }
@@ -63,6 +74,11 @@ export interface TaxRateTotal {
   readonly base: number;
   /** Σ line tax at this rate. */
   readonly tax: number;
+}
+
+/** Only an issued document with something left to pay asks for money (and carries the bank details). */
+export function isPayable(document: Pick<InvoiceDocument, 'status' | 'amountDue'>): boolean {
+  return document.status === 'issued' && document.amountDue > 0;
 }
 
 function exactSum(value: bigint, what: string): number {
@@ -98,12 +114,25 @@ export function taxBreakdown(
     }));
 }
 
+/** The document of an issued, paid or void invoice; a draft has none (InvalidStateError). */
 export function toInvoiceDocument(invoice: Invoice, seller: SellerProfile): InvoiceDocument {
-  if (invoice.number === null || invoice.issueDate === null || invoice.dueDate === null) {
-    throw new Error('only an issued invoice has a document');
+  if (
+    invoice.status === 'draft' ||
+    invoice.number === null ||
+    invoice.issueDate === null ||
+    invoice.dueDate === null
+  ) {
+    throw new InvalidStateError('only an issued invoice has a document');
   }
+  const status = invoice.status;
+  // A void invoice is cancelled, not settled: nothing is owed on it, whatever its lines add up to.
+  const amountDue = status === 'void' ? 0 : invoice.amountDue;
+  const { paymentInstructions, ...sellerWithoutPayment } = seller;
+  // Bank details on a document nobody should pay invite a payment that must then be refunded.
+  const printsPayment = paymentInstructions !== undefined && isPayable({ status, amountDue });
   return {
-    seller,
+    status,
+    seller: printsPayment ? { ...sellerWithoutPayment, paymentInstructions } : sellerWithoutPayment,
     buyer: {
       name: invoice.customer.name,
       email: invoice.customer.email,
@@ -128,7 +157,7 @@ export function toInvoiceDocument(invoice: Invoice, seller: SellerProfile): Invo
     total: invoice.total,
     amountPaid: invoice.amountPaid,
     amountCredited: invoice.amountCredited,
-    amountDue: invoice.amountDue,
+    amountDue,
     ...(invoice.memo === undefined ? {} : { memo: invoice.memo }),
   };
 }

@@ -15,7 +15,7 @@ export type LineInput = Pick<
 export const sellerPaymentInstructions =
   'IBAN DE89 3704 0044 0532 0130 00 · BIC COBADEFFXXX · Reference INV-2026-000123';
 
-/** A consistent invoice: line amounts and totals come from the domain's own arithmetic. */
+/** A consistent issued invoice: line amounts and totals come from the domain's own arithmetic. */
 export function invoice(
   lines: readonly LineInput[],
   overrides: Partial<Omit<InvoiceDocument, 'lines'>> = {},
@@ -24,6 +24,7 @@ export function invoice(
   const amountPaid = overrides.amountPaid ?? 0;
   const amountCredited = overrides.amountCredited ?? 0;
   return {
+    status: 'issued',
     seller: {
       name: 'Acme Widgets GmbH',
       address: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
