@@ -31,8 +31,9 @@
 // loads both fonts once and throws PdfFontsUnavailableError naming the fix.
 //
 // Personal data: the buyer's name, email and address appear only on the page, never in the document
-// information dictionary (Title is the invoice number; no Author, Subject or Keywords). PDF 1.3 is kept
-// so pdfkit writes no XMP metadata stream (it would copy the Title into XML unescaped).
+// information dictionary (Title is the invoice number, on a void one with the marking before it; no
+// Author, Subject or Keywords). PDF 1.3 is kept so pdfkit writes no XMP metadata stream (it would copy
+// the Title into XML unescaped).
 import PDFDocument from 'pdfkit';
 import type { InvoiceDocument } from '../domain/invoice-document';
 import { InvoiceRenderError, type InvoiceRenderer } from '../ports/invoice-renderer';
@@ -110,13 +111,13 @@ export class PdfKitInvoiceRenderer implements InvoiceRenderer {
       const pdf = new PDFDocument({
         size: 'A4',
         margins,
-        bufferPages: true, // footers need the page count, known only at the end
+        bufferPages: true, // page marks (stamps, page numbers) are drawn once every page exists
         compress: this.compress,
         lang: view.locale,
         displayTitle: true,
         font: fonts.regular,
-        // Title is the invoice number only: nothing personal in metadata (see the file header).
-        info: { Title: view.number, Creator: 'Ledgerlock', CreationDate: this.now() },
+        // Title is the invoice number (and a void marking): nothing personal in metadata (see the file header).
+        info: { Title: view.title, Creator: 'Ledgerlock', CreationDate: this.now() },
       });
       const bytes = collect(pdf);
       drawInvoice(new Canvas(pdf), view);

@@ -1,5 +1,5 @@
 // unit tests: adapters/pdfkit-invoice-renderer — renders real PDFs and reads them back with pdf.js (unpdf).
-// Characters outside WinAnsi: pdf-win-ansi.test.ts.
+// Characters outside WinAnsi: pdf-win-ansi.test.ts; paid and void documents: pdf-invoice-status.test.ts.
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

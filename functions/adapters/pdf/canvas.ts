@@ -17,6 +17,8 @@ export const colors = {
   muted: '#5f6368',
   rule: '#c8ccd0',
   strongRule: '#5f6368',
+  void: '#c62828',
+  paid: '#2e7d32',
 } as const;
 export const bodySize = 9;
 export const lineHeight = 12;
@@ -115,12 +117,12 @@ export class Canvas {
   }
 
   /** A heading and wrapped paragraph that may continue on the next pages, line by line. */
-  paragraph(heading: string, body: string): void {
+  paragraph(heading: string, body: string, headingColor: string = colors.text): void {
     this.font(fonts.regular, bodySize);
     const lines = this.wrap(body, contentRight - margins.left);
     this.y += 14;
     if (!this.fits(lineHeight * 2)) this.newPage();
-    this.font(fonts.bold, bodySize);
+    this.font(fonts.bold, bodySize, headingColor);
     this.text(heading, margins.left);
     this.y += lineHeight + 2;
     this.font(fonts.regular, bodySize);
@@ -129,5 +131,24 @@ export class Canvas {
       this.text(line, margins.left);
       this.y += lineHeight;
     }
+  }
+
+  /**
+   * A large word across the middle of the current page, diagonal and translucent so the content under it
+   * stays readable. It is text, not a picture, so it is found by search and read out by screen readers.
+   */
+  stamp(text: string, color: string): void {
+    const center = { x: pageSize.width / 2, y: pageSize.height / 2 };
+    this.pdf.font(fonts.bold).fontSize(1);
+    // 420 pt of text at 35° spans about 345 × 240 pt: inside the margins on any page, whatever the word.
+    const size = Math.min(110, 420 / this.pdf.widthOfString(text));
+    this.pdf.save();
+    this.pdf.rotate(-35, { origin: [center.x, center.y] });
+    this.font(fonts.bold, size, color);
+    this.pdf.fillOpacity(0.2);
+    const width = this.pdf.widthOfString(text);
+    this.text(text, center.x - width / 2, center.y - this.pdf.currentLineHeight() / 2);
+    // Restoring the graphics state ends the rotation and the opacity for whatever is drawn next.
+    this.pdf.restore();
   }
 }

@@ -1,4 +1,4 @@
-// adapter: pdfkit → InvoiceRenderer — the drawing: header, line table, totals, paragraphs, page footers.
+// adapter: pdfkit → InvoiceRenderer — the drawing: header, line table, totals, notices, page marks.
 import {
   bodySize,
   type Canvas,
@@ -10,7 +10,7 @@ import {
   margins,
   rowPadding,
 } from './canvas';
-import type { InvoiceView, RowView } from './invoice-view';
+import type { InvoiceView, MarkingView, RowView } from './invoice-view';
 import type { Labels } from './labels';
 
 interface Column {
@@ -60,8 +60,8 @@ function drawHeader(canvas: Canvas, view: InvoiceView): void {
 
   // Title and invoice facts, top right.
   let right = margins.top;
-  canvas.font(fonts.bold, 22);
-  canvas.textRight(labels.invoice.toUpperCase(), contentRight, contentRight - rightLeft, right);
+  canvas.font(fonts.bold, 22, view.marking?.status === 'void' ? colors.void : colors.text);
+  canvas.textRight(view.heading, contentRight, contentRight - rightLeft, right);
   right += 34;
   for (const [label, value] of [
     [labels.number, view.number],
@@ -194,12 +194,23 @@ function drawSummary(canvas: Canvas, view: InvoiceView): void {
   if (canvas.pdf.bufferedPageRange().count === startPage) canvas.y = Math.max(canvas.y, totalsBottom);
 }
 
-/** Page numbers, only once the document has more than one page. Needs bufferPages. */
-function drawFooters(canvas: Canvas, view: InvoiceView): void {
+const markingColors = { void: colors.void, paid: colors.paid } as const;
+
+/** Why nothing is to be paid, where an issued document has its payment details. */
+function drawMarkingNotice(canvas: Canvas, view: InvoiceView, marking: MarkingView): void {
+  canvas.paragraph(`${view.labels.status}: ${marking.stamp}`, marking.notice, markingColors[marking.status]);
+}
+
+/**
+ * Once every page exists (needs bufferPages): the stamp of a paid or void document on each page, so a
+ * page printed or forwarded alone still says so, and page numbers once there is more than one page.
+ */
+function drawPageMarks(canvas: Canvas, view: InvoiceView): void {
   const { start, count } = canvas.pdf.bufferedPageRange();
-  if (count < 2) return;
   for (let index = 0; index < count; index++) {
     canvas.pdf.switchToPage(start + index);
+    if (view.marking) canvas.stamp(view.marking.stamp, markingColors[view.marking.status]);
+    if (count < 2) continue;
     canvas.rule(footerTop - 6, margins.left, contentRight, colors.rule);
     canvas.font(fonts.regular, 8, colors.muted);
     canvas.text(view.number, margins.left, footerTop);
@@ -212,7 +223,8 @@ export function drawInvoice(canvas: Canvas, view: InvoiceView): void {
   drawHeader(canvas, view);
   drawLines(canvas, view);
   drawSummary(canvas, view);
+  if (view.marking) drawMarkingNotice(canvas, view, view.marking);
   if (view.paymentInstructions) canvas.paragraph(view.labels.paymentDetails, view.paymentInstructions);
   if (view.memo) canvas.paragraph(view.labels.notes, view.memo);
-  drawFooters(canvas, view);
+  drawPageMarks(canvas, view);
 }

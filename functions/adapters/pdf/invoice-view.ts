@@ -2,12 +2,18 @@
 //
 // Every string is formatted and made WinAnsi-safe here, before anything is drawn, so bad input fails
 // before a PDF is begun. The numbers come from the domain (amounts, amount due, tax per rate); this file
-// only decides how they read.
+// only decides how they read, and what a paid or void document shows instead of a request to pay.
 
 import type { PostalAddress } from '../../domain/invoice';
-import { type InvoiceDocument, taxBreakdown } from '../../domain/invoice-document';
+import {
+  type InvoiceDocument,
+  type InvoiceDocumentStatus,
+  invoiceDocumentStatuses,
+  isPayable,
+  taxBreakdown,
+} from '../../domain/invoice-document';
 import { formatDate, formatMoney, formatTaxRate } from '../../domain/money-format';
-import { fallbackLanguage, type Labels, labelsFor, resolveLocale } from './labels';
+import { fallbackLanguage, type Labels, labelsFor, type MarkedStatus, resolveLocale } from './labels';
 import { clean, cleanLine, toWinAnsi } from './win-ansi';
 
 export interface PartyView {
@@ -35,9 +41,20 @@ export interface TotalView {
   readonly emphasis: 'normal' | 'strong' | 'final';
 }
 
+/** A paid or void document's marking: the stamp on every page and the sentence under the totals. */
+export interface MarkingView {
+  readonly status: MarkedStatus;
+  readonly stamp: string;
+  readonly notice: string;
+}
+
 export interface InvoiceView {
   readonly locale: string;
   readonly labels: Labels;
+  /** The PDF's Title: the number, preceded by the marking on a void document (nothing personal). */
+  readonly title: string;
+  /** The heading of the first page, e.g. "INVOICE" or "VOID – INVOICE". */
+  readonly heading: string;
   readonly number: string;
   readonly issueDate: string;
   readonly dueDate: string;
@@ -46,6 +63,9 @@ export interface InvoiceView {
   readonly rows: readonly RowView[];
   readonly taxBreakdown: readonly TaxRateView[];
   readonly totals: readonly TotalView[];
+  /** Absent on an issued document. */
+  readonly marking?: MarkingView;
+  /** Empty unless the document is payable: a paid or void one never shows bank details. */
   readonly paymentInstructions: string;
   readonly memo: string;
 }
@@ -92,7 +112,23 @@ function addressLines(address: PostalAddress, locale: string): string[] {
   return [...lines.map(cleanLine), countryName(address.country, locale)].filter((line) => line.length > 0);
 }
 
+/**
+ * The document's status, checked against its amount due, so a renderer never prints a void or paid
+ * document that still asks for money, whoever built it.
+ */
+function checkedStatus(document: InvoiceDocument): InvoiceDocumentStatus {
+  // Typed callers always set it; an untyped caller written before the field existed sends none and
+  // keeps the issued layout it always had.
+  const status: InvoiceDocumentStatus = document.status ?? 'issued';
+  if (!invoiceDocumentStatuses.includes(status)) throw new RangeError('unknown document status');
+  if (status !== 'issued' && document.amountDue !== 0) {
+    throw new RangeError(`a ${status} document has nothing due, so its amountDue must be 0`);
+  }
+  return status;
+}
+
 export function presentInvoice(document: InvoiceDocument): InvoiceView {
+  const status = checkedStatus(document);
   const locale = resolveLocale(document.language);
   const labels = labelsFor(locale);
 
@@ -137,13 +173,23 @@ export function presentInvoice(document: InvoiceDocument): InvoiceView {
   }
   totals.push({ label: labels.amountDue, value: money(document.amountDue), emphasis: 'final' });
 
+  const number = cleanLine(document.number);
+  const marking =
+    status === 'issued'
+      ? undefined
+      : { status, stamp: labels.stamp[status], notice: labels.statusNotice[status] };
+  // A void document says so wherever it is seen: heading, every page, and the viewer's window title.
+  const titleWord = status === 'void' ? `${labels.stamp.void} – ${labels.invoice}` : labels.invoice;
   const { seller, buyer } = document;
   const taxIdLine = (taxId: string | undefined): string[] =>
     taxId ? [cleanLine(`${labels.taxId}: ${taxId}`)] : [];
+  const payable = isPayable({ status, amountDue: document.amountDue });
   return {
     locale,
     labels,
-    number: cleanLine(document.number),
+    title: status === 'void' ? `${titleWord} ${number}` : number,
+    heading: titleWord.toUpperCase(),
+    number,
     issueDate: date(document.issueDate),
     dueDate: date(document.dueDate),
     seller: {
@@ -165,7 +211,10 @@ export function presentInvoice(document: InvoiceDocument): InvoiceView {
       tax: money(entry.tax),
     })),
     totals,
-    paymentInstructions: clean(seller.paymentInstructions ?? '').trim(),
+    ...(marking === undefined ? {} : { marking }),
+    // The domain already leaves bank details out of a document nobody should pay; this holds for
+    // documents built elsewhere too.
+    paymentInstructions: payable ? clean(seller.paymentInstructions ?? '').trim() : '',
     memo: clean(document.memo ?? '').trim(),
   };
 }

@@ -1,4 +1,9 @@
 // adapter: pdfkit → InvoiceRenderer — the printed labels per language, and the locale every string follows.
+import type { InvoiceDocumentStatus } from '../../domain/invoice-document';
+
+/** A status the document is marked with: every status but 'issued'. */
+export type MarkedStatus = Exclude<InvoiceDocumentStatus, 'issued'>;
+
 export interface Labels {
   readonly invoice: string;
   readonly number: string;
@@ -22,6 +27,11 @@ export interface Labels {
   readonly amountDue: string;
   readonly paymentDetails: string;
   readonly notes: string;
+  readonly status: string;
+  /** The large marking stamped on every page of a paid or void document, and put before its title. */
+  readonly stamp: Readonly<Record<MarkedStatus, string>>;
+  /** One sentence under the totals saying that nothing is to be paid. */
+  readonly statusNotice: Readonly<Record<MarkedStatus, string>>;
   page(page: number, pages: number): string;
 }
 
@@ -48,6 +58,12 @@ const english: Labels = {
   amountDue: 'Amount due',
   paymentDetails: 'Payment details',
   notes: 'Notes',
+  status: 'Status',
+  stamp: { paid: 'PAID', void: 'VOID' },
+  statusNotice: {
+    paid: 'This invoice has been paid in full. Nothing is due.',
+    void: 'This invoice has been voided. Nothing is due: do not pay it.',
+  },
   page: (page, pages) => `Page ${page} of ${pages}`,
 };
 const labelsByLanguage = new Map<string, Labels>([
@@ -77,6 +93,12 @@ const labelsByLanguage = new Map<string, Labels>([
       amountDue: 'Offener Betrag',
       paymentDetails: 'Zahlungsinformationen',
       notes: 'Hinweise',
+      status: 'Status',
+      stamp: { paid: 'BEZAHLT', void: 'STORNIERT' },
+      statusNotice: {
+        paid: 'Diese Rechnung ist vollständig bezahlt. Es ist kein Betrag offen.',
+        void: 'Diese Rechnung wurde storniert. Es ist kein Betrag offen; bitte nicht bezahlen.',
+      },
       page: (page, pages) => `Seite ${page} von ${pages}`,
     },
   ],
@@ -105,6 +127,12 @@ const labelsByLanguage = new Map<string, Labels>([
       amountDue: 'Reste à payer',
       paymentDetails: 'Modalités de paiement',
       notes: 'Remarques',
+      status: 'Statut',
+      stamp: { paid: 'PAYÉE', void: 'ANNULÉE' },
+      statusNotice: {
+        paid: "Cette facture a été payée intégralement. Aucun montant n'est dû.",
+        void: "Cette facture a été annulée. Aucun montant n'est dû : ne la payez pas.",
+      },
       page: (page, pages) => `Page ${page} sur ${pages}`,
     },
   ],
