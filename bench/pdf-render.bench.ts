@@ -5,8 +5,8 @@
 import { parseArgs } from 'node:util';
 import PDFDocument from 'pdfkit';
 import { PdfKitInvoiceRenderer } from '../functions/adapters/pdfkit-invoice-renderer';
+import type { InvoiceDocument } from '../functions/domain/invoice-document';
 import { computeTotals } from '../functions/domain/money';
-import type { InvoiceDocument } from '../functions/ports/invoice-renderer';
 
 const usage = `Usage: npx tsx bench/pdf-render.bench.ts [--iterations N] [--warmup N]
 
@@ -40,6 +40,7 @@ function invoiceWith(lineCount: number): InvoiceDocument {
   }));
   const totals = computeTotals(inputs);
   return {
+    status: 'issued',
     seller: {
       name: 'Acme Widgets GmbH',
       address: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },

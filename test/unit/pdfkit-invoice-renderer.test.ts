@@ -1,100 +1,18 @@
 // unit tests: adapters/pdfkit-invoice-renderer — renders real PDFs and reads them back with pdf.js (unpdf).
+// Characters outside WinAnsi: pdf-win-ansi.test.ts; paid and void documents: pdf-invoice-status.test.ts.
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import fc from 'fast-check';
-import { extractTextItems, getDocumentProxy, getMeta } from 'unpdf';
 import {
   PdfFontsUnavailableError,
   PdfKitInvoiceRenderer,
-  toWinAnsi,
 } from '../../functions/adapters/pdfkit-invoice-renderer';
-import { computeTotals } from '../../functions/domain/money';
-import { type InvoiceDocument, InvoiceRenderError } from '../../functions/ports/invoice-renderer';
+import { InvoiceRenderError } from '../../functions/ports/invoice-renderer';
+import { fixedClock, invoice, readPdf, renderer, twoLines } from './pdf-support';
 
 const repositoryRoot = resolve(import.meta.dirname, '../..');
-const fixedClock = () => new Date('2026-09-03T10:00:00Z');
-const renderer = new PdfKitInvoiceRenderer({ now: fixedClock });
-
-type LineInput = Pick<
-  InvoiceDocument['lines'][number],
-  'description' | 'quantity' | 'unitAmount' | 'taxRateBps'
->;
-
-/** A consistent invoice: line amounts and totals come from the domain's own arithmetic. */
-function invoice(
-  lines: readonly LineInput[],
-  overrides: Partial<Omit<InvoiceDocument, 'lines'>> = {},
-): InvoiceDocument {
-  const totals = computeTotals(lines);
-  const amountPaid = overrides.amountPaid ?? 0;
-  const amountCredited = overrides.amountCredited ?? 0;
-  return {
-    seller: {
-      name: 'Acme Widgets GmbH',
-      address: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
-      taxId: 'DE123456789',
-      email: 'billing@acme.example',
-      paymentInstructions: 'IBAN DE89 3704 0044 0532 0130 00 · BIC COBADEFFXXX · Reference INV-2026-000123',
-    },
-    buyer: {
-      name: 'Jane Q. Buyer',
-      email: 'jane.buyer@example.com',
-      address: { line1: '10 Downing Street', city: 'London', postalCode: 'SW1A 2AA', country: 'GB' },
-      taxId: 'GB999999973',
-    },
-    number: 'INV-2026-000123',
-    issueDate: '2026-09-03',
-    dueDate: '2026-10-03',
-    currency: 'EUR',
-    language: 'en-GB',
-    lines: lines.map(
-      (line, index) => ({ ...line, ...totals.lines[index] }) as InvoiceDocument['lines'][number],
-    ),
-    subtotal: totals.subtotal,
-    tax: totals.tax,
-    total: totals.total,
-    amountPaid,
-    amountCredited,
-    amountDue: totals.total - amountPaid - amountCredited,
-    ...overrides,
-  };
-}
-
-const twoLines: readonly LineInput[] = [
-  { description: 'Consulting, September', quantity: 2, unitAmount: 12000, taxRateBps: 1900 },
-  { description: 'Printed handbook', quantity: 1, unitAmount: 3000, taxRateBps: 700 },
-];
-
-/** Every space-like character as one space: Intl and the PDF use no-break spaces inside amounts. */
-function spaced(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-interface ReadBack {
-  readonly totalPages: number;
-  /** Each page's text items joined by spaces. */
-  readonly pages: readonly string[];
-  readonly text: string;
-  readonly items: Awaited<ReturnType<typeof extractTextItems>>['items'];
-  readonly info: Record<string, unknown>;
-  readonly xmp: unknown;
-}
-
-async function readPdf(bytes: Uint8Array): Promise<ReadBack> {
-  // pdf.js takes ownership of the buffer it is given: hand it a copy.
-  const pdf = await getDocumentProxy(bytes.slice());
-  try {
-    const { totalPages, items } = await extractTextItems(pdf);
-    const { info, metadata } = await getMeta(pdf);
-    const pages = items.map((page) => spaced(page.map((item) => item.str).join(' ')));
-    return { totalPages, pages, text: pages.join(' '), items, info, xmp: metadata };
-  } finally {
-    await pdf.destroy();
-  }
-}
 
 describe('PdfKitInvoiceRenderer', () => {
   describe('content', () => {
@@ -302,94 +220,6 @@ describe('PdfKitInvoiceRenderer', () => {
 
       expect(totalPages).toBe(1);
       expect(text).not.toContain('Page 1');
-    });
-  });
-
-  describe('characters outside WinAnsi', () => {
-    it('renders CJK, Cyrillic, Greek, emoji and control characters without throwing', async () => {
-      const document = invoice(
-        [
-          {
-            description: '🚀 Launch — Счёт №42 ＡＢＣ Ελληνικά',
-            quantity: 1,
-            unitAmount: 1000,
-            taxRateBps: 0,
-          },
-          {
-            description: 'Bell\u0007 escape\u001b[31m nul\u0000 done',
-            quantity: 1,
-            unitAmount: 1000,
-            taxRateBps: 0,
-          },
-        ],
-        {
-          buyer: {
-            name: '王小明 Łukasz Ødegård',
-            email: 'wang@example.cn',
-            address: { line1: '北京市朝阳区', city: 'Beijing', postalCode: '100020', country: 'CN' },
-          },
-          memo: 'Grüße 👨‍👩‍👧 Fin',
-        },
-      );
-
-      const { text } = await readPdf(await renderer.render(document));
-
-      expect(text).toContain('??? Lukasz Ødegård');
-      expect(text).toContain('? Launch — ???? No42 ABC ????????');
-      expect(text).toContain('Bell escape[31m nul done');
-      expect(text).toContain('Grüße ??? Fin');
-      expect(text).not.toMatch(
-        /[^\n\u0020-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]/u,
-      );
-    });
-
-    it('renders any Unicode text in any field', async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.string({ unit: 'binary', maxLength: 60 }),
-          fc.string({ unit: 'grapheme', maxLength: 60 }),
-          async (name, description) => {
-            const document = invoice([{ description, quantity: 1, unitAmount: 1, taxRateBps: 1900 }], {
-              buyer: {
-                name,
-                email: name,
-                address: { line1: name, city: description, postalCode: name, country: name },
-              },
-              memo: description,
-            });
-            const bytes = await renderer.render(document);
-            expect(new TextDecoder('latin1').decode(bytes.subarray(0, 5))).toBe('%PDF-');
-          },
-        ),
-        { numRuns: 40 },
-      );
-    });
-  });
-
-  describe('toWinAnsi', () => {
-    it.each([
-      ['ASCII and Latin-1 unchanged', 'Müller & Søn, 12 €', 'Müller & Søn, 12 €', true],
-      ['composes decomposed accents', 'Cafe\u0301', 'Café', true],
-      ['narrow no-break space → no-break space', '1\u202f234,56\u00a0€', '1\u00a0234,56\u00a0€', true],
-      ['minus sign → hyphen', '\u22120,05', '-0,05', true],
-      ['drops bidi marks', '\u200f1,234.50\u200f', '1,234.50', true],
-      ['fullwidth → ASCII', '￥１２３', '¥123', true],
-      ['strips accents WinAnsi lacks', 'Łódź, Ștefan, Ő', 'Lódz, Stefan, O', false],
-      ['one ? per unsupported character', '王小明 🚀', '??? ?', false],
-      ['drops control characters, keeps newlines', 'a\u0000b\r\nc\td', 'ab\nc d', true],
-    ])('%s', (_, input, expected, lossless) => {
-      expect(toWinAnsi(input)).toEqual({ text: expected, lossless });
-    });
-
-    it('only ever returns characters WinAnsiEncoding has', () => {
-      const winAnsi =
-        /^[\n\u0020-\u007e\u00a0-\u00ac\u00ae-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]*$/u;
-      fc.assert(
-        fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (input) => {
-          expect(toWinAnsi(input).text).toMatch(winAnsi);
-        }),
-        { numRuns: 2000 },
-      );
     });
   });
 
