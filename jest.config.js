@@ -18,7 +18,12 @@ export default {
   // A bound, not a speed target: the concurrency tests push 50 issues through one local process.
   testTimeout: 60_000,
   projects: [
-    { ...common, displayName: 'fast', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'fast',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/unit/setup-fast-check.ts'],
+    },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     { ...common, displayName: 'tooling', testMatch: ['<rootDir>/test/tooling/**/*.test.ts'] },
     {

@@ -9,10 +9,12 @@ import type {
   APIGatewayTokenAuthorizerEvent,
   Context,
 } from 'aws-lambda';
+import { unauthorizedMessage } from '../functions/authorizer/handler';
 import { problemBaseUrl } from '../functions/platform/errors';
-import { type ApiFunctionName, type RouteDefinition, routes } from '../functions/platform/routes';
+import type { ApiFunctionName } from '../functions/platform/routes';
 import { localLambdaContext } from './lambda-context';
 import { appendLogLine } from './log-file';
+import { matchRoute, toProxyEvent } from './proxy-event';
 import type { LocalTokenIssuer } from './token-issuer';
 
 type LambdaHandler<Event, Result> = (event: Event, context: Context) => Promise<Result>;
@@ -47,23 +49,6 @@ const stage = 'v1';
 // API Gateway's hard limit on a request payload; the handlers apply the route table's own, smaller limit.
 const maxPayloadBytes = 10 * 1024 * 1024;
 const authorizerCacheTtlMs = 300_000;
-
-interface CompiledRoute {
-  readonly route: RouteDefinition;
-  readonly pattern: RegExp;
-  readonly parameterNames: readonly string[];
-}
-
-const compiledRoutes: readonly CompiledRoute[] = routes.map((route) => {
-  const parameterNames: string[] = [];
-  const source = route.path
-    .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-    .replace(/\\?\{([^}]+)\\?\}/g, (_match, name) => {
-      parameterNames.push(name);
-      return '([^/]+)';
-    });
-  return { route, pattern: new RegExp(`^${source}$`), parameterNames };
-});
 
 function problem(status: number, slug: string, title: string, detail: string) {
   return { type: `${problemBaseUrl}${slug}`, title, status, detail };
@@ -218,29 +203,19 @@ export class LocalGateway {
     response: ServerResponse,
     call: { url: URL; method: string; body: Buffer; requestId: string; sourceIp: string },
   ): Promise<void> {
-    const matches = compiledRoutes
-      .map((compiled) => ({ compiled, match: compiled.pattern.exec(call.url.pathname) }))
-      .filter((candidate) => candidate.match !== null);
-    if (matches.length === 0) {
+    const matched = matchRoute(call.method, call.url.pathname);
+    if (matched.kind === 'no-route') {
       this.send(response, 404, problem(404, 'not-found', 'Not found', 'no such route'));
       return;
     }
-    const hit = matches.find((candidate) => candidate.compiled.route.method === call.method);
-    if (hit === undefined || hit.match === null) {
-      const allowed = matches.map((candidate) => candidate.compiled.route.method).join(', ');
+    if (matched.kind === 'wrong-method') {
+      const allowed = matched.allowed.join(', ');
       this.send(response, 405, problem(405, 'method-not-allowed', 'Method not allowed', `use ${allowed}`), {
         allow: allowed,
       });
       return;
     }
-    const { route, parameterNames } = hit.compiled;
-    let pathParameters: Record<string, string>;
-    try {
-      pathParameters = Object.fromEntries(
-        parameterNames.map((name, index) => [name, decodeURIComponent(hit.match?.[index + 1] ?? '')]),
-      );
-    } catch {
-      // Broken percent-encoding (`%zz`) is the client's mistake, never a 5xx.
+    if (matched.kind === 'bad-encoding') {
       this.send(
         response,
         400,
@@ -248,6 +223,7 @@ export class LocalGateway {
       );
       return;
     }
+    const { route, pathParameters } = matched;
     const stageArn = `arn:aws:execute-api:${this.options.region}:${this.options.accountId}:${apiId}/${stage}`;
     // API Gateway hands the authorizer the ARN of the concrete request, path parameters filled in.
     const concreteArn = `${stageArn}/${call.method}${call.url.pathname}`;
@@ -258,17 +234,24 @@ export class LocalGateway {
         response,
         401,
         problem(401, 'unauthenticated', 'Authentication required', 'send a valid bearer token'),
-        {
-          'www-authenticate': 'Bearer',
-        },
+        { 'www-authenticate': 'Bearer' },
       );
     if (authorization === undefined || authorization === '') {
       unauthenticated();
       return;
     }
     const authorized = await this.authorize(authorization, concreteArn, call.requestId);
-    if (authorized === undefined) {
+    if (authorized === 'unauthorized') {
       unauthenticated();
+      return;
+    }
+    if (authorized === 'failed') {
+      // API Gateway answers an authorizer that failed (rather than refused) with a 500, never a 401.
+      this.send(
+        response,
+        500,
+        problem(500, 'internal-error', 'Internal error', 'the request could not be authorized; retry later'),
+      );
       return;
     }
     if (!policyAllows(authorized, concreteArn)) {
@@ -282,51 +265,24 @@ export class LocalGateway {
     const context = authorized.context ?? {};
     if (typeof context.tenantId === 'string') response.setHeader('x-ledgerlock-tenant', context.tenantId);
 
-    const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
+    const headers: [string, string][] = [];
     for (let index = 0; index < request.rawHeaders.length; index += 2) {
-      const name = request.rawHeaders[index] ?? '';
-      const value = request.rawHeaders[index + 1] ?? '';
-      headers[name] = value;
-      multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+      headers.push([request.rawHeaders[index] ?? '', request.rawHeaders[index + 1] ?? '']);
     }
-    const query = [...call.url.searchParams.keys()];
-    const event: APIGatewayProxyEvent = {
-      resource: route.path,
-      path: call.url.pathname,
-      httpMethod: call.method,
+    const event = toProxyEvent({
+      route,
+      pathParameters,
+      method: call.method,
+      url: call.url,
       headers,
-      multiValueHeaders,
-      queryStringParameters:
-        query.length === 0
-          ? null
-          : Object.fromEntries(query.map((key) => [key, call.url.searchParams.get(key) ?? ''])),
-      multiValueQueryStringParameters:
-        query.length === 0
-          ? null
-          : Object.fromEntries(query.map((key) => [key, call.url.searchParams.getAll(key)])),
-      pathParameters: parameterNames.length === 0 ? null : pathParameters,
-      stageVariables: null,
       body: call.body.length === 0 ? null : call.body.toString('utf8'),
-      isBase64Encoded: false,
-      requestContext: {
-        accountId: this.options.accountId,
-        apiId,
-        authorizer: { ...context, principalId: authorized.principalId },
-        protocol: 'HTTP/1.1',
-        httpMethod: call.method,
-        identity: {
-          sourceIp: call.sourceIp,
-          userAgent: request.headers['user-agent'] ?? null,
-        } as APIGatewayProxyEvent['requestContext']['identity'],
-        path: `/${stage}${call.url.pathname}`,
-        stage,
-        requestId: call.requestId,
-        requestTimeEpoch: Date.now(),
-        resourceId: route.operationId,
-        resourcePath: route.path,
-      },
-    };
+      requestId: call.requestId,
+      sourceIp: call.sourceIp,
+      authorizer: { ...context, principalId: authorized.principalId },
+      accountId: this.options.accountId,
+      apiId,
+      stage,
+    });
     const handler = this.options.functions[route.functionName];
     const result = await handler(
       event,
@@ -348,7 +304,7 @@ export class LocalGateway {
     authorizationToken: string,
     methodArn: string,
     requestId: string,
-  ): Promise<APIGatewayAuthorizerResult | undefined> {
+  ): Promise<APIGatewayAuthorizerResult | 'unauthorized' | 'failed'> {
     const cached = this.authorizerCache.get(authorizationToken);
     if (cached !== undefined && cached.expiresAt > Date.now()) return cached.result;
     try {
@@ -363,8 +319,9 @@ export class LocalGateway {
       );
       this.authorizerCache.set(authorizationToken, { result, expiresAt: Date.now() + authorizerCacheTtlMs });
       return result;
-    } catch {
-      return undefined;
+    } catch (error) {
+      // Only the exact message API Gateway recognises means "refused"; anything else is the authorizer failing.
+      return (error as Error).message === unauthorizedMessage ? 'unauthorized' : 'failed';
     }
   }
 }

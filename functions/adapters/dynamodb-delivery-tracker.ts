@@ -35,13 +35,15 @@ export class DynamoDbDeliveryTracker implements DeliveryTracker {
           UpdateExpression:
             'SET #delivery.#status = :sending, #delivery.leaseUntil = :lease, #delivery.retryable = :false, ' +
             '#delivery.attempts = if_not_exists(#delivery.attempts, :zero) + :one',
+          // Never for a void invoice: voiding cancels what is queued, and this closes the race with it.
           ConditionExpression:
-            '#delivery.requestToken = :token AND (#delivery.#status = :queued OR ' +
+            '#delivery.requestToken = :token AND #status <> :void AND (#delivery.#status = :queued OR ' +
             '(#delivery.#status = :sending AND #delivery.retryable = :true))',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: {
             ':sending': 'sending',
             ':queued': 'queued',
+            ':void': 'void',
             ':lease': now + leaseSeconds,
             ':token': requestToken,
             ':true': true,

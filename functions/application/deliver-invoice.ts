@@ -1,6 +1,7 @@
 // application: delivering one send request — claim it, render and store the PDF, email it once, and record the
 // outcome on the invoice. At most one email per request: a claim comes before the send, and nothing is sent
 // again automatically once the mail service may have accepted the message.
+import { voidedBeforeSendingReason } from '../domain/invoice';
 import { composeInvoiceEmail } from '../domain/invoice-email';
 import { invoiceDocumentKey } from '../platform/key-layout';
 import type { DeliveryTracker } from '../ports/delivery-tracker';
@@ -35,7 +36,10 @@ export interface DeliveryDependencies {
 
 export type DeliveryOutcome =
   /** Nothing more to do for this request: sent, settled as failed, or replaced by a newer one. */
-  | { readonly kind: 'settled'; readonly result: 'sent' | 'failed' | 'already-settled' | 'interrupted' }
+  | {
+      readonly kind: 'settled';
+      readonly result: 'sent' | 'failed' | 'already-settled' | 'interrupted' | 'cancelled';
+    }
   /** Passing trouble (mail service down, another deliverer busy): deliver this request again later. */
   | { readonly kind: 'retry'; readonly reason: 'mail-service-unavailable' | 'busy' };
 
@@ -106,6 +110,12 @@ export function makeInvoiceDelivery(dependencies: DeliveryDependencies) {
     }
     if (prepared === undefined) return { kind: 'settled', result: 'failed' };
     const { invoice, seller, email, pdf } = prepared;
+    // Rendering takes a while; a void that committed meanwhile must still stop the email. (The claim already
+    // refuses a void invoice; this narrows the window between claim and send to one read.)
+    if ((await dependencies.invoices.get(tenantId, invoiceId))?.status === 'void') {
+      await tracker.markFailed(tenantId, invoiceId, requestToken, voidedBeforeSendingReason);
+      return { kind: 'settled', result: 'cancelled' };
+    }
     try {
       const { messageId } = await dependencies.mailer.send({
         from: dependencies.fromAddress,

@@ -188,7 +188,15 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
     const invoice = await loadInvoice(caller, path.invoiceId);
     const voided = voidInvoice(invoice, body.reason, now);
     return {
-      changes: [{ type: 'putInvoice', invoice: voided, expectedVersion: invoice.version }],
+      // Conditioned on the delivery as read: a deliverer that claimed it meanwhile makes this re-plan.
+      changes: [
+        {
+          type: 'putInvoice',
+          invoice: voided,
+          expectedVersion: invoice.version,
+          expectedDelivery: invoice.delivery,
+        },
+      ],
       audit: {
         action: 'invoice.voided',
         entityType: 'invoice',

@@ -1,7 +1,7 @@
 // application: the invoice read use cases — invoices, their payments and credit notes, and the PDF.
 import { InvalidStateError } from '../domain/errors';
 import { toInvoiceView } from '../domain/invoice';
-import { composeInvoiceEmail } from '../domain/invoice-email';
+import { toInvoiceDocument } from '../domain/invoice-document';
 import type { InvoiceRenderer } from '../ports/invoice-renderer';
 import type { InvoiceRepository } from '../ports/invoice-repository';
 import type { SellerProfiles } from '../ports/seller-profiles';
@@ -45,9 +45,9 @@ export function makeInvoiceQueries(dependencies: {
     if (seller === undefined) {
       throw new InvalidStateError('set up the seller profile of this account before rendering invoices');
     }
-    const { document, filename } = composeInvoiceEmail(invoice, seller);
+    const document = toInvoiceDocument(invoice, seller);
     const content = await dependencies.renderer.render(document);
-    return { document: { content, contentType: 'application/pdf', filename } };
+    return { document: { content, contentType: 'application/pdf', filename: `${document.number}.pdf` } };
   };
 
   const listPayments: Query<'listPayments'> = async ({ caller, path, query }) => {

@@ -262,7 +262,29 @@ export function voidInvoice(invoice: Invoice, reason: string, now: Date): Invoic
       'an invoice with payments or credit notes cannot be voided; issue a credit note instead',
     );
   }
-  return { ...invoice, status: 'void', voidReason: reason, ...touched(invoice, now) };
+  return {
+    ...invoice,
+    status: 'void',
+    voidReason: reason,
+    // A void invoice asks nobody to pay: nothing is due (its total stays as issued, for the record).
+    amountDue: 0,
+    delivery: cancelledDelivery(invoice.delivery),
+    ...touched(invoice, now),
+  };
+}
+
+/** Why a queued email did not go out; shown on the invoice's delivery. */
+export const voidedBeforeSendingReason = 'not sent: the invoice was voided before its email went out';
+
+/**
+ * A queued email of a voided invoice is cancelled (the request token stays, so a deliverer that comes for it
+ * finds nothing to do). One already being sent cannot be called back: it stays as it is and the deliverer,
+ * which checks the invoice right before sending, stops if it has not sent yet.
+ */
+function cancelledDelivery(delivery: Delivery): Delivery {
+  if (delivery.status !== 'queued') return delivery;
+  const { leaseUntil: _lease, retryable: _retryable, ...rest } = delivery;
+  return { ...rest, status: 'failed', reason: voidedBeforeSendingReason };
 }
 
 export type CreditLineInput =

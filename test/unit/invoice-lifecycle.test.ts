@@ -7,7 +7,9 @@ import {
   type Invoice,
   issueInvoice,
   recordPayment,
+  requestDelivery,
   updateDraft,
+  voidedBeforeSendingReason,
   voidInvoice,
 } from '../../functions/domain/invoice';
 
@@ -177,6 +179,35 @@ describe('invoice lifecycle', () => {
           now,
         ),
       ).toThrow(InvalidStateError);
+    });
+  });
+
+  describe('void', () => {
+    const invoice = issued([{ description: 'x', quantity: 2, unitAmount: 500, taxRateBps: 1900 }]);
+
+    it('leaves nothing due on a void invoice, while its total stays as issued', () => {
+      const voided = voidInvoice(invoice, 'wrong customer', now);
+      expect(voided).toMatchObject({ status: 'void', amountDue: 0, total: invoice.total, amountPaid: 0 });
+    });
+
+    it('cancels an email that is still queued, keeping its request token so no deliverer sends it', () => {
+      const queued = requestDelivery(invoice, { token: 'dlv_1', now, resend: false }).invoice;
+      const voided = voidInvoice(queued, 'wrong customer', now);
+      expect(voided.delivery).toEqual({
+        status: 'failed',
+        requestToken: 'dlv_1',
+        requestedAt: now.toISOString(),
+        attempts: 0,
+        reason: voidedBeforeSendingReason,
+      });
+    });
+
+    it('leaves an email that is already being sent as it is: it cannot be called back', () => {
+      const sending: Invoice = {
+        ...invoice,
+        delivery: { status: 'sending', requestToken: 'dlv_2', attempts: 1 },
+      };
+      expect(voidInvoice(sending, 'wrong customer', now).delivery).toEqual(sending.delivery);
     });
   });
 });

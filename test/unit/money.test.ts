@@ -49,9 +49,13 @@ describe('money', () => {
           lines.forEach((input, index) => {
             const computed = totals.lines[index];
             expect(computed?.amount).toBe(input.quantity * input.unitAmount);
-            // tax is within half a minor unit of the exact value
-            const exact = (input.quantity * input.unitAmount * input.taxRateBps) / 10_000;
-            expect(Math.abs((computed?.tax ?? Number.NaN) - exact)).toBeLessThanOrEqual(0.5 + 1e-9);
+            // Tax is within half a minor unit of the exact value, compared exactly: in BigInt, scaled by
+            // 2 × 10 000 (quantity × unit × rate passes 2^53, where floating point would lose units).
+            const exactTimes10000 =
+              BigInt(input.quantity) * BigInt(input.unitAmount) * BigInt(input.taxRateBps);
+            const tax = BigInt(computed?.tax ?? Number.NaN);
+            const distance = tax * 10_000n - exactTimes10000;
+            expect((distance < 0n ? -distance : distance) * 2n <= 10_000n).toBe(true);
           });
           for (const value of [totals.subtotal, totals.tax, totals.total]) {
             expect(Number.isSafeInteger(value)).toBe(true);

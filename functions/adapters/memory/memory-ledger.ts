@@ -1,0 +1,129 @@
+// adapter (memory): MemoryTable → Ledger, with the DynamoDB ledger's conditions — versions, delivery as read,
+// the counter moving by exactly one, the audit chain head, the idempotency claim — checked all together before
+// anything changes, so a commit is all or nothing here too.
+import { isDeepStrictEqual } from 'node:util';
+import { type AuditEntry, appendToChain, emptyChain } from '../../domain/audit-chain';
+import { type SequenceId, sequenceName } from '../../domain/numbering';
+import {
+  ConcurrentChangeError,
+  type IdempotentResult,
+  type Ledger,
+  type LedgerChange,
+} from '../../ports/ledger';
+import { MemoryTable } from './memory-table';
+
+export class MemoryLedger implements Ledger {
+  constructor(
+    private readonly table: MemoryTable,
+    private readonly emailDigest: (tenantId: string, email: string) => Promise<string>,
+  ) {}
+
+  async currentNumber(tenantId: string, sequence: SequenceId): Promise<number> {
+    await this.table.faults.enter('ledger.currentNumber');
+    return this.table.sequences.get(MemoryTable.key(tenantId, sequenceName(sequence))) ?? 0;
+  }
+
+  /** Whether the change may be applied to the table as it is now (DynamoDB's condition expressions). */
+  private holds(tenantId: string, change: LedgerChange): boolean {
+    const { table } = this;
+    switch (change.type) {
+      case 'putInvoice': {
+        const current = table.getInvoice(tenantId, change.invoice.id);
+        if (change.expectedVersion === null) return current === undefined;
+        return (
+          current !== undefined &&
+          current.version === change.expectedVersion &&
+          isDeepStrictEqual(current.delivery, change.expectedDelivery ?? change.invoice.delivery)
+        );
+      }
+      case 'deleteInvoice': {
+        const current = table.getInvoice(tenantId, change.invoice.id);
+        return current?.version === change.invoice.version && current.status === 'draft';
+      }
+      case 'putCustomer': {
+        const current = table.customers.get(MemoryTable.key(tenantId, change.customer.id));
+        if (change.expectedVersion === null) return current === undefined;
+        return current?.customer.version === change.expectedVersion;
+      }
+      case 'putPayment':
+        return !(table.payments.get(MemoryTable.key(tenantId, change.payment.invoiceId)) ?? []).some(
+          (payment) => payment.id === change.payment.id,
+        );
+      case 'putCreditNote':
+        return !table.creditNotes.has(MemoryTable.key(tenantId, change.creditNote.id));
+      case 'takeNumber':
+        return (
+          (table.sequences.get(MemoryTable.key(tenantId, sequenceName(change.sequence))) ?? 0) ===
+          change.value - 1
+        );
+    }
+  }
+
+  private apply(tenantId: string, change: LedgerChange, emailDigest: string | undefined): void {
+    const { table } = this;
+    switch (change.type) {
+      case 'putInvoice':
+        table.putInvoice(change.invoice);
+        return;
+      case 'deleteInvoice':
+        table.invoices.delete(MemoryTable.key(tenantId, change.invoice.id));
+        return;
+      case 'putCustomer':
+        table.customers.set(MemoryTable.key(tenantId, change.customer.id), {
+          customer: structuredClone(change.customer),
+          emailDigest: emailDigest ?? '',
+        });
+        return;
+      case 'putPayment': {
+        const key = MemoryTable.key(tenantId, change.payment.invoiceId);
+        table.payments.set(key, [...(table.payments.get(key) ?? []), structuredClone(change.payment)]);
+        return;
+      }
+      case 'putCreditNote':
+        table.creditNotes.set(
+          MemoryTable.key(tenantId, change.creditNote.id),
+          structuredClone(change.creditNote),
+        );
+        return;
+      case 'takeNumber':
+        table.sequences.set(MemoryTable.key(tenantId, sequenceName(change.sequence)), change.value);
+        return;
+    }
+  }
+
+  async commit(
+    tenantId: string,
+    changes: readonly LedgerChange[],
+    audit: AuditEntry,
+    idempotency?: IdempotentResult,
+  ): Promise<void> {
+    await this.table.faults.enter('ledger.commit');
+    // Blind indexes first: from the checks on, nothing awaits, so no other request can interleave.
+    const digests = await Promise.all(
+      changes.map((change) =>
+        change.type === 'putCustomer' ? this.emailDigest(tenantId, change.customer.details.email) : undefined,
+      ),
+    );
+    const events = this.table.auditOf(tenantId);
+    const last = events.at(-1);
+    const event = appendToChain(tenantId, last === undefined ? emptyChain : last, audit);
+    const claim =
+      idempotency === undefined
+        ? undefined
+        : this.table.idempotency.get(MemoryTable.key(tenantId, idempotency.key));
+    const claimHolds =
+      idempotency === undefined ||
+      (claim?.state === 'in-progress' && claim.claimToken === idempotency.claimToken);
+    if (!claimHolds || !changes.every((change) => this.holds(tenantId, change))) {
+      throw new ConcurrentChangeError('a concurrent change got there first');
+    }
+    changes.forEach((change, index) => {
+      this.apply(tenantId, change, digests[index]);
+    });
+    events.push(event);
+    if (claim !== undefined && idempotency !== undefined) {
+      claim.state = 'completed';
+      claim.response = structuredClone(idempotency.response);
+    }
+  }
+}
