@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { authorizerCacheTtlSeconds, stageThrottling } from '../functions/platform/api-limits';
 import {
   type ApiFunctionName,
   type RouteDefinition,
@@ -37,17 +38,17 @@ export interface ApiProps {
   readonly stageName?: string;
   /**
    * Steady-state requests per second across the stage.
-   * @default 50
+   * @default - `stageThrottling.rateLimit` (functions/platform/api-limits.ts), shared with the local gateway
    */
   readonly throttlingRateLimit?: number;
   /**
    * Requests the stage accepts in a burst above the rate.
-   * @default 100
+   * @default - `stageThrottling.burstLimit` (functions/platform/api-limits.ts), shared with the local gateway
    */
   readonly throttlingBurstLimit?: number;
   /**
    * How long API Gateway reuses an authorizer answer for the same token.
-   * @default Duration.minutes(5)
+   * @default - `authorizerCacheTtlSeconds` (functions/platform/api-limits.ts: five minutes), shared with local/
    */
   readonly authorizerCacheTtl?: Duration;
   /**
@@ -81,9 +82,9 @@ export class Api extends Construct {
     super(scope, id);
     const routes = props.routes ?? routeTable;
     const stageName = props.stageName ?? 'prod';
-    const rateLimit = props.throttlingRateLimit ?? 50;
-    const burstLimit = props.throttlingBurstLimit ?? 100;
-    const cacheTtl = props.authorizerCacheTtl ?? Duration.minutes(5);
+    const rateLimit = props.throttlingRateLimit ?? stageThrottling.rateLimit;
+    const burstLimit = props.throttlingBurstLimit ?? stageThrottling.burstLimit;
+    const cacheTtl = props.authorizerCacheTtl ?? Duration.seconds(authorizerCacheTtlSeconds);
     const wafLimit = props.wafRequestsPerIpPer5Minutes ?? 1000;
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     validateProps({ routes, stageName, rateLimit, burstLimit, cacheTtl, wafLimit });

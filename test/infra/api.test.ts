@@ -1,5 +1,6 @@
 // test: the REST API — one authorized method per route-table entry, validation, logs, throttling, WAF, errors.
 import { Match } from 'aws-cdk-lib/assertions';
+import { authorizerCacheTtlSeconds, stageThrottling } from '../../functions/platform/api-limits';
 import { type RouteDefinition, routeKey, routes } from '../../functions/platform/routes';
 import { buildLedgerlock, type LedgerlockTestApp, logicalId } from './ledgerlock-app';
 
@@ -161,6 +162,20 @@ describe('Api', () => {
             DataTraceEnabled: false,
           }),
         ],
+      });
+    });
+
+    it('throttles with the shared limits the local gateway applies, and caches authorizer answers as long', () => {
+      built.apiTemplate.hasResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: [
+          Match.objectLike({
+            ThrottlingRateLimit: stageThrottling.rateLimit,
+            ThrottlingBurstLimit: stageThrottling.burstLimit,
+          }),
+        ],
+      });
+      built.apiTemplate.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        AuthorizerResultTtlInSeconds: authorizerCacheTtlSeconds,
       });
     });
 
