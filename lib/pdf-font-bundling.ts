@@ -3,7 +3,7 @@ import * as path from 'node:path';
 
 /**
  * The pdfkit standard-font modules (`node_modules/pdfkit/js/standard-fonts/<name>.cjs`) a PDF-rendering bundle
- * carries: the fonts functions/adapters/pdfkit-invoice-renderer.ts draws with (Helvetica, Helvetica-Bold).
+ * carries: the fonts the renderer draws with (`fonts` in functions/adapters/pdf/canvas.ts: Helvetica, Helvetica-Bold).
  */
 export const bundledPdfFonts = ['Helvetica', 'HelveticaBold'] as const;
 
