@@ -6,7 +6,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { authorizerCacheTtlSeconds, stageThrottling } from '../functions/platform/api-limits';
+import {
+  authorizerCacheTtlSeconds,
+  authorizerTokenPattern,
+  stageThrottling,
+} from '../functions/platform/api-limits';
 import {
   type ApiFunctionName,
   type RouteDefinition,
@@ -128,7 +132,7 @@ export class Api extends Construct {
       handler: props.authorizerFunction,
       identitySource: apigateway.IdentitySource.header('Authorization'),
       // Malformed headers are refused by API Gateway without invoking (and paying for) the authorizer.
-      validationRegex: '^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+      validationRegex: authorizerTokenPattern,
       resultsCacheTtl: cacheTtl,
     });
 

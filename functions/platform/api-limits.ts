@@ -1,4 +1,4 @@
-// platform: the API's gateway limits — stage throttling, authorizer cache, payload ceiling — for CDK and local/.
+// platform: what the API gateway admits — throttling, token shape, authorizer cache, payload size — for CDK and local/.
 
 /**
  * Stage throttling: one token bucket for the whole stage (API Gateway method throttling on every method,
@@ -13,6 +13,13 @@ export const stageThrottling = {
   /** Requests the stage accepts in a burst above the rate (the bucket's size). */
   burstLimit: 100,
 } as const;
+
+/**
+ * The Authorization header the gateway passes to the authorizer (the TOKEN authorizer's validation regex): a
+ * header that does not match gets the `unauthorized` gateway problem (401) without invoking the authorizer, so
+ * such a request raises no security signal either.
+ */
+export const authorizerTokenPattern = '^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$';
 
 /**
  * How long API Gateway reuses an authorizer answer (the policy and context, never an error) for the same token.

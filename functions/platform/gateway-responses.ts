@@ -173,7 +173,7 @@ export const gatewayProblemDefinitions: Readonly<Record<GatewayProblemKey, Gatew
     title: 'Internal error',
     detail: retryLater,
     situation:
-      'The authorizer failed rather than refused: it threw anything but "Unauthorized" (such as DynamoDB being unreachable while it looks up the client), timed out or returned no valid policy. A server fault, so 500 and never 401; nothing is cached.',
+      'The authorizer failed rather than refused: it threw anything but "Unauthorized" (such as DynamoDB or the issuer’s key set being unreachable), timed out or returned no valid policy. A server fault, so 500 and never 401; nothing is cached.',
   },
   'integration-failure': {
     responseTypes: ['INTEGRATION_FAILURE'],

@@ -1,6 +1,10 @@
 // test: the REST API — one authorized method per route-table entry, validation, logs, throttling, WAF, errors.
 import { Match } from 'aws-cdk-lib/assertions';
-import { authorizerCacheTtlSeconds, stageThrottling } from '../../functions/platform/api-limits';
+import {
+  authorizerCacheTtlSeconds,
+  authorizerTokenPattern,
+  stageThrottling,
+} from '../../functions/platform/api-limits';
 import { type RouteDefinition, routeKey, routes } from '../../functions/platform/routes';
 import { buildLedgerlock, type LedgerlockTestApp, logicalId } from './ledgerlock-app';
 
@@ -165,7 +169,7 @@ describe('Api', () => {
       });
     });
 
-    it('throttles with the shared limits the local gateway applies, and caches authorizer answers as long', () => {
+    it('throttles, checks the token shape and caches authorizer answers with the shared values local/ applies', () => {
       built.apiTemplate.hasResourceProperties('AWS::ApiGateway::Stage', {
         MethodSettings: [
           Match.objectLike({
@@ -176,6 +180,7 @@ describe('Api', () => {
       });
       built.apiTemplate.hasResourceProperties('AWS::ApiGateway::Authorizer', {
         AuthorizerResultTtlInSeconds: authorizerCacheTtlSeconds,
+        IdentityValidationExpression: authorizerTokenPattern,
       });
     });
 
