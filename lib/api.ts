@@ -1,19 +1,26 @@
-// cdk: the REST API — methods from the route table, Lambda authorizer, validation, WAF, logs and problem+json errors.
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+// cdk: the REST API — route-table methods behind the Lambda authorizer, validation, stage; logs, WAF, errors attach.
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import {
+  authorizerCacheTtlSeconds,
+  authorizerTokenPattern,
+  stageThrottling,
+} from '../functions/platform/api-limits';
+import {
   type ApiFunctionName,
-  maxRequestBodyBytes,
   type RouteDefinition,
   routeKey,
   routes as routeTable,
   scopePrefix,
 } from '../functions/platform/routes';
+import { accessLogFormat, addExecutionLogGroup } from './api-logs';
+import { addApiWebAcl } from './api-waf';
+import { addGatewayProblems } from './gateway-responses';
 import { requestModelSchema } from './request-models';
 
 export interface ApiProps {
@@ -35,17 +42,17 @@ export interface ApiProps {
   readonly stageName?: string;
   /**
    * Steady-state requests per second across the stage.
-   * @default 50
+   * @default - `stageThrottling.rateLimit` (functions/platform/api-limits.ts), shared with the local gateway
    */
   readonly throttlingRateLimit?: number;
   /**
    * Requests the stage accepts in a burst above the rate.
-   * @default 100
+   * @default - `stageThrottling.burstLimit` (functions/platform/api-limits.ts), shared with the local gateway
    */
   readonly throttlingBurstLimit?: number;
   /**
    * How long API Gateway reuses an authorizer answer for the same token.
-   * @default Duration.minutes(5)
+   * @default - `authorizerCacheTtlSeconds` (functions/platform/api-limits.ts: five minutes), shared with local/
    */
   readonly authorizerCacheTtl?: Duration;
   /**
@@ -60,176 +67,12 @@ export interface ApiProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-interface Problem {
-  readonly responseType: apigateway.ResponseType;
-  readonly status: number;
-  readonly title: string;
-  readonly detail: string;
-}
-
-/**
- * Every gateway-generated error becomes RFC 9457 problem+json with a fixed, internals-free detail. Types are
- * listed one by one because a gateway response template cannot read the status code it answers with.
- */
-const problems: readonly Problem[] = [
-  {
-    responseType: apigateway.ResponseType.UNAUTHORIZED,
-    status: 401,
-    title: 'Unauthorized',
-    detail: 'A valid bearer token is required.',
-  },
-  {
-    responseType: apigateway.ResponseType.ACCESS_DENIED,
-    status: 403,
-    title: 'Forbidden',
-    detail: 'The token does not grant access to this operation.',
-  },
-  {
-    responseType: apigateway.ResponseType.EXPIRED_TOKEN,
-    status: 403,
-    title: 'Forbidden',
-    detail: 'The token does not grant access to this operation.',
-  },
-  {
-    responseType: apigateway.ResponseType.INVALID_SIGNATURE,
-    status: 403,
-    title: 'Forbidden',
-    detail: 'The token does not grant access to this operation.',
-  },
-  {
-    responseType: apigateway.ResponseType.INVALID_API_KEY,
-    status: 403,
-    title: 'Forbidden',
-    detail: 'The token does not grant access to this operation.',
-  },
-  {
-    responseType: apigateway.ResponseType.WAF_FILTERED,
-    status: 403,
-    title: 'Forbidden',
-    detail: 'The request was rejected by the firewall.',
-  },
-  {
-    // API Gateway answers unknown paths and methods this way; for a client it is simply not found.
-    responseType: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-    status: 404,
-    title: 'Not Found',
-    detail: 'No operation exists at this path and method.',
-  },
-  {
-    responseType: apigateway.ResponseType.RESOURCE_NOT_FOUND,
-    status: 404,
-    title: 'Not Found',
-    detail: 'No operation exists at this path and method.',
-  },
-  {
-    responseType: apigateway.ResponseType.BAD_REQUEST_BODY,
-    status: 400,
-    title: 'Bad Request',
-    detail: 'The request body does not match the schema of this operation.',
-  },
-  {
-    responseType: apigateway.ResponseType.BAD_REQUEST_PARAMETERS,
-    status: 400,
-    title: 'Bad Request',
-    detail: 'A required request parameter is missing or invalid.',
-  },
-  {
-    responseType: apigateway.ResponseType.REQUEST_TOO_LARGE,
-    status: 413,
-    title: 'Content Too Large',
-    detail: 'The request body is too large.',
-  },
-  {
-    responseType: apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE,
-    status: 415,
-    title: 'Unsupported Media Type',
-    detail: 'Send the body as application/json.',
-  },
-  {
-    responseType: apigateway.ResponseType.THROTTLED,
-    status: 429,
-    title: 'Too Many Requests',
-    detail: 'Too many requests; retry later with backoff.',
-  },
-  {
-    responseType: apigateway.ResponseType.QUOTA_EXCEEDED,
-    status: 429,
-    title: 'Too Many Requests',
-    detail: 'Too many requests; retry later with backoff.',
-  },
-  {
-    responseType: apigateway.ResponseType.DEFAULT_4XX,
-    status: 400,
-    title: 'Bad Request',
-    detail: 'The request could not be processed.',
-  },
-  {
-    responseType: apigateway.ResponseType.AUTHORIZER_FAILURE,
-    status: 500,
-    title: 'Internal Server Error',
-    detail: 'The request could not be completed.',
-  },
-  {
-    responseType: apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
-    status: 500,
-    title: 'Internal Server Error',
-    detail: 'The request could not be completed.',
-  },
-  {
-    responseType: apigateway.ResponseType.API_CONFIGURATION_ERROR,
-    status: 500,
-    title: 'Internal Server Error',
-    detail: 'The request could not be completed.',
-  },
-  {
-    responseType: apigateway.ResponseType.INTEGRATION_FAILURE,
-    status: 502,
-    title: 'Bad Gateway',
-    detail: 'The request could not be completed.',
-  },
-  {
-    responseType: apigateway.ResponseType.INTEGRATION_TIMEOUT,
-    status: 504,
-    title: 'Gateway Timeout',
-    detail: 'The request took too long to complete.',
-  },
-  {
-    responseType: apigateway.ResponseType.DEFAULT_5XX,
-    status: 500,
-    title: 'Internal Server Error',
-    detail: 'The request could not be completed.',
-  },
-];
-
-/** Fields of one access-log line: who called what and how it ended. Never bodies, never the token. */
-const accessLogFields = {
-  requestId: '$context.requestId',
-  extendedRequestId: '$context.extendedRequestId',
-  requestTime: '$context.requestTimeEpoch',
-  sourceIp: '$context.identity.sourceIp',
-  userAgent: '$context.identity.userAgent',
-  httpMethod: '$context.httpMethod',
-  resourcePath: '$context.resourcePath',
-  path: '$context.path',
-  status: '$context.status',
-  responseLength: '$context.responseLength',
-  responseLatency: '$context.responseLatency',
-  integrationStatus: '$context.integration.status',
-  integrationLatency: '$context.integration.latency',
-  principalId: '$context.authorizer.principalId',
-  tenantId: '$context.authorizer.tenantId',
-  authorizerStatus: '$context.authorizer.status',
-  authorizerLatency: '$context.authorizer.latency',
-  wafResponseCode: '$context.wafResponseCode',
-  errorType: '$context.error.responseType',
-  errorMessage: '$context.error.message',
-  xrayTraceId: '$context.xrayTraceId',
-};
-
 /**
  * A regional REST API whose methods come from the route table: every method behind the Lambda TOKEN authorizer,
  * request bodies validated against models generated from the routes' zod schemas, JSON access logs, execution
- * logs at ERROR, stage throttling, X-Ray, a WAF web ACL and problem+json gateway responses.
+ * logs at ERROR, stage throttling, X-Ray, a WAF web ACL and problem+json gateway responses. The logs, the web ACL
+ * and the gateway responses are built in api-logs.ts, api-waf.ts and gateway-responses.ts, as children of this
+ * construct or of its RestApi, so their construct ids are the ones they always had.
  */
 export class Api extends Construct {
   readonly restApi: apigateway.RestApi;
@@ -243,9 +86,9 @@ export class Api extends Construct {
     super(scope, id);
     const routes = props.routes ?? routeTable;
     const stageName = props.stageName ?? 'prod';
-    const rateLimit = props.throttlingRateLimit ?? 50;
-    const burstLimit = props.throttlingBurstLimit ?? 100;
-    const cacheTtl = props.authorizerCacheTtl ?? Duration.minutes(5);
+    const rateLimit = props.throttlingRateLimit ?? stageThrottling.rateLimit;
+    const burstLimit = props.throttlingBurstLimit ?? stageThrottling.burstLimit;
+    const cacheTtl = props.authorizerCacheTtl ?? Duration.seconds(authorizerCacheTtlSeconds);
     const wafLimit = props.wafRequestsPerIpPer5Minutes ?? 1000;
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     validateProps({ routes, stageName, rateLimit, burstLimit, cacheTtl, wafLimit });
@@ -271,7 +114,7 @@ export class Api extends Construct {
         dataTraceEnabled: false,
         metricsEnabled: true,
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
-        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(accessLogFields)),
+        accessLogFormat: accessLogFormat(),
       },
     });
     const cloudWatchRole = this.restApi.node.tryFindChild('CloudWatchRole');
@@ -283,19 +126,13 @@ export class Api extends Construct {
       });
     }
 
-    // API Gateway would create the execution-log group itself, unencrypted and kept forever; own it instead.
-    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
-      logGroupName: `API-Gateway-Execution-Logs_${this.restApi.restApiId}/${stageName}`,
-      retention,
-      encryptionKey: props.logKey,
-    });
-    this.restApi.deploymentStage.node.addDependency(executionLogs);
+    addExecutionLogGroup(this, this.restApi, { stageName, retention, logKey: props.logKey });
 
     this.authorizer = new apigateway.TokenAuthorizer(this, 'TokenAuthorizer', {
       handler: props.authorizerFunction,
       identitySource: apigateway.IdentitySource.header('Authorization'),
       // Malformed headers are refused by API Gateway without invoking (and paying for) the authorizer.
-      validationRegex: '^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+      validationRegex: authorizerTokenPattern,
       resultsCacheTtl: cacheTtl,
     });
 
@@ -359,25 +196,7 @@ export class Api extends Construct {
     }
     this.methods = methods;
 
-    for (const problem of problems) {
-      this.restApi.addGatewayResponse(`Problem${problem.responseType.responseType}`, {
-        type: problem.responseType,
-        statusCode: String(problem.status),
-        responseHeaders: {
-          'Content-Type': "'application/problem+json'",
-          'Cache-Control': "'no-store'",
-          'X-Content-Type-Options': "'nosniff'",
-        },
-        templates: {
-          'application/json': JSON.stringify({
-            type: 'about:blank',
-            title: problem.title,
-            status: problem.status,
-            detail: problem.detail,
-          }),
-        },
-      });
-    }
+    addGatewayProblems(this.restApi);
 
     const stage = this.restApi.deploymentStage;
     Validations.of(stage).acknowledge(
@@ -393,105 +212,12 @@ export class Api extends Construct {
       },
     );
 
-    this.webAcl = this.createWebAcl(wafLimit, retention, props.logKey);
-    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
-      resourceArn: stage.stageArn,
-      webAclArn: this.webAcl.attrArn,
-    });
-  }
-
-  private createWebAcl(
-    requestsPerIp: number,
-    retention: logs.RetentionDays,
-    logKey: kms.IKey,
-  ): wafv2.CfnWebACL {
-    const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
-      cloudWatchMetricsEnabled: true,
-      metricName,
-      sampledRequestsEnabled: true,
-    });
-    const managedRuleGroup = (
-      name: string,
-      priority: number,
-      ruleActionOverrides?: wafv2.CfnWebACL.RuleActionOverrideProperty[],
-    ): wafv2.CfnWebACL.RuleProperty => ({
-      name,
-      priority,
-      overrideAction: { none: {} },
-      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name, ruleActionOverrides } },
-      visibilityConfig: visibility(name),
-    });
-
-    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
-      scope: 'REGIONAL',
-      defaultAction: { allow: {} },
-      visibilityConfig: visibility('ledgerlock-api'),
-      // WAF reads the first 16 KB of a body by default; read up to the route table's limit so the size rule
-      // and the managed rules see the whole of any body the API accepts.
-      associationConfig: { requestBody: { API_GATEWAY: { defaultSizeInspectionLimit: 'KB_64' } } },
-      rules: [
-        {
-          name: 'RateLimitPerIp',
-          priority: 0,
-          action: { block: {} },
-          statement: {
-            rateBasedStatement: { aggregateKeyType: 'IP', limit: requestsPerIp, evaluationWindowSec: 300 },
-          },
-          visibilityConfig: visibility('RateLimitPerIp'),
-        },
-        {
-          name: 'BodySizeLimit',
-          priority: 1,
-          action: { block: {} },
-          statement: {
-            sizeConstraintStatement: {
-              fieldToMatch: { body: { oversizeHandling: 'MATCH' } },
-              comparisonOperator: 'GT',
-              size: maxRequestBodyBytes,
-              textTransformations: [{ priority: 0, type: 'NONE' }],
-            },
-          },
-          visibilityConfig: visibility('BodySizeLimit'),
-        },
-        // The common rule set blocks bodies over 8 KB; an invoice with many lines is larger. Count instead and
-        // let BodySizeLimit enforce the route table's limit.
-        managedRuleGroup('AWSManagedRulesCommonRuleSet', 2, [
-          { name: 'SizeRestrictions_BODY', actionToUse: { count: {} } },
-        ]),
-        managedRuleGroup('AWSManagedRulesKnownBadInputsRuleSet', 3),
-      ],
-    });
-
-    // WAF log groups must be named aws-waf-logs-*; only blocked and counted requests are kept.
-    const wafLogs = new logs.LogGroup(this, 'WafLogs', {
-      logGroupName: `aws-waf-logs-${Stack.of(this).stackName}`,
+    this.webAcl = addApiWebAcl(this, {
+      stage,
+      requestsPerIpPer5Minutes: wafLimit,
       retention,
-      encryptionKey: logKey,
+      logKey: props.logKey,
     });
-    new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
-      resourceArn: webAcl.attrArn,
-      // WAF wants the log group ARN without the ":*" suffix CloudFormation's Arn attribute carries.
-      logDestinationConfigs: [
-        Stack.of(this).formatArn({
-          service: 'logs',
-          resource: 'log-group',
-          resourceName: wafLogs.logGroupName,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ],
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
-      loggingFilter: {
-        DefaultBehavior: 'DROP',
-        Filters: [
-          {
-            Behavior: 'KEEP',
-            Requirement: 'MEETS_ANY',
-            Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
-          },
-        ],
-      },
-    });
-    return webAcl;
   }
 }
 

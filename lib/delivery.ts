@@ -1,5 +1,5 @@
-// cdk: delivery — the deliver function on the table's stream, its on-failure queue and alarms, and the SES
-// sender identity. Stateless apart from the queue and its key, which are retained.
+// cdk: delivery — the deliver function on the table's stream, its on-failure queue, alarms and SES sender identity.
+// Stateless apart from the queue and its key, which are retained.
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';

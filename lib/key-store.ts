@@ -1,5 +1,5 @@
-// cdk: stateful branch-key store — the table the hierarchical keyring reads per-tenant branch keys from, and the
-// policy that onboards a tenant. Construct ids here must never change once deployed.
+// cdk: stateful branch-key store — the per-tenant branch-key table and the tenant-onboarding policy.
+// Construct ids here must never change once deployed.
 import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';

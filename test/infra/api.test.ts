@@ -1,5 +1,10 @@
 // test: the REST API — one authorized method per route-table entry, validation, logs, throttling, WAF, errors.
 import { Match } from 'aws-cdk-lib/assertions';
+import {
+  authorizerCacheTtlSeconds,
+  authorizerTokenPattern,
+  stageThrottling,
+} from '../../functions/platform/api-limits';
 import { type RouteDefinition, routeKey, routes } from '../../functions/platform/routes';
 import { buildLedgerlock, type LedgerlockTestApp, logicalId } from './ledgerlock-app';
 
@@ -161,6 +166,21 @@ describe('Api', () => {
             DataTraceEnabled: false,
           }),
         ],
+      });
+    });
+
+    it('throttles, checks the token shape and caches authorizer answers with the shared values local/ applies', () => {
+      built.apiTemplate.hasResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: [
+          Match.objectLike({
+            ThrottlingRateLimit: stageThrottling.rateLimit,
+            ThrottlingBurstLimit: stageThrottling.burstLimit,
+          }),
+        ],
+      });
+      built.apiTemplate.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        AuthorizerResultTtlInSeconds: authorizerCacheTtlSeconds,
+        IdentityValidationExpression: authorizerTokenPattern,
       });
     });
 

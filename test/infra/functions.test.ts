@@ -9,7 +9,8 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { envNames } from '../../functions/platform/config';
 import { deliverStreamSource } from '../../functions/platform/stream-source';
-import { ProjectFunction, pdfFontBundlingCommands } from '../../lib/project-function';
+import { pdfFontBundlingCommands } from '../../lib/pdf-font-bundling';
+import { ProjectFunction } from '../../lib/project-function';
 import {
   actionPatternMatches,
   allPolicyStatements,

@@ -1,0 +1,53 @@
+// cdk: API logs — the JSON access-log line and the execution-log group the REST API stage writes to.
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** Fields of one access-log line: who called what and how it ended. Never bodies, never the token. */
+export const accessLogFields = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTime: '$context.requestTimeEpoch',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  path: '$context.path',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integration.latency',
+  principalId: '$context.authorizer.principalId',
+  tenantId: '$context.authorizer.tenantId',
+  authorizerStatus: '$context.authorizer.status',
+  authorizerLatency: '$context.authorizer.latency',
+  wafResponseCode: '$context.wafResponseCode',
+  errorType: '$context.error.responseType',
+  errorMessage: '$context.error.message',
+  xrayTraceId: '$context.xrayTraceId',
+};
+
+/** The stage's access-log format: one JSON object of {@link accessLogFields} per request. */
+export function accessLogFormat(): apigateway.AccessLogFormat {
+  return apigateway.AccessLogFormat.custom(JSON.stringify(accessLogFields));
+}
+
+/**
+ * API Gateway would create the execution-log group itself, unencrypted and kept forever; own it instead (as
+ * `ExecutionLogs` under `scope`), and let the stage wait for it.
+ */
+export function addExecutionLogGroup(
+  scope: Construct,
+  restApi: apigateway.RestApi,
+  options: { readonly stageName: string; readonly retention: logs.RetentionDays; readonly logKey: kms.IKey },
+): logs.LogGroup {
+  const executionLogs = new logs.LogGroup(scope, 'ExecutionLogs', {
+    logGroupName: `API-Gateway-Execution-Logs_${restApi.restApiId}/${options.stageName}`,
+    retention: options.retention,
+    encryptionKey: options.logKey,
+  });
+  restApi.deploymentStage.node.addDependency(executionLogs);
+  return executionLogs;
+}

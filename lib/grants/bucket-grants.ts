@@ -1,0 +1,72 @@
+// cdk: bucket grants — the IAM statements and key env var behind ProjectFunction.bindBucket.
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { envNames } from '../../functions/platform/config';
+import type { GrantContext } from './table-grants';
+
+/**
+ * How a function may use a bucket.
+ * - `put`: `s3:PutObject` on the bucket's objects, and `kms:GenerateDataKey` on its key through S3 only.
+ *   No read, no delete, no listing.
+ */
+export type BucketAccess = 'put';
+
+/** The env vars that carry a bucket name, and the env var that carries that bucket's KMS key ARN. */
+const bucketKeyEnvNames = {
+  [envNames.documentsBucket]: envNames.documentsKeyArn,
+} as const;
+export type BucketEnvName = keyof typeof bucketKeyEnvNames;
+
+/** What binding a bucket sets and grants: the key's env var and ARN (next to the bucket's), and the statements. */
+export interface BucketGrant {
+  readonly keyEnvName: string;
+  readonly keyArn: string;
+  readonly statements: iam.PolicyStatement[];
+}
+
+/**
+ * What `access` to `bucket` needs (see {@link BucketAccess}). The bucket must be encrypted with a customer managed
+ * key: writers name it, and the grant is pinned to it.
+ */
+export function bucketGrant(
+  bucket: s3.IBucket,
+  envName: BucketEnvName,
+  access: BucketAccess,
+  context: GrantContext,
+): BucketGrant {
+  const { owner } = context;
+  const keyEnvName = bucketKeyEnvNames[envName];
+  if (keyEnvName === undefined) {
+    throw new Error(
+      `${owner}: ${envName} is not a bucket env var; use one of ${Object.keys(bucketKeyEnvNames).join(', ')}`,
+    );
+  }
+  const key = bucket.encryptionKey;
+  if (key === undefined) {
+    throw new Error(
+      `${owner}: the bucket bound to ${envName} has no KMS key; create it with encryption KMS and an encryptionKey`,
+    );
+  }
+  if (access !== 'put') {
+    throw new Error(`${owner}: bucket access '${access}' is unknown; use 'put'`);
+  }
+  return {
+    keyEnvName,
+    keyArn: key.keyArn,
+    statements: [
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('*')] }),
+      new iam.PolicyStatement({
+        // A single-part SSE-KMS upload needs only a data key; Decrypt would let the role read objects back.
+        actions: ['kms:GenerateDataKey'],
+        resources: [key.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `s3.${context.region}.amazonaws.com`,
+            // With S3 Bucket Keys the encryption context is the bucket ARN (not the object's).
+            'kms:EncryptionContext:aws:s3:arn': bucket.bucketArn,
+          },
+        },
+      }),
+    ],
+  };
+}
