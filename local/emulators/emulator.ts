@@ -39,6 +39,30 @@ export function emulatorClientConfig(endpoint: string): {
   };
 }
 
+/**
+ * Wraps a log sink so that a line that cannot be written (disk full, log directory removed) never stops the tool
+ * writing it: the first failure is reported once on stderr, and that line and any later failing one are dropped.
+ */
+export function guardedLog(log: (line: string) => void, owner: string): (line: string) => void {
+  let reported = false;
+  return (line) => {
+    try {
+      log(line);
+    } catch (error) {
+      if (reported) {
+        return;
+      }
+      reported = true;
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      try {
+        process.stderr.write(`${owner}: cannot write its log (${reason}); failing lines are dropped\n`);
+      } catch {
+        // stderr itself is gone: there is nowhere left to report to.
+      }
+    }
+  };
+}
+
 export class EmulatorStartError extends Error {
   override readonly name = 'EmulatorStartError';
 }

@@ -1,13 +1,5 @@
 // local: KMS emulator's keys, aliases and cryptography — AES-256-GCM and HMAC under secrets derived from one root key
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  hkdfSync,
-  randomBytes,
-  randomUUID,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -23,10 +15,7 @@ export type KmsErrorName =
   | 'InvalidAliasNameException'
   | 'InvalidCiphertextException'
   | 'InvalidKeyUsageException'
-  | 'InvalidMarkerException'
   | 'KMSInternalException'
-  | 'KMSInvalidMacException'
-  | 'KMSInvalidStateException'
   | 'MissingAuthenticationTokenException'
   | 'NotFoundException'
   | 'SerializationException'
@@ -66,10 +55,6 @@ const storedKeySchema = z.object({
   keyUsage: z.enum(['ENCRYPT_DECRYPT', 'GENERATE_VERIFY_MAC']),
   description: z.string(),
   creationEpochMs: z.number(),
-  rotationEnabled: z.boolean(),
-  rotationPeriodInDays: z.number().int(),
-  deletionEpochMs: z.number().optional(),
-  pendingWindowInDays: z.number().int().optional(),
 });
 export type StoredKey = z.infer<typeof storedKeySchema>;
 
@@ -80,6 +65,12 @@ const storedAliasSchema = z.object({
   lastUpdatedEpochMs: z.number(),
 });
 export type StoredAlias = z.infer<typeof storedAliasSchema>;
+
+/**
+ * Fields format 1 once required of every key (rotation bookkeeping, no longer emulated). Still written, so a
+ * data dir stays readable by an older checkout of this emulator; reading ignores them.
+ */
+const formatOneKeyFields = { rotationEnabled: false, rotationPeriodInDays: 365 } as const;
 
 const keyFileSchema = z.object({
   version: z.literal(1),
@@ -176,8 +167,6 @@ export class KmsKeyStore {
       keyUsage: input.keyUsage,
       description: input.description,
       creationEpochMs: Date.now(),
-      rotationEnabled: false,
-      rotationPeriodInDays: 365,
     };
     this.keys.set(key.keyId, key);
     this.save();
@@ -192,25 +181,10 @@ export class KmsKeyStore {
     return this.aliases.get(aliasName);
   }
 
-  listAliases(): StoredAlias[] {
-    return [...this.aliases.values()].sort((left, right) => (left.aliasName < right.aliasName ? -1 : 1));
-  }
-
   createAlias(aliasName: string, targetKeyId: string): void {
     const now = Date.now();
     this.aliases.set(aliasName, { aliasName, targetKeyId, creationEpochMs: now, lastUpdatedEpochMs: now });
     this.save();
-  }
-
-  updateKey(keyId: string, change: Partial<Omit<StoredKey, 'keyId' | 'keySpec' | 'keyUsage'>>): StoredKey {
-    const key = this.keys.get(keyId);
-    if (key === undefined) {
-      throw new KmsError('NotFoundException', `Key '${keyId}' does not exist`);
-    }
-    const updated = { ...key, ...change };
-    this.keys.set(keyId, updated);
-    this.save();
-    return updated;
   }
 
   encrypt(key: StoredKey, plaintext: Buffer, encryptionContext: Record<string, string> | undefined): Buffer {
@@ -245,11 +219,6 @@ export class KmsKeyStore {
     return createHmac(hmacKeySpecs[key.keySpec].digest, this.secretOf(key)).update(message).digest();
   }
 
-  verifyMac(key: StoredKey & { keySpec: HmacKeySpec }, message: Buffer, mac: Buffer): boolean {
-    const expected = this.generateMac(key, message);
-    return expected.length === mac.length && timingSafeEqual(expected, mac);
-  }
-
   /** Per-key secret: HKDF-SHA256 of the root key, bound to the key id and its spec. */
   private secretOf(key: StoredKey): Buffer {
     const cached = this.derivedSecrets.get(key.keyId);
@@ -268,9 +237,9 @@ export class KmsKeyStore {
     if (this.options.dataDir === undefined) {
       return;
     }
-    const content: z.infer<typeof keyFileSchema> = {
+    const content: z.input<typeof keyFileSchema> = {
       version: 1,
-      keys: [...this.keys.values()],
+      keys: [...this.keys.values()].map((key) => ({ ...key, ...formatOneKeyFields })),
       aliases: [...this.aliases.values()],
     };
     const keyFilePath = join(this.options.dataDir, keyFileName);

@@ -1,31 +1,38 @@
-// test: the local KMS emulator answers the real KMS client and the AWS Encryption SDK like KMS does
+// test: the local KMS emulator answers the real KMS client and the AWS Encryption SDK like KMS does, for the
+// operations the application calls (see local/emulators/kms-requests.ts), and refuses the others
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AlgorithmSuiteIdentifier,
-  buildClient,
-  CommitmentPolicy,
-  KmsKeyringNode,
-} from '@aws-crypto/client-node';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateAliasCommand,
   CreateKeyCommand,
   DecryptCommand,
   DescribeKeyCommand,
-  EnableKeyRotationCommand,
-  EncryptCommand,
-  GenerateDataKeyCommand,
+  GenerateDataKeyWithoutPlaintextCommand,
   GenerateMacCommand,
-  GetKeyRotationStatusCommand,
-  KMS,
   KMSClient,
-  ListAliasesCommand,
-  ScheduleKeyDeletionCommand,
-  VerifyMacCommand,
+  ReEncryptCommand,
 } from '@aws-sdk/client-kms';
-import { emulatorClientConfig, listeningAddresses, type RunningKms, startKms } from '../../local/emulators';
+import {
+  branchKeyStore,
+  createTenantBranchKey,
+  EncryptionSdkSealer,
+  tenantHierarchicalKeyring,
+} from '../../functions/adapters/encryption-sdk-sealer';
+import { IntegrityError } from '../../functions/platform/errors';
+import {
+  emulatorClientConfig,
+  listeningAddresses,
+  type RunningDynamoDb,
+  type RunningKms,
+  startDynamoDb,
+  startKms,
+} from '../../local/emulators';
+import { ensureKeyStoreTable } from '../../local/provision';
+
+const javaStartTimeoutMs = 90_000;
 
 interface CreatedKey {
   keyId: string;
@@ -45,6 +52,25 @@ async function createKey(
     throw new Error('CreateKey answered without KeyId or Arn');
   }
   return { keyId: KeyMetadata.KeyId, arn: KeyMetadata.Arn };
+}
+
+/** A ciphertext as the branch key store makes one: a fresh data key, wrapped under `keyId` and `context`. */
+async function wrappedDataKey(
+  client: KMSClient,
+  keyId: string,
+  context?: Record<string, string>,
+): Promise<Uint8Array> {
+  const { CiphertextBlob } = await client.send(
+    new GenerateDataKeyWithoutPlaintextCommand({
+      KeyId: keyId,
+      NumberOfBytes: 32,
+      EncryptionContext: context,
+    }),
+  );
+  if (CiphertextBlob === undefined) {
+    throw new Error('GenerateDataKeyWithoutPlaintext answered without CiphertextBlob');
+  }
+  return CiphertextBlob;
 }
 
 /** One KMS call over plain HTTP, to see the JSON exactly as the emulator sends it. */
@@ -70,6 +96,10 @@ async function rawKmsCall(
 
 function bytes(text: string): Uint8Array {
   return Buffer.from(text, 'utf8');
+}
+
+function base64(blob: Uint8Array | undefined): string {
+  return Buffer.from(blob ?? []).toString('base64');
 }
 
 describe('KMS emulator', () => {
@@ -173,98 +203,77 @@ describe('KMS emulator', () => {
         client.send(new CreateAliasCommand({ AliasName: 'alias/dangling', TargetKeyId: randomUUID() })),
       ).rejects.toMatchObject({ name: 'NotFoundException' });
     });
-
-    it('lists aliases with their target, filtered by key and paged by Limit and Marker', async () => {
-      await client.send(
-        new CreateAliasCommand({ AliasName: 'alias/ledgerlock-blind-index', TargetKeyId: macKey.arn }),
-      );
-
-      const all = await client.send(new ListAliasesCommand({}));
-      const forMacKey = await client.send(new ListAliasesCommand({ KeyId: macKey.keyId }));
-      const firstPage = await client.send(new ListAliasesCommand({ Limit: 1 }));
-      const secondPage = await client.send(
-        new ListAliasesCommand({ Limit: 1, Marker: firstPage.NextMarker }),
-      );
-
-      expect(all.Aliases).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({
-            AliasName: 'alias/ledgerlock-data',
-            AliasArn: 'arn:aws:kms:eu-central-1:000000000000:alias/ledgerlock-data',
-            TargetKeyId: encryptionKey.keyId,
-          }),
-        ]),
-      );
-      expect(forMacKey.Aliases?.map((alias) => alias.AliasName)).toEqual(['alias/ledgerlock-blind-index']);
-      expect(firstPage).toMatchObject({
-        Truncated: true,
-        Aliases: [{ AliasName: 'alias/ledgerlock-blind-index' }],
-      });
-      expect(secondPage).toMatchObject({
-        Truncated: false,
-        Aliases: [{ AliasName: 'alias/ledgerlock-data' }],
-      });
-    });
   });
 
-  describe('encryption', () => {
+  describe('wrapped data keys', () => {
     const context = { tenant: 'tenant-1', entity: 'customer', id: 'c-1' };
 
-    it('round-trips plaintext, and Decrypt finds the key from the ciphertext alone', async () => {
-      const encrypted = await client.send(
-        new EncryptCommand({
-          KeyId: 'alias/ledgerlock-data',
-          Plaintext: bytes('IBAN DE89…'),
-          EncryptionContext: context,
-        }),
-      );
-
-      const decrypted = await client.send(
-        new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: context }),
-      );
-
-      expect(encrypted.KeyId).toBe(encryptionKey.arn);
-      expect(decrypted.KeyId).toBe(encryptionKey.arn);
-      expect(Buffer.from(decrypted.Plaintext ?? []).toString()).toBe('IBAN DE89…');
-    });
-
-    it('treats the encryption context as a set: key order does not matter', async () => {
-      const encrypted = await client.send(
-        new EncryptCommand({ KeyId: encryptionKey.keyId, Plaintext: bytes('x'), EncryptionContext: context }),
-      );
-      const sameContextOtherOrder = { id: 'c-1', entity: 'customer', tenant: 'tenant-1' };
+    it('wraps a data key without answering its plaintext, and Decrypt finds the key from the ciphertext alone', async () => {
+      // Raw JSON: the SDK's output type has no Plaintext member, so it would hide one the emulator leaked.
+      const answer = await rawKmsCall(kms.endpoint, 'GenerateDataKeyWithoutPlaintext', {
+        KeyId: 'alias/ledgerlock-data',
+        KeySpec: 'AES_256',
+        EncryptionContext: context,
+      });
 
       const decrypted = await client.send(
         new DecryptCommand({
-          CiphertextBlob: encrypted.CiphertextBlob,
-          EncryptionContext: sameContextOtherOrder,
-        }),
-      );
-
-      expect(Buffer.from(decrypted.Plaintext ?? []).toString()).toBe('x');
-    });
-
-    it('answers InvalidCiphertextException when the encryption context differs or is missing', async () => {
-      const encrypted = await client.send(
-        new EncryptCommand({
-          KeyId: encryptionKey.keyId,
-          Plaintext: bytes('secret'),
+          CiphertextBlob: Buffer.from(String(answer.body.CiphertextBlob), 'base64'),
           EncryptionContext: context,
         }),
       );
 
+      expect(answer.status).toBe(200);
+      expect(Object.keys(answer.body).sort()).toEqual(['CiphertextBlob', 'KeyId']);
+      expect(answer.body.KeyId).toBe(encryptionKey.arn);
+      expect(decrypted.KeyId).toBe(encryptionKey.arn);
+      expect(decrypted.Plaintext).toHaveLength(32);
+    });
+
+    it('generates NumberOfBytes bytes', async () => {
+      const CiphertextBlob = await wrappedDataKey(client, encryptionKey.keyId);
+      const { CiphertextBlob: longer } = await client.send(
+        new GenerateDataKeyWithoutPlaintextCommand({ KeyId: encryptionKey.keyId, NumberOfBytes: 64 }),
+      );
+
+      const decrypted = await client.send(new DecryptCommand({ CiphertextBlob }));
+      const decryptedLonger = await client.send(new DecryptCommand({ CiphertextBlob: longer }));
+
+      expect(decrypted.Plaintext).toHaveLength(32);
+      expect(decryptedLonger.Plaintext).toHaveLength(64);
+    });
+
+    it('answers ValidationException unless exactly one of KeySpec and NumberOfBytes is given', async () => {
+      for (const size of [{}, { KeySpec: 'AES_256' as const, NumberOfBytes: 32 }]) {
+        await expect(
+          client.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: encryptionKey.keyId, ...size })),
+        ).rejects.toMatchObject({ name: 'ValidationException' });
+      }
+    });
+
+    it('treats the encryption context as a set: key order does not matter', async () => {
+      const CiphertextBlob = await wrappedDataKey(client, encryptionKey.keyId, context);
+      const sameContextOtherOrder = { id: 'c-1', entity: 'customer', tenant: 'tenant-1' };
+
+      const decrypted = await client.send(
+        new DecryptCommand({ CiphertextBlob, EncryptionContext: sameContextOtherOrder }),
+      );
+
+      expect(decrypted.Plaintext).toHaveLength(32);
+    });
+
+    it('answers InvalidCiphertextException when the encryption context differs or is missing', async () => {
+      const CiphertextBlob = await wrappedDataKey(client, encryptionKey.keyId, context);
+
       for (const EncryptionContext of [{ ...context, tenant: 'tenant-2' }, undefined]) {
         await expect(
-          client.send(new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext })),
+          client.send(new DecryptCommand({ CiphertextBlob, EncryptionContext })),
         ).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
       }
     });
 
     it('answers InvalidCiphertextException for a tampered or foreign ciphertext', async () => {
-      const encrypted = await client.send(
-        new EncryptCommand({ KeyId: encryptionKey.keyId, Plaintext: bytes('secret') }),
-      );
-      const tampered = Buffer.from(encrypted.CiphertextBlob ?? []);
+      const tampered = Buffer.from(await wrappedDataKey(client, encryptionKey.keyId));
       tampered[tampered.length - 1] = (tampered.at(-1) ?? 0) ^ 0x01;
 
       for (const CiphertextBlob of [
@@ -279,144 +288,94 @@ describe('KMS emulator', () => {
 
     it('answers IncorrectKeyException when Decrypt names another key than the ciphertext was made under', async () => {
       const otherKey = await createKey(client);
-      const encrypted = await client.send(
-        new EncryptCommand({ KeyId: encryptionKey.keyId, Plaintext: bytes('secret') }),
-      );
+      const CiphertextBlob = await wrappedDataKey(client, encryptionKey.keyId);
 
       await expect(
-        client.send(new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, KeyId: otherKey.arn })),
+        client.send(new DecryptCommand({ CiphertextBlob, KeyId: otherKey.arn })),
       ).rejects.toMatchObject({ name: 'IncorrectKeyException' });
     });
 
-    it('answers ValidationException for empty plaintext', async () => {
-      await expect(
-        client.send(new EncryptCommand({ KeyId: encryptionKey.keyId, Plaintext: new Uint8Array(0) })),
-      ).rejects.toMatchObject({ name: 'ValidationException' });
-    });
-
-    it('answers InvalidKeyUsageException when encrypting under an HMAC key', async () => {
-      await expect(
-        client.send(new EncryptCommand({ KeyId: macKey.keyId, Plaintext: bytes('x') })),
-      ).rejects.toMatchObject({
+    it('answers InvalidKeyUsageException when wrapping under an HMAC key', async () => {
+      await expect(wrappedDataKey(client, macKey.keyId)).rejects.toMatchObject({
         name: 'InvalidKeyUsageException',
       });
     });
   });
 
-  describe('data keys', () => {
-    it('generates an AES-256 data key whose ciphertext decrypts to the same key', async () => {
-      const dataKey = await client.send(
-        new GenerateDataKeyCommand({
-          KeyId: encryptionKey.arn,
-          KeySpec: 'AES_256',
-          EncryptionContext: { tenant: 't' },
+  describe('re-encryption', () => {
+    const decryptOnly = { 'branch-key-id': 'tenant-1', type: 'branch:version:1' };
+    const active = { 'branch-key-id': 'tenant-1', type: 'branch:ACTIVE' };
+
+    it('moves a ciphertext to another context, never answering plaintext, and both open to the same key', async () => {
+      const CiphertextBlob = await wrappedDataKey(client, encryptionKey.arn, decryptOnly);
+
+      const answer = await rawKmsCall(kms.endpoint, 'ReEncrypt', {
+        CiphertextBlob: base64(CiphertextBlob),
+        SourceKeyId: encryptionKey.arn,
+        SourceEncryptionContext: decryptOnly,
+        DestinationKeyId: encryptionKey.arn,
+        DestinationEncryptionContext: active,
+      });
+      const fromSource = await client.send(
+        new DecryptCommand({ CiphertextBlob, EncryptionContext: decryptOnly }),
+      );
+      const fromDestination = await client.send(
+        new DecryptCommand({
+          CiphertextBlob: Buffer.from(String(answer.body.CiphertextBlob), 'base64'),
+          EncryptionContext: active,
         }),
       );
 
-      const decrypted = await client.send(
-        new DecryptCommand({ CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: { tenant: 't' } }),
-      );
-
-      expect(dataKey.Plaintext).toHaveLength(32);
-      expect(dataKey.KeyId).toBe(encryptionKey.arn);
-      expect(Buffer.from(decrypted.Plaintext ?? [])).toEqual(Buffer.from(dataKey.Plaintext ?? []));
-    });
-
-    it('generates NumberOfBytes bytes', async () => {
-      const dataKey = await client.send(
-        new GenerateDataKeyCommand({ KeyId: encryptionKey.keyId, NumberOfBytes: 64 }),
-      );
-
-      expect(dataKey.Plaintext).toHaveLength(64);
-    });
-
-    it('answers ValidationException unless exactly one of KeySpec and NumberOfBytes is given', async () => {
-      for (const size of [{}, { KeySpec: 'AES_256' as const, NumberOfBytes: 32 }]) {
-        await expect(
-          client.send(new GenerateDataKeyCommand({ KeyId: encryptionKey.keyId, ...size })),
-        ).rejects.toMatchObject({ name: 'ValidationException' });
-      }
-    });
-
-    it('generates a data key without plaintext that still decrypts', async () => {
-      // Raw JSON: the SDK's output type has no Plaintext member, so it would hide one the emulator leaked.
-      const answer = await rawKmsCall(kms.endpoint, 'GenerateDataKeyWithoutPlaintext', {
-        KeyId: encryptionKey.keyId,
-        KeySpec: 'AES_256',
-      });
-
-      const decrypted = await client.send(
-        new DecryptCommand({ CiphertextBlob: Buffer.from(String(answer.body.CiphertextBlob), 'base64') }),
-      );
-
       expect(answer.status).toBe(200);
-      expect(Object.keys(answer.body).sort()).toEqual(['CiphertextBlob', 'KeyId']);
-      expect(decrypted.Plaintext).toHaveLength(32);
+      expect(Object.keys(answer.body).sort()).toEqual([
+        'CiphertextBlob',
+        'DestinationEncryptionAlgorithm',
+        'KeyId',
+        'SourceEncryptionAlgorithm',
+        'SourceKeyId',
+      ]);
+      expect(answer.body).toMatchObject({ KeyId: encryptionKey.arn, SourceKeyId: encryptionKey.arn });
+      expect(base64(fromDestination.Plaintext)).toBe(base64(fromSource.Plaintext));
+    });
+
+    it('answers InvalidCiphertextException when the source context is not the one it was wrapped under', async () => {
+      const CiphertextBlob = await wrappedDataKey(client, encryptionKey.arn, decryptOnly);
+
+      await expect(
+        client.send(
+          new ReEncryptCommand({
+            CiphertextBlob,
+            SourceEncryptionContext: { ...decryptOnly, 'branch-key-id': 'tenant-2' },
+            DestinationKeyId: encryptionKey.arn,
+            DestinationEncryptionContext: active,
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    });
+
+    it('answers InvalidKeyUsageException for an HMAC destination key', async () => {
+      const CiphertextBlob = await wrappedDataKey(client, encryptionKey.arn);
+
+      await expect(
+        client.send(new ReEncryptCommand({ CiphertextBlob, DestinationKeyId: macKey.arn })),
+      ).rejects.toMatchObject({ name: 'InvalidKeyUsageException' });
     });
   });
 
   describe('MACs', () => {
-    it('verifies a MAC it generated', async () => {
+    async function mac(message: string): Promise<string> {
       const { Mac } = await client.send(
-        new GenerateMacCommand({
-          KeyId: macKey.arn,
-          Message: bytes('customer@example.com'),
-          MacAlgorithm: 'HMAC_SHA_256',
-        }),
+        new GenerateMacCommand({ KeyId: macKey.arn, Message: bytes(message), MacAlgorithm: 'HMAC_SHA_256' }),
       );
+      return base64(Mac);
+    }
 
-      const verified = await client.send(
-        new VerifyMacCommand({
-          KeyId: macKey.keyId,
-          Message: bytes('customer@example.com'),
-          Mac,
-          MacAlgorithm: 'HMAC_SHA_256',
-        }),
-      );
+    it('gives the same 32-byte MAC for the same message and another for another, so it can serve as a blind index', async () => {
+      const [first, second, other] = await Promise.all([mac('same'), mac('same'), mac('other')]);
 
-      expect(Mac).toHaveLength(32);
-      expect(verified).toMatchObject({ MacValid: true, KeyId: macKey.arn, MacAlgorithm: 'HMAC_SHA_256' });
-    });
-
-    it('gives the same MAC for the same message, so it can serve as a blind index', async () => {
-      const macs = await Promise.all(
-        [1, 2].map(async () =>
-          Buffer.from(
-            (
-              await client.send(
-                new GenerateMacCommand({
-                  KeyId: macKey.arn,
-                  Message: bytes('same'),
-                  MacAlgorithm: 'HMAC_SHA_256',
-                }),
-              )
-            ).Mac ?? [],
-          ).toString('hex'),
-        ),
-      );
-
-      expect(macs[0]).toBe(macs[1]);
-    });
-
-    it('answers KMSInvalidMacException when the MAC does not match the message', async () => {
-      const { Mac } = await client.send(
-        new GenerateMacCommand({
-          KeyId: macKey.arn,
-          Message: bytes('original'),
-          MacAlgorithm: 'HMAC_SHA_256',
-        }),
-      );
-
-      await expect(
-        client.send(
-          new VerifyMacCommand({
-            KeyId: macKey.arn,
-            Message: bytes('altered'),
-            Mac,
-            MacAlgorithm: 'HMAC_SHA_256',
-          }),
-        ),
-      ).rejects.toMatchObject({ name: 'KMSInvalidMacException' });
+      expect(Buffer.from(first ?? '', 'base64')).toHaveLength(32);
+      expect(first).toBe(second);
+      expect(other).not.toBe(first);
     });
 
     it('answers InvalidKeyUsageException for a MAC under an encryption key or with the wrong algorithm', async () => {
@@ -437,58 +396,21 @@ describe('KMS emulator', () => {
     });
   });
 
-  describe('rotation and deletion', () => {
-    it('reports rotation once enabled', async () => {
-      const key = await createKey(client);
-      const before = await client.send(new GetKeyRotationStatusCommand({ KeyId: key.keyId }));
-
-      await client.send(new EnableKeyRotationCommand({ KeyId: key.arn }));
-      const after = await client.send(new GetKeyRotationStatusCommand({ KeyId: key.keyId }));
-
-      expect(before.KeyRotationEnabled).toBe(false);
-      expect(after).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 365, KeyId: key.arn });
-    });
-
-    it('answers UnsupportedOperationException for rotating an HMAC key', async () => {
-      await expect(client.send(new EnableKeyRotationCommand({ KeyId: macKey.keyId }))).rejects.toMatchObject({
-        name: 'UnsupportedOperationException',
-      });
-    });
-
-    it('marks a key scheduled for deletion PendingDeletion and refuses to use it', async () => {
-      const key = await createKey(client);
-
-      const scheduled = await client.send(
-        new ScheduleKeyDeletionCommand({ KeyId: key.keyId, PendingWindowInDays: 7 }),
-      );
-      const { KeyMetadata } = await client.send(new DescribeKeyCommand({ KeyId: key.keyId }));
-
-      expect(scheduled).toMatchObject({
-        KeyState: 'PendingDeletion',
-        PendingWindowInDays: 7,
-        KeyId: key.arn,
-      });
-      expect(KeyMetadata).toMatchObject({ KeyState: 'PendingDeletion', Enabled: false });
-      await expect(
-        client.send(new EncryptCommand({ KeyId: key.keyId, Plaintext: bytes('x') })),
-      ).rejects.toMatchObject({
-        name: 'KMSInvalidStateException',
-      });
-    });
-  });
-
   describe('protocol', () => {
     it('requires an Authorization header', async () => {
-      const answer = await rawKmsCall(kms.endpoint, 'ListAliases', {}, {});
+      const answer = await rawKmsCall(kms.endpoint, 'DescribeKey', { KeyId: encryptionKey.keyId }, {});
 
       expect(answer).toMatchObject({ status: 400, body: { __type: 'MissingAuthenticationTokenException' } });
     });
 
-    it('answers UnknownOperationException for operations it does not emulate', async () => {
-      const answer = await rawKmsCall(kms.endpoint, 'Sign', {});
+    it.each(['Sign', 'Encrypt', 'GenerateDataKey', 'VerifyMac', 'ListAliases', 'ScheduleKeyDeletion'])(
+      'answers UnknownOperationException for %s, which the application does not call',
+      async (operation) => {
+        const answer = await rawKmsCall(kms.endpoint, operation, { KeyId: encryptionKey.keyId });
 
-      expect(answer).toMatchObject({ status: 400, body: { __type: 'UnknownOperationException' } });
-    });
+        expect(answer).toMatchObject({ status: 400, body: { __type: 'UnknownOperationException' } });
+      },
+    );
 
     it('answers SerializationException for a body that is not JSON', async () => {
       const response = await fetch(kms.endpoint, {
@@ -506,16 +428,16 @@ describe('KMS emulator', () => {
 
     it('counts calls per operation at GET /_stats and in stats(), and resets them', async () => {
       await fetch(new URL('/_stats/reset', kms.endpoint), { method: 'POST' });
-      await client.send(new GenerateDataKeyCommand({ KeyId: encryptionKey.keyId, KeySpec: 'AES_256' }));
-      await client.send(new GenerateDataKeyCommand({ KeyId: encryptionKey.keyId, KeySpec: 'AES_256' }));
+      await wrappedDataKey(client, encryptionKey.keyId);
+      await wrappedDataKey(client, encryptionKey.keyId);
       await client.send(new DescribeKeyCommand({ KeyId: encryptionKey.keyId }));
 
       const served = await (await fetch(new URL('/_stats', kms.endpoint))).json();
       const fromFunction = kms.stats();
       kms.resetStats();
 
-      expect(served).toEqual({ GenerateDataKey: 2, DescribeKey: 1 });
-      expect(fromFunction).toEqual({ GenerateDataKey: 2, DescribeKey: 1 });
+      expect(served).toEqual({ GenerateDataKeyWithoutPlaintext: 2, DescribeKey: 1 });
+      expect(fromFunction).toEqual({ GenerateDataKeyWithoutPlaintext: 2, DescribeKey: 1 });
       expect(kms.stats()).toEqual({});
     });
 
@@ -525,29 +447,68 @@ describe('KMS emulator', () => {
       expect(addresses).toEqual(['127.0.0.1']);
     });
   });
+});
 
-  describe('AWS Encryption SDK', () => {
-    it('round-trips a message through a KMS keyring with a committing suite and an encryption context', async () => {
-      const { encrypt, decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
-      // The keyring calls client.generateDataKey()/decrypt(): it needs the aggregated KMS class, not bare KMSClient.
-      const keyring = new KmsKeyringNode({
-        generatorKeyId: encryptionKey.arn,
-        clientProvider: () => new KMS(emulatorClientConfig(kms.endpoint)),
-      });
-      const encryptionContext = { tenant: 'tenant-1', entity: 'invoice', id: 'inv-1' };
+describe('KMS emulator under the Encryption SDK hierarchical keyring (as the application uses it)', () => {
+  const tableName = 'kms-emulator-keystore';
+  let kms: RunningKms;
+  let dynamoDb: RunningDynamoDb;
+  let kmsClient: KMSClient;
+  let dynamoDbClient: DynamoDBClient;
+  let sealer: EncryptionSdkSealer;
+  let keyStore: ReturnType<typeof branchKeyStore>;
 
-      const { result } = await encrypt(keyring, 'line description: consulting', {
-        encryptionContext,
-        suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
-      });
-      const { plaintext, messageHeader } = await decrypt(keyring, result);
-
-      expect(plaintext.toString()).toBe('line description: consulting');
-      expect(messageHeader.suiteId).toBe(
-        AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
-      );
-      expect(messageHeader.encryptionContext).toMatchObject(encryptionContext);
+  beforeAll(async () => {
+    [kms, dynamoDb] = await Promise.all([startKms({ port: 0 }), startDynamoDb({ port: 0 })]);
+    kmsClient = new KMSClient(emulatorClientConfig(kms.endpoint));
+    dynamoDbClient = new DynamoDBClient(emulatorClientConfig(dynamoDb.endpoint));
+    await ensureKeyStoreTable(emulatorClientConfig(dynamoDb.endpoint), tableName);
+    const dataKey = await createKey(kmsClient);
+    keyStore = branchKeyStore({
+      tableName,
+      kmsKeyArn: dataKey.arn,
+      dynamoDb: dynamoDbClient,
+      kms: kmsClient,
     });
+    sealer = new EncryptionSdkSealer(tenantHierarchicalKeyring(keyStore));
+  }, javaStartTimeoutMs);
+
+  afterAll(async () => {
+    kmsClient?.destroy();
+    dynamoDbClient?.destroy();
+    await Promise.all([kms?.stop(), dynamoDb?.stop()]);
+  });
+
+  const context = { tenantId: 'tenant-1', entityType: 'invoice', entityId: 'inv-1', digest: 'd1' };
+
+  it('creates a tenant branch key with two wrapped data keys and one ReEncrypt', async () => {
+    kms.resetStats();
+
+    await createTenantBranchKey(keyStore, context.tenantId);
+
+    expect(kms.stats()).toEqual({ GenerateDataKeyWithoutPlaintext: 2, ReEncrypt: 1 });
+  });
+
+  it('seals and opens with one Decrypt each (active branch key, then its version), cached for the next message', async () => {
+    kms.resetStats();
+
+    const sealed = await sealer.seal(bytes('line description: consulting'), context);
+    const opened = await sealer.open(sealed, context);
+    await sealer.open(await sealer.seal(bytes('memo'), { ...context, entityId: 'inv-2' }), {
+      ...context,
+      entityId: 'inv-2',
+    });
+
+    expect(Buffer.from(opened).toString()).toBe('line description: consulting');
+    expect(kms.stats()).toEqual({ Decrypt: 2 });
+  });
+
+  it('fails closed when the sealed value is opened for another item', async () => {
+    const sealed = await sealer.seal(bytes('secret'), context);
+
+    await expect(sealer.open(sealed, { ...context, entityId: 'inv-other' })).rejects.toBeInstanceOf(
+      IntegrityError,
+    );
   });
 });
 
@@ -560,12 +521,9 @@ describe('KMS emulator persistence', () => {
     const firstClient = new KMSClient(emulatorClientConfig(first.endpoint));
     const key = await createKey(firstClient);
     await firstClient.send(new CreateAliasCommand({ AliasName: 'alias/kept', TargetKeyId: key.keyId }));
-    const encrypted = await firstClient.send(
-      new EncryptCommand({
-        KeyId: 'alias/kept',
-        Plaintext: bytes('survives'),
-        EncryptionContext: { a: 'b' },
-      }),
+    const CiphertextBlob = await wrappedDataKey(firstClient, 'alias/kept', { a: 'b' });
+    const before = await firstClient.send(
+      new DecryptCommand({ CiphertextBlob, EncryptionContext: { a: 'b' } }),
     );
     firstClient.destroy();
     await first.stop();
@@ -573,15 +531,11 @@ describe('KMS emulator persistence', () => {
     const second = await startKms({ port: 0, dataDir });
     const secondClient = new KMSClient(emulatorClientConfig(second.endpoint));
     try {
-      const decrypted = await secondClient.send(
-        new DecryptCommand({
-          CiphertextBlob: encrypted.CiphertextBlob,
-          KeyId: 'alias/kept',
-          EncryptionContext: { a: 'b' },
-        }),
+      const after = await secondClient.send(
+        new DecryptCommand({ CiphertextBlob, KeyId: 'alias/kept', EncryptionContext: { a: 'b' } }),
       );
 
-      expect(Buffer.from(decrypted.Plaintext ?? []).toString()).toBe('survives');
+      expect(base64(after.Plaintext)).toBe(base64(before.Plaintext));
     } finally {
       secondClient.destroy();
       await second.stop();
@@ -595,22 +549,30 @@ describe('KMS emulator persistence', () => {
     expect(statSync(rootKeyPath).mode & 0o777).toBe(0o600);
   });
 
+  it('writes keys.json in format 1 as older checkouts read it', () => {
+    const saved = JSON.parse(readFileSync(join(dataDir, 'keys.json'), 'utf8'));
+
+    expect(saved).toMatchObject({
+      version: 1,
+      keys: [{ keySpec: 'SYMMETRIC_DEFAULT', rotationEnabled: false, rotationPeriodInDays: 365 }],
+      aliases: [{ aliasName: 'alias/kept', creationEpochMs: expect.any(Number) }],
+    });
+  });
+
   it('cannot decrypt what an in-memory emulator (another root key) encrypted', async () => {
     const ephemeral = await startKms({ port: 0 });
     const ephemeralClient = new KMSClient(emulatorClientConfig(ephemeral.endpoint));
     const key = await createKey(ephemeralClient);
-    const encrypted = await ephemeralClient.send(
-      new EncryptCommand({ KeyId: key.keyId, Plaintext: bytes('gone') }),
-    );
+    const CiphertextBlob = await wrappedDataKey(ephemeralClient, key.keyId);
     ephemeralClient.destroy();
     await ephemeral.stop();
 
     const persistent = await startKms({ port: 0, dataDir });
     const persistentClient = new KMSClient(emulatorClientConfig(persistent.endpoint));
     try {
-      await expect(
-        persistentClient.send(new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob })),
-      ).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+      await expect(persistentClient.send(new DecryptCommand({ CiphertextBlob }))).rejects.toMatchObject({
+        name: 'InvalidCiphertextException',
+      });
     } finally {
       persistentClient.destroy();
       await persistent.stop();
