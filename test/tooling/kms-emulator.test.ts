@@ -21,7 +21,7 @@ import {
   EncryptionSdkSealer,
   tenantHierarchicalKeyring,
 } from '../../functions/adapters/encryption-sdk-sealer';
-import { IntegrityError } from '../../functions/platform/errors';
+import { IntegrityError } from '../../functions/ports/sealer';
 import {
   emulatorClientConfig,
   listeningAddresses,
