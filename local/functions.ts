@@ -10,7 +10,7 @@ import { composeApiWrite } from '../functions/platform/composition/api-write';
 import { composeAuthorizer } from '../functions/platform/composition/authorizer';
 import { composeDeliver } from '../functions/platform/composition/deliver';
 import { type configNames, createRuntime } from '../functions/platform/composition/runtime';
-import type { Config, ConfigName } from '../functions/platform/config';
+import type { Config } from '../functions/platform/config';
 
 export interface LocalAws {
   readonly region: string;
@@ -18,10 +18,10 @@ export interface LocalAws {
   readonly endpoints: Readonly<Partial<Record<AwsService, string>>>;
 }
 
-export type LocalFunctionName = keyof typeof configNames;
+export type LocalFunctionName = 'authorizer' | 'api-read' | 'api-write' | 'deliver';
 
-/** What CDK would set on each function, as one object (each function reads only its own names). */
-export type LocalConfig = Config<ConfigName>;
+/** What CDK would set on the functions, as one object (each function reads only its own names). */
+export type LocalConfig = Config<(typeof configNames)[LocalFunctionName][number]>;
 
 /** One function instance's runtime, as Lambda would give it: its own clients and observability. */
 export function localRuntime(functionName: LocalFunctionName, aws: LocalAws) {

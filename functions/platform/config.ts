@@ -18,6 +18,11 @@ export const envNames = {
   documentsBucket: 'DOCUMENTS_BUCKET',
   documentsKeyArn: 'DOCUMENTS_KEY_ARN',
   mailFrom: 'MAIL_FROM',
+  /** The Object-Locked bucket the backup function writes change batches to, and the KMS key it encrypts them with. */
+  backupBucket: 'BACKUP_BUCKET',
+  backupKeyArn: 'BACKUP_KEY_ARN',
+  /** The SNS topic operations receive alerts on. */
+  alertTopicArn: 'ALERT_TOPIC_ARN',
 } as const;
 
 export type ConfigName = keyof typeof envNames;

@@ -44,6 +44,8 @@ export const entityTypes = {
   idempotency: 'idempotency',
   apiClient: 'api-client',
   sellerProfile: 'seller-profile',
+  detectorWindow: 'detector-window',
+  detectorAlert: 'detector-alert',
 } as const;
 
 /** Every tenant item's partition key starts with this; tenant ids hold no `#`, so no tenant's prefix is another's. */
@@ -99,3 +101,35 @@ export const invoiceDocumentKey = (tenantId: string, invoiceId: string, requestT
   `${tenantId}/invoices/${invoiceId}/${requestToken}.pdf`;
 
 export const apiClientKey = (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' });
+
+/**
+ * The detector's own items — per-subject windows and baselines, and the state of each open alert — under a
+ * prefix of their own, so the detect role can be limited to them (IAM `dynamodb:LeadingKeys`). Subjects are
+ * `tenant:<id>`, `client:<id>`, `ip:<address>` or `platform`; never personal data beyond a source address.
+ */
+export const detectorPartitionPrefix = 'DETECT#';
+export const detectorKey = (subject: string, sort: string) => ({
+  pk: `${detectorPartitionPrefix}${subject}`,
+  sk: sort,
+});
+
+/** The tables whose changes are backed up, by the name their objects carry. */
+export type BackupSource = 'main' | 'key-store';
+
+/**
+ * One backup object per stream batch, named by ids only: the source table, the day of the batch's first change,
+ * the shard and the first and last sequence numbers. The same batch always gets the same name.
+ */
+export function backupObjectKey(
+  source: BackupSource,
+  batch: {
+    readonly shardId: string;
+    readonly firstSequence: string;
+    readonly lastSequence: string;
+    readonly firstChangeAt: Date;
+  },
+): string {
+  const day = batch.firstChangeAt.toISOString().slice(0, 10);
+  return `${backupObjectPrefix}${source}/${day}/${batch.shardId}/${batch.firstSequence}-${batch.lastSequence}.json.gz`;
+}
+export const backupObjectPrefix = 'changes/v1/';

@@ -58,6 +58,42 @@ export const deliverStreamSource: StreamSourceDefinition = {
   ],
 };
 
+/**
+ * `backup` copies every change of the main table and of the branch-key store, as stored, one object per batch.
+ * Nothing acknowledged may be missing from the backups, so a batch is retried until the stream would drop it;
+ * only then (after 24 h of failing, alarmed long before by the backup-lag alarm) does its shard and sequence
+ * range go to the on-failure queue, for a person to recover from point-in-time recovery or AWS Backup.
+ */
+export const backupStreamSource: StreamSourceDefinition = {
+  // Larger batches mean fewer S3 PUTs per change; a one-second window gathers them at a second of lag.
+  batchSize: 500,
+  maximumBatchingWindowSeconds: 1,
+  retryAttempts: 10_000,
+  // Until the stream's own 24 h retention trims the record.
+  maxRecordAgeSeconds: -1,
+  bisectBatchOnFunctionError: true,
+  reportBatchItemFailures: true,
+  startingPosition: 'TRIM_HORIZON',
+  filterPatterns: [],
+};
+
+/**
+ * `detect` reads business events from the audit events every mutation writes in its own transaction — ids,
+ * actions and amounts, never personal data — so one event type carries creates, issues, sends, voids, credits,
+ * payments, customer email changes and payout-detail changes.
+ */
+export const detectStreamSource: StreamSourceDefinition = {
+  batchSize: 100,
+  maximumBatchingWindowSeconds: 1,
+  retryAttempts: 5,
+  // An alert about an hour-old burst still matters; older than that, ops learn of it from the platform alarms.
+  maxRecordAgeSeconds: 3600,
+  bisectBatchOnFunctionError: true,
+  reportBatchItemFailures: true,
+  startingPosition: 'TRIM_HORIZON',
+  filterPatterns: [{ eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['audit-event'] } } } }],
+};
+
 export class InvalidStreamSourceError extends Error {
   override readonly name = 'InvalidStreamSourceError';
 }

@@ -48,6 +48,9 @@ export const configNames = {
   'api-read': ['tableName', 'keyStoreTable', 'dataKeyArn', 'blindIndexKeyArn'],
   'api-write': ['tableName', 'keyStoreTable', 'dataKeyArn', 'blindIndexKeyArn'],
   deliver: ['tableName', 'keyStoreTable', 'dataKeyArn', 'documentsBucket', 'documentsKeyArn', 'mailFrom'],
+  // The table names only tell the two streams apart: backup reads neither table, only their streams.
+  backup: ['tableName', 'keyStoreTable', 'backupBucket', 'backupKeyArn'],
+  detect: ['tableName', 'alertTopicArn'],
 } as const;
 export type ConfigOf<Function extends keyof typeof configNames> = Config<
   (typeof configNames)[Function][number]
