@@ -178,8 +178,8 @@ const fieldJoiner = ' ';
 
 /**
  * The first run of consecutive fields (indexes `from`..`to`) that together hold a card number, or undefined.
- * Each pair of neighbours is tried, then all fields in order (a number split three ways); absent fields are
- * skipped, so line1 and region are neighbours when line2 and the postal code are missing.
+ * A field that holds one on its own comes first (from === to); then each pair of neighbours, then all fields in
+ * order (a number split three ways). Absent fields are skipped: line1 and city are neighbours without line2.
  */
 export function findCardNumberAcrossFields(
   values: readonly (string | undefined)[],
@@ -192,11 +192,10 @@ export function findCardNumberAcrossFields(
         .map((index) => values[index])
         .join(fieldJoiner),
     );
-  for (let first = 0; first < present.length; first += 1) {
-    if (holds(first, first)) return { from: present[first] ?? 0, to: present[first] ?? 0 };
-    if (first + 1 < present.length && holds(first, first + 1)) {
-      return { from: present[first] ?? 0, to: present[first + 1] ?? 0 };
-    }
+  const single = present.findIndex((_, position) => holds(position, position));
+  if (single >= 0) return { from: present[single] ?? 0, to: present[single] ?? 0 };
+  for (let first = 0; first + 1 < present.length; first += 1) {
+    if (holds(first, first + 1)) return { from: present[first] ?? 0, to: present[first + 1] ?? 0 };
   }
   if (present.length < 3 || !holds(0, present.length - 1)) return undefined;
   // The shortest span: the first end at which the prefix holds a card, then the latest start for that end.
