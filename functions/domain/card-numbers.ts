@@ -178,8 +178,9 @@ const fieldJoiner = ' ';
 
 /**
  * The first run of consecutive fields (indexes `from`..`to`) that together hold a card number, or undefined.
- * A field that holds one on its own comes first (from === to); then each pair of neighbours, then all fields in
- * order (a number split three ways). Absent fields are skipped: line1 and city are neighbours without line2.
+ * A field that holds one on its own comes first (from === to); then neighbours two and three at a time, then all
+ * fields in order (a number split further). Absent fields are skipped: line1 and city are neighbours without
+ * line2.
  */
 export function findCardNumberAcrossFields(
   values: readonly (string | undefined)[],
@@ -194,14 +195,17 @@ export function findCardNumberAcrossFields(
     );
   const single = present.findIndex((_, position) => holds(position, position));
   if (single >= 0) return { from: present[single] ?? 0, to: present[single] ?? 0 };
-  for (let first = 0; first + 1 < present.length; first += 1) {
-    if (holds(first, first + 1)) return { from: present[first] ?? 0, to: present[first + 1] ?? 0 };
+  for (const width of [2, 3]) {
+    for (let first = 0; first + width <= present.length; first += 1) {
+      const last = first + width - 1;
+      if (holds(first, last)) return { from: present[first] ?? 0, to: present[last] ?? 0 };
+    }
   }
-  if (present.length < 3 || !holds(0, present.length - 1)) return undefined;
-  // The shortest span: the first end at which the prefix holds a card, then the latest start for that end.
-  let last = 2;
+  if (present.length < 4 || !holds(0, present.length - 1)) return undefined;
+  // Split four ways or more: the first end at which the prefix holds a card, then the latest start for it.
+  let last = 3;
   while (last < present.length - 1 && !holds(0, last)) last += 1;
-  let first = last - 2;
+  let first = last - 3;
   while (first > 0 && !holds(first, last)) first -= 1;
   return { from: present[first] ?? 0, to: present[last] ?? 0 };
 }
