@@ -14,6 +14,7 @@ import {
   cardCorpus,
   corpusSeed,
   digitScriptZeros,
+  iban,
   luhnCheckDigit,
   type NonCardSample,
   nonCardCorpus,
@@ -88,6 +89,14 @@ describe('card numbers', () => {
       // "4111 11 11.11.2011 1x": 11.11.2011 is a date, the card takes the digits around it too.
       const text = `${digits.slice(0, 4)} ${digits.slice(4, 6)} ${digits.slice(6, 8)}.${digits.slice(8, 10)}.${digits.slice(10, 14)} ${digits.slice(14)}`;
       expect(containsCardNumber(text)).toBe(true);
+    });
+
+    it('reads a valid IBAN as an IBAN, even when its account digits would pass as a card (the documented trade-off)', () => {
+      const account = iban('DE', '411111111111111100');
+      const grouped = account.match(/.{1,4}/g)?.join(' ') ?? account;
+      expect(containsCardNumber(grouped)).toBe(false);
+      // The same digits without a valid check pair are not an IBAN, so the card number is found.
+      expect(containsCardNumber(`DE00 ${grouped.slice(5)}`)).toBe(true);
     });
 
     it('does not look for a card buried in the middle of a longer run of digits (the documented limit)', () => {
