@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { containsCardNumber, emailHoldsCardNumber, findCardNumberAcrossFields } from '../domain/card-numbers';
 import { isCurrencyCode } from '../domain/currencies';
 import { findInvisibleCharacter } from '../domain/free-text';
+import { isValidIban } from '../domain/seller';
 import { idPatterns } from './key-layout';
 
 const cardNumberMessage = 'looks like a payment card number; card numbers must never be sent to Ledgerlock';
@@ -356,6 +357,45 @@ export const auditVerificationSchema = z.object({
   checked: z.int(),
   firstBrokenSequence: z.int().optional(),
   reason: z.string().optional(),
+});
+
+/** IBANs are entered with or without spaces; stored in electronic format and checked (mod 97). */
+const ibanSchema = z
+  .string()
+  .max(42)
+  .transform((value) => value.replace(/\s+/g, '').toUpperCase())
+  .refine(isValidIban, 'must be a valid IBAN (ISO 13616), such as "DE02 1203 0000 0000 2020 51"');
+
+export const payoutSchema = z.strictObject({
+  iban: ibanSchema,
+  bic: z
+    .string()
+    .regex(
+      /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$/,
+      'must be an 8- or 11-character BIC such as "BYLADEM1001"',
+    )
+    .optional(),
+  accountHolder: freeText(140),
+});
+
+/** PUT /v1/seller-profile: the whole profile, as the business's invoices and emails will show it. */
+export const putSellerProfileSchema = z.strictObject({
+  name: freeText(200),
+  email: emailAddress(),
+  address: addressSchema,
+  taxId: freeText(50).optional(),
+  payout: payoutSchema.optional(),
+  paymentInstructions: freeText(500).optional(),
+});
+
+export const sellerProfileSchema = z.object({
+  name: z.string(),
+  email: z.string().optional(),
+  address: customerDetailsSchema.shape.address,
+  taxId: z.string().optional(),
+  payout: z.object({ iban: z.string(), bic: z.string().optional(), accountHolder: z.string() }).optional(),
+  paymentInstructions: z.string().optional(),
+  updatedAt: z.string(),
 });
 
 export const problemSchema = z.object({

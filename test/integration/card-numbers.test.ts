@@ -94,6 +94,11 @@ const expectedFreeText = [
     (path) => `updateInvoice:${path}`,
   ),
   'recordPayment:reference',
+  ...address.map((path) => `putSellerProfile:${path}`),
+  'putSellerProfile:name',
+  'putSellerProfile:paymentInstructions',
+  'putSellerProfile:payout.accountHolder',
+  'putSellerProfile:taxId',
   'voidInvoice:reason',
   'createCreditNote:reason',
   'createCreditNote:lines.[].description',
@@ -101,6 +106,7 @@ const expectedFreeText = [
 /** E-mail addresses: their local part and domain are checked for card numbers. */
 const expectedEmail = [
   'createCustomer:email',
+  'putSellerProfile:email',
   'updateCustomer:email',
   'createInvoice:customer.email',
   'updateInvoice:customer.email',
@@ -116,6 +122,9 @@ const expectedFormatted = [
     (path) => `updateInvoice:${path}`,
   ),
   'issueInvoice:series',
+  'putSellerProfile:address.country',
+  'putSellerProfile:payout.bic',
+  'putSellerProfile:payout.iban',
   'recordPayment:paidOn',
 ];
 
@@ -199,6 +208,14 @@ const baseBodies: Readonly<Record<string, Record<string, unknown>>> = {
   createCreditNote: {
     reason: 'Goodwill',
     lines: [{ description: 'Goodwill discount', amount: 100, taxRateBps: 0 }],
+  },
+  putSellerProfile: {
+    name: 'Acme GmbH',
+    email: 'billing@acme.example',
+    address: fullAddress,
+    taxId: 'DE123456789',
+    payout: { iban: 'DE02120300000000202051', bic: 'BYLADEM1001', accountHolder: 'Acme GmbH' },
+    paymentInstructions: 'Quote the invoice number',
   },
 };
 
@@ -462,6 +479,8 @@ describe('card numbers', () => {
     itemsBefore = await scanTable();
     readBefore = await readFixture();
     const token = await tokenFor(tenantA);
+    // Tenant A's admin client for admin routes (the seller profile): same tenant, same table items.
+    const adminToken = await tokenFor(clientsByRole().admin);
     const send = (route: RouteDefinition, body: unknown, headers?: Record<string, string>) => {
       const path = route.path
         .replace('{customerId}', ids.customerId ?? '')
@@ -469,7 +488,11 @@ describe('card numbers', () => {
           '{invoiceId}',
           route.operationId === 'updateInvoice' ? (ids.draftId ?? '') : (ids.issuedId ?? ''),
         );
-      return call(route.method, path, { token, body, ...(headers === undefined ? {} : { headers }) });
+      return call(route.method, path, {
+        token: route.scope === 'admin' ? adminToken : token,
+        body,
+        ...(headers === undefined ? {} : { headers }),
+      });
     };
     for (const entry of cases) {
       const headers =

@@ -154,6 +154,14 @@ const acceptedBodies: Readonly<Record<string, unknown>> = {
   },
   issueInvoice: {},
   sendInvoice: {},
+  putSellerProfile: {
+    name: 'Acme GmbH',
+    email: 'billing@acme.example',
+    address: customer.address,
+    taxId: 'DE123456789',
+    payout: { iban: 'DE02 1203 0000 0000 2020 51', bic: 'BYLADEM1001', accountHolder: 'Acme GmbH' },
+    paymentInstructions: 'Quote the invoice number',
+  },
 };
 
 /** Paths of the string fields in a body that hold free text (not e-mail addresses, codes or ids). */
@@ -163,7 +171,17 @@ function freeTextPaths(body: unknown, path: (string | number)[] = []): (string |
     return Object.entries(body).flatMap(([key, value]) => freeTextPaths(value, [...path, key]));
   }
   const key = String(path.at(-1));
-  const formatted = ['email', 'country', 'currency', 'language', 'customerId', 'dueDate', 'paidOn'];
+  const formatted = [
+    'email',
+    'country',
+    'currency',
+    'language',
+    'customerId',
+    'dueDate',
+    'paidOn',
+    'iban',
+    'bic',
+  ];
   return typeof body === 'string' && !formatted.includes(key) ? [path] : [];
 }
 

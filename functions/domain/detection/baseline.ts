@@ -10,6 +10,8 @@ export interface Baseline {
   readonly peak: number;
   /** Minutes with at least one event: the baseline counts as learned after `warmUpMinutes` of them. */
   readonly activeMinutes: number;
+  /** Minutes folded in so far (idle ones included), to correct the young EWMA's bias towards zero. */
+  readonly foldedMinutes?: number;
   /** The last minute folded into mean, variance and peak. */
   readonly foldedThrough: number | null;
 }
@@ -43,8 +45,20 @@ function fold(baseline: Baseline, count: number): Baseline {
     variance: (1 - ewmaWeight) * (baseline.variance + ewmaWeight * delta * delta),
     peak: Math.max(baseline.peak * peakDecayPerMinute, count),
     activeMinutes: baseline.activeMinutes + (count > 0 ? 1 : 0),
+    foldedMinutes: (baseline.foldedMinutes ?? 0) + 1,
     foldedThrough: baseline.foldedThrough,
   };
+}
+
+/**
+ * Mean and variance as if the EWMA had always run: a young one starts from zero and reads low until about
+ * 1/weight minutes have passed; dividing by 1 − (1 − weight)^n removes that (as Adam's bias correction does).
+ */
+export function corrected(baseline: Baseline): { readonly mean: number; readonly deviation: number } {
+  const folded = baseline.foldedMinutes ?? 0;
+  if (folded === 0) return { mean: 0, deviation: 0 };
+  const correction = 1 - (1 - ewmaWeight) ** folded;
+  return { mean: baseline.mean / correction, deviation: Math.sqrt(baseline.variance / correction) };
 }
 
 /** Idle minutes beyond what is folded one by one: mean and variance fade, the peak decays, nothing else. */
@@ -55,6 +69,7 @@ function fade(baseline: Baseline, minutes: number): Baseline {
     mean: baseline.mean * keep,
     variance: baseline.variance * keep,
     peak: baseline.peak * peakDecayPerMinute ** minutes,
+    foldedMinutes: (baseline.foldedMinutes ?? 0) + minutes,
   };
 }
 
@@ -116,12 +131,9 @@ export function limitFor(baseline: Baseline, limits: BaselineLimits): Judgement 
   if (baseline.activeMinutes < limits.warmUpMinutes) {
     return { limit: limits.coldLimit, baseline: limits.coldLimit, learned: false };
   }
-  const limit = Math.max(
-    limits.floor,
-    limits.peakFactor * baseline.peak,
-    baseline.mean + limits.sigmas * Math.sqrt(baseline.variance),
-  );
-  return { limit, baseline: baseline.mean, learned: true };
+  const { mean, deviation } = corrected(baseline);
+  const limit = Math.max(limits.floor, limits.peakFactor * baseline.peak, mean + limits.sigmas * deviation);
+  return { limit, baseline: mean, learned: true };
 }
 
 /** Median and median absolute deviation, for values far outside a tenant's usual range. */
