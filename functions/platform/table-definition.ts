@@ -14,8 +14,6 @@ export const tableDefinition = {
   ],
 } as const;
 
-export type TableDefinition = typeof tableDefinition;
-
 /** The hierarchical keyring's branch key store; its key names are fixed by the Encryption SDK. */
 export const keyStoreTableDefinition = {
   partitionKey: 'branch-key-id',
