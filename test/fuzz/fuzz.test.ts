@@ -824,19 +824,27 @@ async function send(request: FuzzRequest, world: World): Promise<Outcome> {
   if (request.contentType !== undefined) headers['content-type'] = request.contentType;
   if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
   try {
-    const response = await fetch(url, {
-      method: request.method,
-      headers,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(60_000),
-      ...(request.body === undefined ? {} : { body: request.body }),
-    });
-    return {
-      status: response.status,
-      contentType: response.headers.get('content-type') ?? '',
-      text: await response.text(),
-      finalPath: url.pathname,
-    };
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await fetch(url, {
+        method: request.method,
+        headers,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(60_000),
+        ...(request.body === undefined ? {} : { body: request.body }),
+      });
+      const text = await response.text();
+      // The stage throttles (50 a second) as on AWS; a burst of the fuzzer waits its turn like a real client.
+      if (response.status === 429 && text.includes('/too-many-requests') && attempt < 20) {
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        continue;
+      }
+      return {
+        status: response.status,
+        contentType: response.headers.get('content-type') ?? '',
+        text,
+        finalPath: url.pathname,
+      };
+    }
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause;
     return {
@@ -897,7 +905,7 @@ interface Tally {
 
 interface RouteTally {
   sent: number;
-  /** Requests with the route's own method (the rest probe 405s). */
+  /** Requests with the route's own method (the rest probe the gateway's missing-route answer). */
   ownMethod: number;
   success: number;
   /** Answers only domain logic gives: the body validated and the id resolved (2xx, 409, or a business 422). */
