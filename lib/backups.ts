@@ -1,0 +1,437 @@
+// cdk: stateful backups — the Object-Locked bucket every table change is copied to, its key and access logs, and
+// AWS Backup (vault with Vault Lock, plan, selection) as a second, independent layer.
+// Construct ids here must never change once deployed.
+import { Aws, CfnOutput, Duration, FeatureFlags, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
+import { backupObjectPrefix } from '../functions/platform/key-layout';
+import { assertKeyProps } from './data-store';
+import { deploymentRoleArn } from './key-protection';
+
+/** The CDK context key of the backups' Object Lock retention in days (cdk.json, or `-c …=3653`). */
+export const backupRetentionContextKey = 'ledgerlock:backupRetentionDays';
+/** The CDK context key that names the deployment stage (`-c ledgerlock:stage=dev`). */
+export const stageContextKey = 'ledgerlock:stage';
+/** Ten years and the leap days in them: invoices must be kept for up to ten years in many jurisdictions. */
+export const defaultBackupRetentionDays = 3653;
+/** S3 Object Lock accepts retention periods up to 100 years. */
+const maxRetentionDays = 36_500;
+
+/** Longest bucket-name prefix that still fits `<prefix>-backups-<12-digit account>-<longest region>` in 63. */
+const maxBucketNamePrefixLength = 63 - '-backups-'.length - 12 - 1 - 'ap-southeast-5'.length;
+
+/** The words of a stage name that make it a test stage (see {@link isTestStage}). */
+export const testStageWords = ['test', 'dev', 'ci'] as const;
+
+/**
+ * Whether `stage` names a test deployment: one of its words (split at non-alphanumerics and camelCase humps) is
+ * `test`, `dev` or `ci`, in any case — `LedgerlockTestDataStack`, `ledgerlock-dev`, `CI`. Whole words, not
+ * substrings: /test|dev|ci/ would also match "latest", "device", "special" or "commercial" and quietly put a
+ * production bucket in GOVERNANCE mode.
+ */
+export function isTestStage(stage: string): boolean {
+  const words = stage
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .map((word) => word.toLowerCase());
+  return words.some((word) => (testStageWords as readonly string[]).includes(word));
+}
+
+/** The retention in days from the prop, else the context value (a number, or digits from `-c`), else the default. */
+export function backupRetentionDays(scope: Construct, explicit?: number): number {
+  const raw: unknown =
+    explicit ?? scope.node.tryGetContext(backupRetentionContextKey) ?? defaultBackupRetentionDays;
+  const days = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > maxRetentionDays) {
+    throw new Error(
+      `Backups: backup retention ${JSON.stringify(raw)} is not a whole number of days from 1 to ${maxRetentionDays}; set the context value ${backupRetentionContextKey} (cdk.json, or -c ${backupRetentionContextKey}=${defaultBackupRetentionDays}) to one`,
+    );
+  }
+  return days;
+}
+
+export interface BackupsProps {
+  /** The tables AWS Backup snapshots (the main table and the branch key store). */
+  readonly tables: readonly dynamodb.ITable[];
+  /**
+   * The deployment stage; a test stage (see {@link isTestStage}) gets GOVERNANCE-mode Object Lock and a Vault Lock
+   * that stays changeable, so its backups can be removed after review. Every other stage gets COMPLIANCE.
+   * @default - the `ledgerlock:stage` context value, else the stack name
+   */
+  readonly stage?: string;
+  /**
+   * Default Object Lock retention of every backup object, in days.
+   * @default - the `ledgerlock:backupRetentionDays` context value, else 3653 (ten years)
+   */
+  readonly retentionDays?: number;
+  /**
+   * The one principal that may change the bucket's configuration and policy (a deployment).
+   * @default - see `deploymentRoleArn` in key-protection.ts
+   */
+  readonly deploymentRoleArn?: string;
+  /**
+   * First part of the bucket's name, `<prefix>-backups-<account>-<region>`.
+   * @default - the stack name in lowercase
+   */
+  readonly bucketNamePrefix?: string;
+  /**
+   * Prefix of the key aliases (`alias/<prefix>/backups`, `alias/<prefix>/backup-vault`).
+   * @default - the stack name
+   */
+  readonly aliasPrefix?: string;
+  /** @default Duration.days(30) */
+  readonly keyDeletionWindow?: Duration;
+  /**
+   * How long server access logs of the backup bucket are kept.
+   * @default Duration.days(365)
+   */
+  readonly accessLogRetention?: Duration;
+  /**
+   * When backup objects move to S3 Glacier Instant Retrieval (still read in milliseconds, as restores need).
+   * @default Duration.days(90)
+   */
+  readonly glacierTransitionAfter?: Duration;
+  /**
+   * How long AWS Backup keeps the daily recovery points; also the vault's minimum retention.
+   * @default Duration.days(35)
+   */
+  readonly dailyRecoveryPointRetention?: Duration;
+  /**
+   * How long AWS Backup keeps the monthly recovery points.
+   * @default Duration.days(365)
+   */
+  readonly monthlyRecoveryPointRetention?: Duration;
+}
+
+/**
+ * Where every change of the tables ends up, twice:
+ * - `bucket` (`<prefix>-backups-<account>-<region>`): one object per stream batch under `changes/v1/`, SSE-KMS with
+ *   `key` and S3 Bucket Keys, versioned, Object Lock with a default retention (COMPLIANCE: no one, root included,
+ *   can delete a version or shorten its retention until it expires), TLS only, private, access-logged into
+ *   `accessLogsBucket`, and a bucket policy that denies deleting, unlocking or re-encrypting backups to everyone.
+ * - `vault`: AWS Backup snapshots of the tables (daily and monthly), encrypted with `vaultKey`, under Vault Lock.
+ * Everything is retained when the stack or a resource is removed.
+ */
+export class Backups extends Construct {
+  readonly key: kms.Key;
+  readonly vaultKey: kms.Key;
+  readonly accessLogsBucket: s3.Bucket;
+  readonly bucket: s3.Bucket;
+  /** Built from pseudo parameters, so other stacks name the bucket without a cross-stack reference. */
+  readonly bucketName: string;
+  readonly stage: string;
+  readonly objectLockMode: 'COMPLIANCE' | 'GOVERNANCE';
+  readonly retentionDays: number;
+  readonly vault: backup.BackupVault;
+  readonly plan: backup.BackupPlan;
+  readonly selection: backup.BackupSelection;
+
+  constructor(scope: Construct, id: string, props: BackupsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const aliasPrefix = props.aliasPrefix ?? stack.stackName;
+    const pendingWindow = props.keyDeletionWindow ?? Duration.days(30);
+    assertKeyProps('Backups', aliasPrefix, pendingWindow);
+    const bucketNamePrefix = props.bucketNamePrefix ?? stack.stackName.toLowerCase();
+    if (
+      !/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(bucketNamePrefix) ||
+      bucketNamePrefix.length > maxBucketNamePrefixLength
+    ) {
+      throw new Error(
+        `Backups: bucketNamePrefix "${bucketNamePrefix}" must be 1–${maxBucketNamePrefixLength} lowercase letters, digits or inner hyphens, such as "ledgerlock-prod"`,
+      );
+    }
+    if (!FeatureFlags.of(this).isEnabled(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY)) {
+      throw new Error(
+        `Backups: set the feature flag "${cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY}": true in cdk.json, so S3 log delivery is admitted by bucket policy rather than by an ACL`,
+      );
+    }
+    if (props.tables.length === 0) {
+      throw new Error('Backups: tables is empty; pass the main table and the key store table');
+    }
+    const stageFromContext: unknown = this.node.tryGetContext(stageContextKey);
+    if (stageFromContext !== undefined && typeof stageFromContext !== 'string') {
+      throw new Error(`Backups: context ${stageContextKey} must be a string, such as "prod" or "dev"`);
+    }
+    this.stage = props.stage ?? stageFromContext ?? stack.stackName;
+    const testStage = isTestStage(this.stage);
+    this.objectLockMode = testStage ? 'GOVERNANCE' : 'COMPLIANCE';
+    this.retentionDays = backupRetentionDays(this, props.retentionDays);
+    const accessLogRetention = props.accessLogRetention ?? Duration.days(365);
+    const glacierAfter = props.glacierTransitionAfter ?? Duration.days(90);
+    const dailyRetention = props.dailyRecoveryPointRetention ?? Duration.days(35);
+    const monthlyRetention = props.monthlyRecoveryPointRetention ?? Duration.days(365);
+    if (accessLogRetention.toDays() < 365) {
+      throw new Error(
+        `Backups: accessLogRetention ${accessLogRetention.toHumanString()} must be at least 365 days (PCI DSS 10.7)`,
+      );
+    }
+    if (glacierAfter.toDays() < 30) {
+      throw new Error(
+        `Backups: glacierTransitionAfter ${glacierAfter.toHumanString()} must be at least 30 days; earlier transitions cost more than they save`,
+      );
+    }
+    if (dailyRetention.toDays() < 7 || monthlyRetention.toDays() < dailyRetention.toDays()) {
+      throw new Error(
+        `Backups: recovery point retention daily ${dailyRetention.toHumanString()} / monthly ${monthlyRetention.toHumanString()} must be at least 7 days, monthly no shorter than daily`,
+      );
+    }
+    const deploymentRole = props.deploymentRoleArn ?? deploymentRoleArn(this);
+    this.bucketName = `${bucketNamePrefix}-backups-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+
+    const symmetricKey = (keyId: string, purpose: string, aliasName: string) =>
+      new kms.Key(this, keyId, {
+        description: `Ledgerlock ${purpose}`,
+        alias: `alias/${aliasPrefix}/${aliasName}`,
+        enableKeyRotation: true,
+        rotationPeriod: Duration.days(365),
+        pendingWindow,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    // Keys of their own, neither the table's nor the data key: losing or disabling one layer's key leaves the
+    // other layer readable, and nobody who may use the table key can read the copies.
+    this.key = symmetricKey('Key', 'change backups (S3 SSE-KMS)', 'backups');
+    this.vaultKey = symmetricKey('VaultKey', 'AWS Backup vault of the tables', 'backup-vault');
+
+    const commonBucketProps = {
+      versioned: true,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    } as const;
+
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      ...commonBucketProps,
+      // S3 server access logging delivers only into SSE-S3 buckets without an Object Lock default retention.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      lifecycleRules: [
+        {
+          expiration: accessLogRetention,
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+    Validations.of(this.accessLogsBucket).acknowledge(
+      {
+        id: 'PCI.DSS.321-S3DefaultEncryptionKMS',
+        reason:
+          'S3 server access log delivery writes only into buckets encrypted with SSE-S3; SSE-KMS default encryption would make every log delivery fail',
+      },
+      {
+        id: 'PCI.DSS.321-S3BucketReplicationEnabled',
+        reason:
+          'Access logs of one regional bucket are kept versioned for a year in that region; a second region adds no audit value for a single-region deployment',
+      },
+    );
+
+    const retention = Duration.days(this.retentionDays);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      ...commonBucketProps,
+      bucketName: this.bucketName,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      objectLockEnabled: true,
+      objectLockDefaultRetention: testStage
+        ? s3.ObjectLockRetention.governance(retention)
+        : s3.ObjectLockRetention.compliance(retention),
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'backups/',
+      // Objects under 128 KB never move: Glacier Instant Retrieval bills each object as at least 128 KB.
+      transitionDefaultMinimumObjectSize: s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K,
+      lifecycleRules: [
+        {
+          id: 'CheaperStorageForOlderBackups',
+          // Nothing here expires a version: every change stays until someone decides otherwise in a reviewed
+          // template, and Object Lock would refuse to let a lifecycle delete a locked version anyway.
+          transitions: [
+            { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: glacierAfter },
+          ],
+          noncurrentVersionTransitions: [
+            { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: glacierAfter },
+          ],
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+    this.addBucketPolicy(deploymentRole);
+    Validations.of(this.bucket).acknowledge({
+      id: 'PCI.DSS.321-S3BucketReplicationEnabled',
+      reason:
+        'The second copy of every change is the AWS Backup vault (a separate service, key and lock); a cross-region or cross-account copy is a deliberate later step, not an S3 replication rule that a compromised admin could repoint',
+    });
+
+    // Second layer: AWS Backup. Recovery points are encrypted with the vault's own key where AWS Backup manages
+    // DynamoDB backups fully ("advanced features for DynamoDB", on by default in accounts since late 2021).
+    const vaultLock: backup.LockConfiguration = {
+      minRetention: dailyRetention,
+      // A cooling-off period, then compliance mode: nobody can remove the lock or shorten it. Test stages keep
+      // governance mode (no lock date), so their vaults can be emptied once reviewed.
+      changeableFor: testStage ? undefined : Duration.days(3),
+    };
+    this.vault = new backup.BackupVault(this, 'Vault', {
+      encryptionKey: this.vaultKey,
+      lockConfiguration: vaultLock,
+      blockRecoveryPointDeletion: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // The lock, the access policy and the vault itself change only with a deployment (as for the bucket).
+    this.vault.addToAccessPolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyVaultProtectionChangesOutsideDeployments',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [
+          'backup:DeleteBackupVault',
+          'backup:PutBackupVaultAccessPolicy',
+          'backup:DeleteBackupVaultAccessPolicy',
+          'backup:PutBackupVaultLockConfiguration',
+          'backup:DeleteBackupVaultLockConfiguration',
+        ],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': deploymentRole } },
+      }),
+    );
+    this.plan = new backup.BackupPlan(this, 'Plan', {
+      // Plan names are unique per account and region: two stages must not collide.
+      backupPlanName: `${stack.stackName}-tables`,
+      backupVault: this.vault,
+      backupPlanRules: [
+        new backup.BackupPlanRule({
+          ruleName: 'Daily',
+          scheduleExpression: events.Schedule.cron({ hour: '3', minute: '0' }),
+          startWindow: Duration.hours(1),
+          completionWindow: Duration.hours(8),
+          deleteAfter: dailyRetention,
+        }),
+        new backup.BackupPlanRule({
+          ruleName: 'Monthly',
+          scheduleExpression: events.Schedule.cron({ day: '1', hour: '4', minute: '0' }),
+          startWindow: Duration.hours(1),
+          completionWindow: Duration.hours(8),
+          deleteAfter: monthlyRetention,
+        }),
+      ],
+    });
+    this.plan.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.selection = this.plan.addSelection('Tables', {
+      resources: props.tables.map((table) => backup.BackupResource.fromDynamoDbTable(table)),
+      allowRestores: false,
+    });
+    const selectionRole = this.selection.node.tryFindChild('Role');
+    if (selectionRole !== undefined) {
+      Validations.of(selectionRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+        reason:
+          'Only backup.amazonaws.com may assume this role; AWS maintains this service policy for exactly the backup jobs of every resource type, including the DynamoDB and KMS calls a backup of an encrypted table needs',
+      });
+    }
+
+    new CfnOutput(this, 'BackupBucketName', {
+      description: `Object-Locked change backups (${this.objectLockMode}, ${this.retentionDays} days)`,
+      value: this.bucket.bucketName,
+    });
+    new CfnOutput(this, 'BackupKeyArn', {
+      description: 'KMS key of the change backups (restores need kms:Decrypt on it through S3)',
+      value: this.key.keyArn,
+    });
+    new CfnOutput(this, 'BackupVaultName', {
+      description: 'AWS Backup vault of the table snapshots',
+      value: this.vault.backupVaultName,
+    });
+  }
+
+  /**
+   * The backup bucket as another stack sees it: by name and with its key, so object ARNs resolve there from
+   * pseudo parameters (see Documents.importBucket).
+   */
+  importBucket(scope: Construct, id: string): s3.IBucket {
+    return s3.Bucket.fromBucketAttributes(scope, id, {
+      bucketName: this.bucketName,
+      encryptionKey: this.key,
+    });
+  }
+
+  /**
+   * Denies, to every principal (`*`): deleting, unlocking, re-encrypting or hiding backups — with no exception,
+   * since not even a deployment needs them — and changing the bucket's protection, except to the deployment role.
+   */
+  private addBucketPolicy(deploymentRole: string): void {
+    const everyone = [new iam.AnyPrincipal()];
+    const objects = this.bucket.arnForObjects('*');
+    const deny = (sid: string, statement: Omit<iam.PolicyStatementProps, 'effect' | 'principals' | 'sid'>) =>
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, principals: everyone, ...statement }),
+      );
+
+    // Every writer names the backup key, so no copy lands under SSE-S3 or under a key someone could withhold.
+    deny('DenyPutWithoutKmsEncryption', {
+      actions: ['s3:PutObject'],
+      resources: [objects],
+      conditions: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+    });
+    deny('DenyPutUnderAnotherKey', {
+      actions: ['s3:PutObject'],
+      resources: [objects],
+      conditions: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': this.key.keyArn } },
+    });
+    // Every backup object's key starts with changes/v1/ (functions/platform/key-layout.ts): nothing else lands here.
+    deny('DenyPutOutsideTheChangeLog', {
+      actions: ['s3:PutObject'],
+      notResources: [this.bucket.arnForObjects(`${backupObjectPrefix}*`)],
+    });
+    // Object Lock already refuses these for locked versions; the policy also covers what the lock does not:
+    // - DeleteObject without a version only adds a delete marker, which loses nothing but hides the batch from a
+    //   plain listing, so a restore could silently miss it;
+    // - versions whose retention has run out stay until a reviewed template says otherwise;
+    // - PutObjectRetention also extends a retention, but extending is not needed: the default applies at write;
+    // - BypassGovernanceRetention is the one way past GOVERNANCE mode (test stages).
+    deny('DenyDeletingOrUnlockingBackups', {
+      actions: [
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+        's3:PutObjectRetention',
+        's3:BypassGovernanceRetention',
+      ],
+      resources: [objects],
+    });
+    // A legal hold can be placed (ON) by whoever IAM allows, as an extra lock for an investigation; taking one off
+    // (OFF) is refused to everyone, so a hold placed once outlives even an expired retention.
+    deny('DenyRemovingLegalHolds', {
+      actions: ['s3:PutObjectLegalHold'],
+      resources: [objects],
+      conditions: { StringNotEquals: { 's3:object-lock-legal-hold': 'ON' } },
+    });
+    deny('DenyBucketDeletion', { actions: ['s3:DeleteBucket'], resources: [this.bucket.bucketArn] });
+    // What decides how long and how well backups are protected changes only with a deployment (reviewed,
+    // recorded, alerted by TamperAlerts). Not denied to the deployment role too: CloudFormation must be able to
+    // update this very policy and the bucket's settings, and for the policy itself a total deny would leave only
+    // the account's root user able to change it (S3 lets the root user past a bucket-policy lockout).
+    deny('DenyProtectionChangesOutsideDeployments', {
+      actions: [
+        's3:PutBucketPolicy',
+        's3:DeleteBucketPolicy',
+        's3:PutBucketObjectLockConfiguration',
+        's3:PutLifecycleConfiguration',
+        's3:PutBucketVersioning',
+        's3:PutEncryptionConfiguration',
+        's3:PutReplicationConfiguration',
+        's3:PutBucketPublicAccessBlock',
+        's3:PutBucketOwnershipControls',
+        's3:PutBucketLogging',
+      ],
+      resources: [this.bucket.bucketArn],
+      conditions: { ArnNotEquals: { 'aws:PrincipalArn': deploymentRole } },
+    });
+  }
+}
