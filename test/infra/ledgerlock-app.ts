@@ -63,6 +63,8 @@ export function buildLedgerlock(): LedgerlockTestApp {
     dataStore: dataStack.dataStore,
     identity: dataStack.identity,
     documents: dataStack.documents,
+    backups: dataStack.backups,
+    alerts: dataStack.alerts,
   });
   return {
     app,
