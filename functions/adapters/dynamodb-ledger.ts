@@ -19,7 +19,13 @@ import {
   type LedgerChange,
 } from '../ports/ledger';
 import type { Sealer } from '../ports/sealer';
-import { creditNoteCodec, customerCodec, invoiceCodec, paymentCodec } from './dynamodb-codecs';
+import {
+  creditNoteCodec,
+  customerCodec,
+  invoiceCodec,
+  paymentCodec,
+  sellerProfileCodec,
+} from './dynamodb-codecs';
 import { sealIdempotentResponse } from './dynamodb-idempotency-store';
 
 type TransactItem = NonNullable<
@@ -121,6 +127,23 @@ export class DynamoDbLedger implements Ledger {
             TableName,
             Item: await creditNoteCodec.toItem(sealer, change.creditNote, undefined),
             ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        };
+      case 'putSellerProfile':
+        return {
+          Put: {
+            TableName,
+            Item: await sellerProfileCodec.toItem(
+              sealer,
+              { profile: change.profile, version: change.version, updatedAt: change.updatedAt },
+              change.tenantId,
+            ),
+            ...(change.expectedVersion === null
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: 'version = :expected',
+                  ExpressionAttributeValues: { ':expected': change.expectedVersion },
+                }),
           },
         };
       case 'takeNumber':

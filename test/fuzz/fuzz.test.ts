@@ -291,29 +291,27 @@ const currencyArbitrary = fc.oneof(
 
 function cursorArbitrary(world: World): fc.Arbitrary<string> {
   const real = fc.constantFrom(...world.cursors);
-  // Decoded, edited and re-encoded: keys that still start with a tenant id but name nothing the list holds.
+  // Cursors are sealed: edited bytes (anywhere in the message), another tenant's or another list's real cursor,
+  // and plain JSON in the old readable format must all be refused as cursors this API never issued.
   const forged = fc
-    .tuple(
-      real,
-      fc.nat(),
-      fc.constantFrom(tenantA.tenantId, tenantB.tenantId, 'ten_x'),
-      fc.string({ maxLength: 40 }),
-    )
-    .map(([cursor, pick, tenant, junk]) => {
-      const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v: number; k: any };
-      const names = Object.keys(parsed.k);
-      const name = names[pick % names.length] ?? 'pk';
+    .tuple(real, fc.nat(), fc.nat(255), fc.constantFrom(tenantA.tenantId, tenantB.tenantId, 'ten_x'))
+    .map(([cursor, pick, byte, tenant]) => {
+      const bytes = Buffer.from(cursor, 'base64url');
       const variants = [
-        { ...parsed, k: { ...parsed.k, [name]: `${tenant}#${junk}` } },
-        { ...parsed, k: { ...parsed.k, [name]: `${parsed.k[name]}${junk}` } },
-        { ...parsed, k: { ...parsed.k, [name]: 12 } },
-        { ...parsed, k: Object.fromEntries(Object.entries(parsed.k).filter(([key]) => key !== name)) },
-        { ...parsed, k: { ...parsed.k, extra: `${tenant}#x` } },
-        { ...parsed, v: 2 },
-        { v: 1, k: {} },
+        () => {
+          const edited = Buffer.from(bytes);
+          edited[pick % edited.length] = byte;
+          return edited.toString('base64url');
+        },
+        () => bytes.subarray(0, Math.max(1, pick % bytes.length)).toString('base64url'),
+        () => Buffer.concat([bytes, Buffer.from([byte])]).toString('base64url'),
+        () =>
+          Buffer.from(JSON.stringify({ v: 1, k: { pk: `${tenant}#INVOICE#x`, sk: '' } })).toString(
+            'base64url',
+          ),
+        () => Buffer.from(JSON.stringify({ v: 1, k: {} })).toString('base64url'),
       ];
-      const variant = variants[pick % variants.length];
-      return Buffer.from(JSON.stringify(variant)).toString('base64url');
+      return (variants[pick % variants.length] ?? (() => cursor))();
     });
   return fc.oneof(
     { weight: 2, arbitrary: real },

@@ -33,6 +33,12 @@ const validBodies: Readonly<Record<string, unknown>> = {
     reason: `Credited by someone else ${suffix}`,
     lines: [{ invoiceLine: 0, quantity: 1 }],
   },
+  putSellerProfile: {
+    name: `Matrix Seller ${suffix}`,
+    email: `seller.${suffix}@example.com`,
+    address: { line1: 'Seller Street 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
+    payout: { iban: 'DE02120300000000202051', bic: 'BYLADEM1001', accountHolder: 'Matrix Seller' },
+  },
 };
 
 /** Path parameter → id prefix, so a made-up id is well-formed and only the look-up can fail. */
