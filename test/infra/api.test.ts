@@ -200,12 +200,14 @@ describe('Api', () => {
       >;
       expect(fields).toMatchObject({
         requestId: '$context.requestId',
-        ip: '$context.identity.sourceIp',
+        requestTime: '$context.requestTimeEpoch',
+        sourceIp: '$context.identity.sourceIp',
         httpMethod: '$context.httpMethod',
         resourcePath: '$context.resourcePath',
         status: '$context.status',
         responseLatency: '$context.responseLatency',
         tenantId: '$context.authorizer.tenantId',
+        principalId: '$context.authorizer.principalId',
         clientId: '$context.authorizer.clientId',
         errorType: '$context.error.responseType',
         errorMessage: '$context.error.message',
