@@ -96,7 +96,7 @@ export class Backup extends Construct {
         props.backupBucket.arnForObjects(`${backupObjectPrefix}*`),
       ),
       reason:
-        'Object keys are changes/v1/<table>/<day>/<shard>/<first>-<last>.json.gz, one per stream batch; the grant is s3:PutObject alone (no read, delete, retention or legal hold) under that prefix of this one bucket',
+        'Object keys are changes/v1/<table>/<day>/<first>-<last>.json.gz, one per stream batch; the grant is s3:PutObject alone (no read, delete, retention or legal hold) under that prefix of this one bucket',
     });
     this.tableStreamSource = fn.bindTableStream('TableStreamSource', props.table, envNames.tableName, {
       source,

@@ -390,6 +390,14 @@ export class Backups extends Construct {
       actions: ['s3:PutObject'],
       notResources: [this.bucket.arnForObjects(`${backupObjectPrefix}*`)],
     });
+    // Write-once: a PUT must say If-None-Match: * (as functions/adapters/s3-backup-archive.ts does), so S3 refuses
+    // it with 412 when the object exists. Nobody can stack a newer version over a backup, which a plain listing
+    // would then show instead of the original; the locked original would survive, but hidden.
+    deny('DenyOverwritingBackups', {
+      actions: ['s3:PutObject'],
+      resources: [objects],
+      conditions: { Null: { 's3:if-none-match': 'true' } },
+    });
     // Object Lock already refuses these for locked versions; the policy also covers what the lock does not:
     // - DeleteObject without a version only adds a delete marker, which loses nothing but hides the batch from a
     //   plain listing, so a restore could silently miss it;

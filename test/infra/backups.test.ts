@@ -289,6 +289,17 @@ describe('Backups', () => {
       });
     });
 
+    it('refuses a PUT that does not say If-None-Match, so no backup is ever overwritten by a newer version', () => {
+      expect(statement('DenyOverwritingBackups')).toEqual({
+        Sid: 'DenyOverwritingBackups',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:PutObject',
+        Resource: objectArn(),
+        Condition: { Null: { 's3:if-none-match': 'true' } },
+      });
+    });
+
     it('allows nothing to anyone: every grant is an identity policy', () => {
       expect(
         policyStatements(built.dataTemplate, bucketId).filter((entry) => entry.Effect === 'Allow'),
