@@ -2,60 +2,30 @@
 // AWS Backup (vault with Vault Lock, plan, selection) as a second, independent layer.
 // Construct ids here must never change once deployed.
 import { Aws, CfnOutput, Duration, FeatureFlags, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as backup from 'aws-cdk-lib/aws-backup';
+import type * as backup from 'aws-cdk-lib/aws-backup';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { backupObjectPrefix } from '../functions/platform/key-layout';
+import { addBackupBucketPolicy } from './backup-bucket-policy';
+import { backupRetentionDays, isTestStage, stageContextKey } from './backup-lock-settings';
+import { addBackupVault } from './backup-vault';
 import { assertKeyProps } from './data-store';
 import { deploymentRoleArn } from './key-protection';
 
-/** The CDK context key of the backups' Object Lock retention in days (cdk.json, or `-c …=3653`). */
-export const backupRetentionContextKey = 'ledgerlock:backupRetentionDays';
-/** The CDK context key that names the deployment stage (`-c ledgerlock:stage=dev`). */
-export const stageContextKey = 'ledgerlock:stage';
-/** Ten years and the leap days in them: invoices must be kept for up to ten years in many jurisdictions. */
-export const defaultBackupRetentionDays = 3653;
-/** S3 Object Lock accepts retention periods up to 100 years. */
-const maxRetentionDays = 36_500;
+// The lock settings live in a module of their own; their names stay importable from here.
+export {
+  backupRetentionContextKey,
+  backupRetentionDays,
+  defaultBackupRetentionDays,
+  isTestStage,
+  stageContextKey,
+  testStageWords,
+} from './backup-lock-settings';
 
 /** Longest bucket-name prefix that still fits `<prefix>-backups-<12-digit account>-<longest region>` in 63. */
 const maxBucketNamePrefixLength = 63 - '-backups-'.length - 12 - 1 - 'ap-southeast-5'.length;
-
-/** The words of a stage name that make it a test stage (see {@link isTestStage}). */
-export const testStageWords = ['test', 'dev', 'ci'] as const;
-
-/**
- * Whether `stage` names a test deployment: one of its words (split at non-alphanumerics and camelCase humps) is
- * `test`, `dev` or `ci`, in any case — `LedgerlockTestDataStack`, `ledgerlock-dev`, `CI`. Whole words, not
- * substrings: /test|dev|ci/ would also match "latest", "device", "special" or "commercial" and quietly put a
- * production bucket in GOVERNANCE mode.
- */
-export function isTestStage(stage: string): boolean {
-  const words = stage
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .split(/[^A-Za-z0-9]+/)
-    .map((word) => word.toLowerCase());
-  return words.some((word) => (testStageWords as readonly string[]).includes(word));
-}
-
-/** The retention in days from the prop, else the context value (a number, or digits from `-c`), else the default. */
-export function backupRetentionDays(scope: Construct, explicit?: number): number {
-  const raw: unknown =
-    explicit ?? scope.node.tryGetContext(backupRetentionContextKey) ?? defaultBackupRetentionDays;
-  const days = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
-  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > maxRetentionDays) {
-    throw new Error(
-      `Backups: backup retention ${JSON.stringify(raw)} is not a whole number of days from 1 to ${maxRetentionDays}; set the context value ${backupRetentionContextKey} (cdk.json, or -c ${backupRetentionContextKey}=${defaultBackupRetentionDays}) to one`,
-    );
-  }
-  return days;
-}
 
 export interface BackupsProps {
   /** The tables AWS Backup snapshots (the main table and the branch key store). */
@@ -264,78 +234,25 @@ export class Backups extends Construct {
         },
       ],
     });
-    this.addBucketPolicy(deploymentRole);
+    addBackupBucketPolicy(this.bucket, this.key, deploymentRole);
     Validations.of(this.bucket).acknowledge({
       id: 'PCI.DSS.321-S3BucketReplicationEnabled',
       reason:
         'The second copy of every change is the AWS Backup vault (a separate service, key and lock); a cross-region or cross-account copy is a deliberate later step, not an S3 replication rule that a compromised admin could repoint',
     });
 
-    // Second layer: AWS Backup. Recovery points are encrypted with the vault's own key where AWS Backup manages
-    // DynamoDB backups fully ("advanced features for DynamoDB", on by default in accounts since late 2021).
-    const vaultLock: backup.LockConfiguration = {
-      minRetention: dailyRetention,
-      // A cooling-off period, then compliance mode: nobody can remove the lock or shorten it. Test stages keep
-      // governance mode (no lock date), so their vaults can be emptied once reviewed.
-      changeableFor: testStage ? undefined : Duration.days(3),
-    };
-    this.vault = new backup.BackupVault(this, 'Vault', {
-      encryptionKey: this.vaultKey,
-      lockConfiguration: vaultLock,
-      blockRecoveryPointDeletion: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // The lock, the access policy and the vault itself change only with a deployment (as for the bucket).
-    this.vault.addToAccessPolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyVaultProtectionChangesOutsideDeployments',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: [
-          'backup:DeleteBackupVault',
-          'backup:PutBackupVaultAccessPolicy',
-          'backup:DeleteBackupVaultAccessPolicy',
-          'backup:PutBackupVaultLockConfiguration',
-          'backup:DeleteBackupVaultLockConfiguration',
-        ],
-        resources: ['*'],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': deploymentRole } },
-      }),
-    );
-    this.plan = new backup.BackupPlan(this, 'Plan', {
-      // Plan names are unique per account and region: two stages must not collide.
-      backupPlanName: `${stack.stackName}-tables`,
-      backupVault: this.vault,
-      backupPlanRules: [
-        new backup.BackupPlanRule({
-          ruleName: 'Daily',
-          scheduleExpression: events.Schedule.cron({ hour: '3', minute: '0' }),
-          startWindow: Duration.hours(1),
-          completionWindow: Duration.hours(8),
-          deleteAfter: dailyRetention,
-        }),
-        new backup.BackupPlanRule({
-          ruleName: 'Monthly',
-          scheduleExpression: events.Schedule.cron({ day: '1', hour: '4', minute: '0' }),
-          startWindow: Duration.hours(1),
-          completionWindow: Duration.hours(8),
-          deleteAfter: monthlyRetention,
-        }),
-      ],
-    });
-    this.plan.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    this.selection = this.plan.addSelection('Tables', {
-      resources: props.tables.map((table) => backup.BackupResource.fromDynamoDbTable(table)),
-      allowRestores: false,
-    });
-    const selectionRole = this.selection.node.tryFindChild('Role');
-    if (selectionRole !== undefined) {
-      Validations.of(selectionRole).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-        reason:
-          'Only backup.amazonaws.com may assume this role; AWS maintains this service policy for exactly the backup jobs of every resource type, including the DynamoDB and KMS calls a backup of an encrypted table needs',
-      });
-    }
+    ({
+      vault: this.vault,
+      plan: this.plan,
+      selection: this.selection,
+    } = addBackupVault(this, {
+      vaultKey: this.vaultKey,
+      tables: props.tables,
+      testStage,
+      dailyRetention,
+      monthlyRetention,
+      deploymentRole,
+    }));
 
     new CfnOutput(this, 'BackupBucketName', {
       description: `Object-Locked change backups (${this.objectLockMode}, ${this.retentionDays} days)`,
@@ -359,87 +276,6 @@ export class Backups extends Construct {
     return s3.Bucket.fromBucketAttributes(scope, id, {
       bucketName: this.bucketName,
       encryptionKey: this.key,
-    });
-  }
-
-  /**
-   * Denies, to every principal (`*`): deleting, unlocking, re-encrypting or hiding backups — with no exception,
-   * since not even a deployment needs them — and changing the bucket's protection, except to the deployment role.
-   */
-  private addBucketPolicy(deploymentRole: string): void {
-    const everyone = [new iam.AnyPrincipal()];
-    const objects = this.bucket.arnForObjects('*');
-    const deny = (sid: string, statement: Omit<iam.PolicyStatementProps, 'effect' | 'principals' | 'sid'>) =>
-      this.bucket.addToResourcePolicy(
-        new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, principals: everyone, ...statement }),
-      );
-
-    // Every writer names the backup key, so no copy lands under SSE-S3 or under a key someone could withhold.
-    deny('DenyPutWithoutKmsEncryption', {
-      actions: ['s3:PutObject'],
-      resources: [objects],
-      conditions: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
-    });
-    deny('DenyPutUnderAnotherKey', {
-      actions: ['s3:PutObject'],
-      resources: [objects],
-      conditions: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': this.key.keyArn } },
-    });
-    // Every backup object's key starts with changes/v1/ (functions/platform/key-layout.ts): nothing else lands here.
-    deny('DenyPutOutsideTheChangeLog', {
-      actions: ['s3:PutObject'],
-      notResources: [this.bucket.arnForObjects(`${backupObjectPrefix}*`)],
-    });
-    // Write-once: a PUT must say If-None-Match: * (as functions/adapters/s3-backup-archive.ts does), so S3 refuses
-    // it with 412 when the object exists. Nobody can stack a newer version over a backup, which a plain listing
-    // would then show instead of the original; the locked original would survive, but hidden.
-    deny('DenyOverwritingBackups', {
-      actions: ['s3:PutObject'],
-      resources: [objects],
-      conditions: { Null: { 's3:if-none-match': 'true' } },
-    });
-    // Object Lock already refuses these for locked versions; the policy also covers what the lock does not:
-    // - DeleteObject without a version only adds a delete marker, which loses nothing but hides the batch from a
-    //   plain listing, so a restore could silently miss it;
-    // - versions whose retention has run out stay until a reviewed template says otherwise;
-    // - PutObjectRetention also extends a retention, but extending is not needed: the default applies at write;
-    // - BypassGovernanceRetention is the one way past GOVERNANCE mode (test stages).
-    deny('DenyDeletingOrUnlockingBackups', {
-      actions: [
-        's3:DeleteObject',
-        's3:DeleteObjectVersion',
-        's3:PutObjectRetention',
-        's3:BypassGovernanceRetention',
-      ],
-      resources: [objects],
-    });
-    // A legal hold can be placed (ON) by whoever IAM allows, as an extra lock for an investigation; taking one off
-    // (OFF) is refused to everyone, so a hold placed once outlives even an expired retention.
-    deny('DenyRemovingLegalHolds', {
-      actions: ['s3:PutObjectLegalHold'],
-      resources: [objects],
-      conditions: { StringNotEquals: { 's3:object-lock-legal-hold': 'ON' } },
-    });
-    deny('DenyBucketDeletion', { actions: ['s3:DeleteBucket'], resources: [this.bucket.bucketArn] });
-    // What decides how long and how well backups are protected changes only with a deployment (reviewed,
-    // recorded, alerted by TamperAlerts). Not denied to the deployment role too: CloudFormation must be able to
-    // update this very policy and the bucket's settings, and for the policy itself a total deny would leave only
-    // the account's root user able to change it (S3 lets the root user past a bucket-policy lockout).
-    deny('DenyProtectionChangesOutsideDeployments', {
-      actions: [
-        's3:PutBucketPolicy',
-        's3:DeleteBucketPolicy',
-        's3:PutBucketObjectLockConfiguration',
-        's3:PutLifecycleConfiguration',
-        's3:PutBucketVersioning',
-        's3:PutEncryptionConfiguration',
-        's3:PutReplicationConfiguration',
-        's3:PutBucketPublicAccessBlock',
-        's3:PutBucketOwnershipControls',
-        's3:PutBucketLogging',
-      ],
-      resources: [this.bucket.bucketArn],
-      conditions: { ArnNotEquals: { 'aws:PrincipalArn': deploymentRole } },
     });
   }
 }
