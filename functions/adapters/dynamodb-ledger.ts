@@ -215,7 +215,7 @@ export class DynamoDbLedger implements Ledger {
         Update: {
           TableName,
           Key: idempotencyKey(tenantId, idempotency.key),
-          UpdateExpression: 'SET #state = :completed, #response = :response',
+          UpdateExpression: 'SET #state = :completed, #response = :response, changedAt = :changedAt',
           ConditionExpression: '#state = :inProgress AND claimToken = :token',
           ExpressionAttributeNames: { '#state': 'state', '#response': 'response' },
           ExpressionAttributeValues: {
@@ -223,12 +223,19 @@ export class DynamoDbLedger implements Ledger {
             ':inProgress': 'in-progress',
             ':token': idempotency.claimToken,
             ':response': sealedResponse,
+            ':changedAt': audit.at,
           },
         },
       });
     }
     try {
-      await this.options.client.send(new TransactWriteCommand({ TransactItems: items }));
+      // Every item this commit puts carries the commit's time: a restore can stop exactly between two changes.
+      const stamped = items.map((item) =>
+        item.Put === undefined
+          ? item
+          : { ...item, Put: { ...item.Put, Item: { ...item.Put.Item, changedAt: audit.at } } },
+      );
+      await this.options.client.send(new TransactWriteCommand({ TransactItems: stamped }));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         throw new ConcurrentChangeError('a concurrent change got there first', { cause: error });

@@ -123,4 +123,3 @@ export function makeMutationRunner(dependencies: MutationRunnerDependencies) {
   };
 }
 
-export type MutationRunner = ReturnType<typeof makeMutationRunner>;

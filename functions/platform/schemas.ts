@@ -163,7 +163,6 @@ export const createInvoiceSchema = z
     message: 'give either "customer" (inline details) or "customerId", not both and not neither',
     path: ['customer'],
   });
-export type CreateInvoiceInput = z.infer<typeof createInvoiceSchema>;
 
 export const updateInvoiceSchema = z
   .strictObject({
