@@ -14,16 +14,6 @@ import { addBackupVault } from './backup-vault';
 import { assertKeyProps } from './data-store';
 import { deploymentRoleArn } from './key-protection';
 
-// The lock settings live in a module of their own; their names stay importable from here.
-export {
-  backupRetentionContextKey,
-  backupRetentionDays,
-  defaultBackupRetentionDays,
-  isTestStage,
-  stageContextKey,
-  testStageWords,
-} from './backup-lock-settings';
-
 /** Longest bucket-name prefix that still fits `<prefix>-backups-<12-digit account>-<longest region>` in 63. */
 const maxBucketNamePrefixLength = 63 - '-backups-'.length - 12 - 1 - 'ap-southeast-5'.length;
 

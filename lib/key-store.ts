@@ -78,7 +78,7 @@ export class KeyStore extends Construct implements BranchKeyStoreReference {
       deletionProtection: true,
       // Every change reaches the backup function (DESIGN.md: the branch-key store is backed up like the table):
       // a lost branch key loses its tenant's sealed data, and the copy holds only wrapped keys.
-      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      stream: dynamodb.StreamViewType[keyStoreKeySchema.streamViewType],
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

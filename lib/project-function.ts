@@ -35,13 +35,12 @@ import {
   type TableStreamSourceOptions,
 } from './table-stream-source';
 
-// The grant language and the bundling hook live in modules of their own; their names stay importable from here.
+// The grant language and the stream mapping live in modules of their own; their names stay importable from here.
 export type { BindBucketOptions, BucketAccess, BucketEnvName } from './grants/bucket-grants';
 export type { KeyAccess, KeyEnvName } from './grants/key-grants';
 export { emailAddressPattern } from './grants/mail-grants';
 export type { BindTableOptions, TableAccess } from './grants/table-grants';
 export type { AlertTopicReference } from './grants/topic-grants';
-export { bundledPdfFonts, pdfFontBundlingCommands } from './pdf-font-bundling';
 export type { TableStreamSourceOptions } from './table-stream-source';
 
 /** Repository root: entries are resolved against it and esbuild bundles from it. */

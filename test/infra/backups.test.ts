@@ -3,7 +3,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { Backups, isTestStage } from '../../lib/backups';
+import { isTestStage } from '../../lib/backup-lock-settings';
+import { Backups } from '../../lib/backups';
 import { LedgerlockDataStack } from '../../lib/data-stack';
 import {
   buildLedgerlock,

