@@ -4,10 +4,12 @@
 import { Aws, CfnOutput, Duration, FeatureFlags, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as backup from 'aws-cdk-lib/aws-backup';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { backupObjectPrefix } from '../functions/platform/key-layout';
 import { addBackupBucketPolicy } from './backup-bucket-policy';
 import { backupRetentionDays, isTestStage, stageContextKey } from './backup-lock-settings';
 import { addBackupVault } from './backup-vault';
@@ -92,6 +94,12 @@ export class Backups extends Construct {
   readonly vault: backup.BackupVault;
   readonly plan: backup.BackupPlan;
   readonly selection: backup.BackupSelection;
+  /**
+   * Reading the change backups back (ops/restore.ts, ops/backup-status.ts): list every object version, read it,
+   * decrypt with the backup key through S3 for this bucket. Attached to no function: operations attach it to the
+   * role that restores. Writing the restored tables needs their own grants; nothing here can alter a backup.
+   */
+  readonly readBackupsPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: BackupsProps) {
     super(scope, id);
@@ -244,6 +252,40 @@ export class Backups extends Construct {
       deploymentRole,
     }));
 
+    const region = stack.region;
+    this.readBackupsPolicy = new iam.ManagedPolicy(this, 'ReadBackupsPolicy', {
+      description:
+        'Ledgerlock restore: read every version of the change backups. Attach to the role that restores, never to a function',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ListBackupVersions',
+          actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+          resources: [this.bucket.bucketArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadBackupVersions',
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: [this.bucket.arnForObjects(`${backupObjectPrefix}*`)],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DecryptBackupsThroughS3',
+          actions: ['kms:Decrypt'],
+          resources: [this.key.keyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `s3.${region}.amazonaws.com`,
+              'kms:EncryptionContext:aws:s3:arn': this.bucket.bucketArn,
+            },
+          },
+        }),
+      ],
+    });
+    Validations.of(this.readBackupsPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${backupObjectPrefix}*]`,
+      reason:
+        'A restore reads every backup object under changes/v1/ of this one bucket (one per stream batch, named by sequence numbers); read-only, and attached to no function',
+    });
+
     new CfnOutput(this, 'BackupBucketName', {
       description: `Object-Locked change backups (${this.objectLockMode}, ${this.retentionDays} days)`,
       value: this.bucket.bucketName,
@@ -251,6 +293,10 @@ export class Backups extends Construct {
     new CfnOutput(this, 'BackupKeyArn', {
       description: 'KMS key of the change backups (restores need kms:Decrypt on it through S3)',
       value: this.key.keyArn,
+    });
+    new CfnOutput(this, 'ReadBackupsPolicyArn', {
+      description: 'Managed policy to attach to the role that restores from the change backups',
+      value: this.readBackupsPolicy.managedPolicyArn,
     });
     new CfnOutput(this, 'BackupVaultName', {
       description: 'AWS Backup vault of the table snapshots',

@@ -317,6 +317,28 @@ describe('Backups', () => {
     });
   });
 
+  describe('restore', () => {
+    it('offers a read-only policy for the restoring role, attached to nothing', () => {
+      const { backups } = built.dataStack;
+      const policy = built.dataTemplate.toJSON().Resources[logicalId(backups.readBackupsPolicy)];
+      expect(policy.Properties.Roles).toBeUndefined();
+      expect(policy.Properties.Users).toBeUndefined();
+      expect(policy.Properties.Groups).toBeUndefined();
+      const actions = (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((entry) =>
+        Array.isArray(entry.Action) ? entry.Action : [entry.Action],
+      );
+      expect(actions.sort()).toEqual(
+        [
+          'kms:Decrypt',
+          's3:GetObject',
+          's3:GetObjectVersion',
+          's3:ListBucket',
+          's3:ListBucketVersions',
+        ].sort(),
+      );
+    });
+  });
+
   describe('access-log bucket', () => {
     it('is SSE-S3 (all S3 log delivery writes), without Object Lock, and keeps logs a year', () => {
       const logs = bucketOf(built.dataTemplate, logicalId(built.dataStack.backups.accessLogsBucket));
