@@ -4,13 +4,18 @@ import type { AwsService } from '../functions/adapters/aws-clients';
 import { makeHandler as makeApiRead } from '../functions/api-read/handler';
 import { makeHandler as makeApiWrite } from '../functions/api-write/handler';
 import { makeHandler as makeAuthorizer } from '../functions/authorizer/handler';
+import { makeHandler as makeBackup } from '../functions/backup/handler';
 import { makeHandler as makeDeliver } from '../functions/deliver/handler';
+import { makeHandler as makeDetect } from '../functions/detect/handler';
+import type { Config } from '../functions/platform/config';
 import { composeApiRead } from '../functions/platform/composition/api-read';
 import { composeApiWrite } from '../functions/platform/composition/api-write';
 import { composeAuthorizer } from '../functions/platform/composition/authorizer';
+import { composeBackup } from '../functions/platform/composition/backup';
 import { composeDeliver } from '../functions/platform/composition/deliver';
-import { type configNames, createRuntime } from '../functions/platform/composition/runtime';
-import type { Config } from '../functions/platform/config';
+import { composeDetect } from '../functions/platform/composition/detect';
+import { configNames, createRuntime, type Runtime } from '../functions/platform/composition/runtime';
+import { securitySignalField } from '../functions/platform/observability';
 
 export interface LocalAws {
   readonly region: string;
@@ -18,25 +23,60 @@ export interface LocalAws {
   readonly endpoints: Readonly<Partial<Record<AwsService, string>>>;
 }
 
-export type LocalFunctionName = 'authorizer' | 'api-read' | 'api-write' | 'deliver';
+export type LocalFunctionName = keyof typeof configNames;
 
 /** What CDK would set on the functions, as one object (each function reads only its own names). */
 export type LocalConfig = Config<(typeof configNames)[LocalFunctionName][number]>;
 
-/** One function instance's runtime, as Lambda would give it: its own clients and observability. */
-export function localRuntime(functionName: LocalFunctionName, aws: LocalAws) {
-  return createRuntime(
-    // Same service names and namespace as the CDK construct sets; X-Ray has no local stand-in.
-    { serviceName: `ledgerlock-${functionName}`, metricsNamespace: 'Ledgerlock', tracingEnabled: false },
-    { ...aws, s3ForcePathStyle: true },
-  );
+/** The log group a function writes to on AWS; the local logs subscription uses the same names. */
+export const logGroupOf = (functionName: LocalFunctionName) => `/aws/lambda/ledgerlock-${functionName}`;
+
+export interface LocalFunctionOptions {
+  /**
+   * Each security-signal log line a function writes, as CloudWatch Logs would receive it — what the local
+   * subscription hands to detect, like the subscription filters do on AWS.
+   */
+  readonly onSignalLine?: (logGroup: string, line: Record<string, unknown>) => void;
 }
 
-export function localFunctions(config: LocalConfig, aws: LocalAws) {
+/** One function instance's runtime, as Lambda would give it: its own clients and observability. */
+export function localRuntime(functionName: LocalFunctionName, aws: LocalAws, options: LocalFunctionOptions = {}): Runtime {
+  const serviceName = `ledgerlock-${functionName}`;
+  const runtime = createRuntime(
+    // Same service names and namespace as the CDK construct sets; X-Ray has no local stand-in.
+    { serviceName, metricsNamespace: 'Ledgerlock', tracingEnabled: false },
+    { ...aws, s3ForcePathStyle: true },
+  );
+  const forward = options.onSignalLine;
+  if (forward === undefined) return runtime;
   return {
-    authorizer: makeAuthorizer(composeAuthorizer(config, localRuntime('authorizer', aws))),
-    'api-read': makeApiRead(composeApiRead(config, localRuntime('api-read', aws))),
-    'api-write': makeApiWrite(composeApiWrite(config, localRuntime('api-write', aws))),
-    deliver: makeDeliver(composeDeliver(config, localRuntime('deliver', aws))),
+    ...runtime,
+    signals: {
+      record: (signal) => {
+        runtime.signals.record(signal);
+        const { kind, ...rest } = signal;
+        // The line Powertools writes for it: the shape the subscription filter `{ $.securitySignal = * }` selects.
+        forward(logGroupOf(functionName), {
+          level: 'WARN',
+          message: 'security signal',
+          timestamp: new Date().toISOString(),
+          service: serviceName,
+          [securitySignalField]: kind,
+          ...rest,
+        });
+      },
+    },
+  };
+}
+
+export function localFunctions(config: LocalConfig, aws: LocalAws, options: LocalFunctionOptions = {}) {
+  const runtime = (name: LocalFunctionName) => localRuntime(name, aws, options);
+  return {
+    authorizer: makeAuthorizer(composeAuthorizer(config, runtime('authorizer'))),
+    'api-read': makeApiRead(composeApiRead(config, runtime('api-read'))),
+    'api-write': makeApiWrite(composeApiWrite(config, runtime('api-write'))),
+    deliver: makeDeliver(composeDeliver(config, runtime('deliver'))),
+    backup: makeBackup(composeBackup(config, runtime('backup'))),
+    detect: makeDetect(composeDetect(config, runtime('detect'))),
   };
 }
