@@ -228,20 +228,21 @@ class RecordingApp:
             status_holder["status"] = int(status.split(" ", 1)[0])
             return start_response(status, response_headers, exc_info)
 
-        self._sources.begin_capture()
-        try:
-            result = self._app(environ, capturing_start_response)
-        finally:
-            draws, _ = self._sources.end()
-        status = status_holder.get("status")
-        if status is not None and 200 <= status < 300:
-            entry["status"] = status
-            entry["draws"] = draws
-            entry["recordedAt"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
-            line = json.dumps(entry, separators=(",", ":"))
-            # Written before the response leaves: a client never sees success for a write the file lacks.
-            with self._lock:
-                self._file.write(line + "\n")
+        # Writes run one at a time, each recorded before the next starts: the recording's order is the order
+        # moto applied them in, even for concurrent writes to one key. Reads still run in parallel.
+        with self._lock:
+            self._sources.begin_capture()
+            try:
+                result = self._app(environ, capturing_start_response)
+            finally:
+                draws, _ = self._sources.end()
+            status = status_holder.get("status")
+            if status is not None and 200 <= status < 300:
+                entry["status"] = status
+                entry["draws"] = draws
+                entry["recordedAt"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
+                # Written before the response leaves: a client never sees success for a write the file lacks.
+                self._file.write(json.dumps(entry, separators=(",", ":")) + "\n")
                 self._file.flush()
                 self.recorded += 1
         return result

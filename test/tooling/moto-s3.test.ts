@@ -523,6 +523,10 @@ describe('moto S3 emulator (backup bucket)', () => {
           }),
         );
         await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: oddKey }));
+        // Concurrent writes to one key: the replay must apply them in the order moto did.
+        await Promise.all(
+          Array.from({ length: 20 }, (_, index) => put(client, 'changes/v1/concurrent.json.gz', `v${index}`)),
+        );
         const before = await client.send(new ListObjectVersionsCommand({ Bucket: bucket }));
         const headBefore = await client.send(
           new HeadObjectCommand({
