@@ -22,7 +22,7 @@ export default {
       ...common,
       displayName: 'fast',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
-      setupFiles: ['<rootDir>/test/unit/setup-fast-check.ts'],
+      setupFiles: ['<rootDir>/test/unit/setup.ts'],
     },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     { ...common, displayName: 'tooling', testMatch: ['<rootDir>/test/tooling/**/*.test.ts'] },

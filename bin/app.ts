@@ -19,6 +19,8 @@ new LedgerlockApiStack(app, 'LedgerlockApiStack', {
   dataStore: data.dataStore,
   identity: data.identity,
   documents: data.documents,
+  backups: data.backups,
+  alerts: data.alerts,
 });
 
 Validations.of(app).addPlugins(

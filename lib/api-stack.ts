@@ -1,11 +1,17 @@
-// cdk: the stateless stack — the functions grouped by privilege, the REST API in front of them, and delivery.
+// cdk: the stateless stack — the functions grouped by privilege, the REST API in front of them, delivery, backup,
+// detection and the platform alarms.
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { envNames } from '../functions/platform/config';
 import { apiClientKey } from '../functions/platform/key-layout';
+import type { Alerts } from './alerts';
 import { Api } from './api';
+import { ApiAlarms } from './api-alarms';
+import { Backup } from './backup';
+import type { Backups } from './backups';
 import type { DataStore } from './data-store';
 import { Delivery, mailFromContextKey } from './delivery';
+import { Detection } from './detection';
 import type { Documents } from './documents';
 import type { Identity } from './identity';
 import { ProjectFunction } from './project-function';
@@ -19,6 +25,10 @@ export interface ReservedConcurrency {
   readonly apiWrite: number;
   /** @default 10 */
   readonly deliver?: number;
+  /** @default 10 */
+  readonly backup?: number;
+  /** @default 10 */
+  readonly detect?: number;
 }
 
 export interface LedgerlockApiStackProps extends StackProps {
@@ -28,6 +38,10 @@ export interface LedgerlockApiStackProps extends StackProps {
   readonly identity: Identity;
   /** The documents bucket from the data stack, where deliver stores rendered invoices. */
   readonly documents: Documents;
+  /** The Object-Locked backup bucket and its key from the data stack, where backup writes every change. */
+  readonly backups: Backups;
+  /** The alerts topic and its key from the data stack: detect publishes to it, every alarm is routed to it. */
+  readonly alerts: Alerts;
   /**
    * Sender address of invoice emails (an SES email identity is created for it).
    * @default - the `ledgerlock:mailFrom` context value (cdk.json ships the placeholder invoices@example.com)
@@ -42,12 +56,14 @@ export interface LedgerlockApiStackProps extends StackProps {
 }
 
 /**
- * Four functions, one per privilege set (DESIGN.md):
+ * Six functions, one per privilege set (DESIGN.md):
  * - authorizer: `GetItem` on `CLIENT#` items only; no key but the table's, and that only through DynamoDB.
  * - api-read: table reads, branch keys from the key store (seal/open), generate/verify blind-index MACs.
  * - api-write: table reads and writes, branch keys from the key store (seal/open), generate blind-index MACs.
  * - deliver (in {@link Delivery}): reads invoices and seller profiles, branch keys from the key store, updates only
  *   `delivery`, puts documents, sends email from one address.
+ * - backup (in {@link Backup}): reads both table streams, puts objects under `changes/v1/` of the backup bucket.
+ * - detect (in {@link Detection}): reads and writes `DETECT#` items only, publishes to the alerts topic.
  * Branch keys are read-only here (GetItem, and kms:Decrypt on the data key for this key store's branch keys only);
  * no role here can create one, use the data key any other way, delete or disable a key or delete a table.
  */
@@ -57,10 +73,13 @@ export class LedgerlockApiStack extends Stack {
   readonly writeFunction: ProjectFunction;
   readonly api: Api;
   readonly delivery: Delivery;
+  readonly backup: Backup;
+  readonly detection: Detection;
+  readonly apiAlarms: ApiAlarms;
 
   constructor(scope: Construct, id: string, props: LedgerlockApiStackProps) {
     super(scope, id, props);
-    const { dataStore, identity } = props;
+    const { dataStore, identity, alerts } = props;
     const concurrency = props.reservedConcurrency ?? { authorizer: 50, apiRead: 50, apiWrite: 25 };
     const logKey = dataStore.logKey;
 
@@ -131,7 +150,51 @@ export class LedgerlockApiStack extends Stack {
       logKey,
       documentsBucket: props.documents.importBucket(this, 'DocumentsBucket'),
       mailFrom,
+      alertTopic: alerts.topic,
       reservedConcurrentExecutions: concurrency.deliver,
     });
+
+    this.backup = new Backup(this, 'Backup', {
+      table: dataStore.table,
+      keyStoreTable: dataStore.keyStore.table,
+      backupBucket: props.backups.importBucket(this, 'BackupBucket'),
+      logKey,
+      alertTopic: alerts.topic,
+      reservedConcurrentExecutions: concurrency.backup,
+    });
+
+    this.detection = new Detection(this, 'Detection', {
+      table: dataStore.table,
+      alerts,
+      logKey,
+      accessLogGroup: this.api.accessLogGroup,
+      signalSources: [
+        this.authorizerFunction,
+        this.readFunction,
+        this.writeFunction,
+        this.delivery.deliverFunction,
+        this.backup.backupFunction,
+      ],
+      reservedConcurrentExecutions: concurrency.detect,
+    });
+
+    this.apiAlarms = new ApiAlarms(this, 'ApiAlarms', {
+      alertTopic: alerts.topic,
+      functions: [this.authorizerFunction, this.readFunction, this.writeFunction],
+      stage: this.api.restApi.deploymentStage,
+      webAclMetricName: this.api.webAclMetricName,
+    });
+  }
+
+  /** Every function of the stack, each with its own role. */
+  get functions(): readonly ProjectFunction[] {
+    return [
+      this.authorizerFunction,
+      this.readFunction,
+      this.writeFunction,
+      this.delivery.deliverFunction,
+      this.backup.backupFunction,
+      this.detection.detectFunction,
+    ];
   }
 }

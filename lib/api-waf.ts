@@ -16,6 +16,8 @@ export interface ApiWebAclOptions {
   readonly retention: logs.RetentionDays;
   /** Key for the WAF log group. */
   readonly logKey: kms.IKey;
+  /** The web ACL's CloudWatch metric name: the `WebACL` dimension its metrics (and the WAF alarm) use. */
+  readonly metricName: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export function addApiWebAcl(scope: Construct, options: ApiWebAclOptions): wafv2
   const webAcl = new wafv2.CfnWebACL(scope, 'WebAcl', {
     scope: 'REGIONAL',
     defaultAction: { allow: {} },
-    visibilityConfig: visibility('ledgerlock-api'),
+    visibilityConfig: visibility(options.metricName),
     // WAF reads the first 16 KB of a body by default; read up to the route table's limit so the size rule
     // and the managed rules see the whole of any body the API accepts.
     associationConfig: { requestBody: { API_GATEWAY: { defaultSizeInspectionLimit: 'KB_64' } } },

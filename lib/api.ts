@@ -78,6 +78,8 @@ export class Api extends Construct {
   readonly restApi: apigateway.RestApi;
   readonly authorizer: apigateway.TokenAuthorizer;
   readonly webAcl: wafv2.CfnWebACL;
+  /** The web ACL's CloudWatch metric name, `<stack>-api`: unique per stage, so two stages' metrics never mix. */
+  readonly webAclMetricName: string;
   readonly accessLogGroup: logs.LogGroup;
   /** The method serving each route, by `routeKey` (`POST /v1/invoices`). */
   readonly methods: ReadonlyMap<string, apigateway.Method>;
@@ -212,11 +214,13 @@ export class Api extends Construct {
       },
     );
 
+    this.webAclMetricName = `${Stack.of(this).stackName}-api`;
     this.webAcl = addApiWebAcl(this, {
       stage,
       requestsPerIpPer5Minutes: wafLimit,
       retention,
       logKey: props.logKey,
+      metricName: this.webAclMetricName,
     });
   }
 }

@@ -1,19 +1,22 @@
 // cdk: delivery — the deliver function on the table's stream, its on-failure queue, alarms and SES sender identity.
 // Stateless apart from the queue and its key, which are retained.
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envNames } from '../functions/platform/config';
 import { invoiceKey, sellerProfileKey } from '../functions/platform/key-layout';
 import { deliverStreamSource, type StreamSourceDefinition } from '../functions/platform/stream-source';
+import { addFailureQueue } from './failure-queue';
 import type { BranchKeyStoreReference } from './key-store';
 import { wildcardResourceFinding } from './nag-findings';
+import { addFunctionAlarms, addStreamConsumerAlarms } from './platform-alarms';
 import { emailAddressPattern, ProjectFunction } from './project-function';
 
 /** The CDK context key that names the sender address (cdk.json, or `cdk synth -c ledgerlock:mailFrom=…`). */
@@ -44,6 +47,8 @@ export interface DeliveryProps {
   readonly documentsBucket: s3.IBucket;
   /** Sender address of invoice emails, verified in SES as an email identity. A plain address, no display name. */
   readonly mailFrom: string;
+  /** The alerts topic every alarm here publishes its open and resolved alerts to (see `platformAlarm`). */
+  readonly alertTopic: sns.ITopic;
   /**
    * How the stream is consumed.
    * @default - `deliverStreamSource` from functions/platform/stream-source.ts (shared with the local poller)
@@ -65,8 +70,8 @@ export interface DeliveryProps {
  * The deliver function (its own role: read invoices and seller profiles, read branch keys to open them, update only
  * the `delivery` attribute, put into the documents bucket, send from the configured address), subscribed to the
  * table's stream with the shared filter and failure settings. Batches that exhaust retries or record age go to
- * a KMS-encrypted queue with an alarm; failed invocations (a poison record, a failed cold start) alarm too.
- * The alarms have no action yet: the alerts construct subscribes the operations topic to `alarms`.
+ * a KMS-encrypted queue with an alarm; failed or throttled invocations (a poison record, a failed cold start) and
+ * a lagging mapping alarm too. Every alarm reaches the alerts topic as `platform-deliver-*` alerts.
  */
 export class Delivery extends Construct {
   readonly deliverFunction: ProjectFunction;
@@ -78,6 +83,8 @@ export class Delivery extends Construct {
   readonly failureQueue: sqs.Queue;
   readonly failureQueueAlarm: cloudwatch.Alarm;
   readonly functionErrorsAlarm: cloudwatch.Alarm;
+  readonly functionThrottlesAlarm: cloudwatch.Alarm;
+  readonly iteratorAgeAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DeliveryProps) {
     super(scope, id);
@@ -89,44 +96,14 @@ export class Delivery extends Construct {
         `Delivery: mailFrom "${props.mailFrom}" is not a plain email address; set the context value ${mailFromContextKey} (cdk.json or -c ${mailFromContextKey}=invoices@your-domain.example) to the sender address, without a display name`,
       );
     }
-    if (retention.toSeconds() < 60 || retention.toSeconds() > Duration.days(14).toSeconds()) {
-      throw new Error(
-        `Delivery: failureRetention ${retention.toHumanString()} must be 60 seconds to 14 days (SQS limits)`,
-      );
-    }
-
     this.mailIdentity = new ses.EmailIdentity(this, 'MailIdentity', {
       identity: ses.Identity.email(props.mailFrom),
     });
 
-    this.failureQueueKey = new kms.Key(this, 'FailureQueueKey', {
-      description: 'Ledgerlock delivery on-failure queue (SQS SSE-KMS)',
-      alias: `alias/${Stack.of(this).stackName}/delivery-failures`,
-      enableKeyRotation: true,
-      rotationPeriod: Duration.days(365),
-      pendingWindow: Duration.days(30),
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.failureQueueKey,
-      enforceSSL: true,
-      retentionPeriod: retention,
-      // Each message names a batch that was never delivered; it must outlive a redeploy of this stack.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.failureQueue).acknowledge(
-      {
-        id: 'AwsSolutions-SQS3',
-        reason:
-          'This queue is itself the dead-letter destination of the deliver stream mapping; its messages are read by a person after the alarm, never by a consumer that could fail again',
-      },
-      {
-        id: 'Serverless-SQSRedrivePolicy',
-        reason:
-          'This queue is itself the dead-letter destination of the deliver stream mapping; its messages are read by a person after the alarm, never by a consumer that could fail again',
-      },
-    );
+    ({ key: this.failureQueueKey, queue: this.failureQueue } = addFailureQueue(this, {
+      consumer: 'delivery',
+      retention,
+    }));
 
     this.deliverFunction = new ProjectFunction(this, 'DeliverFunction', {
       entry: 'deliver',
@@ -161,31 +138,33 @@ export class Delivery extends Construct {
       'Invoked synchronously by the DynamoDB stream event source mapping, whose on-failure destination (the encrypted FailureQueue) receives failed batches; an async dead-letter queue would never receive anything';
     Validations.of(deliver.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason });
 
-    this.failureQueueAlarm = new cloudwatch.Alarm(this, 'FailureQueueAlarm', {
-      alarmDescription:
+    const consumerAlarms = addStreamConsumerAlarms(this, deliver, this.failureQueue, {
+      alertTopic: props.alertTopic,
+      failuresSeverity: 'high',
+      failuresMeaning:
         'An invoice batch could not be delivered within the retries and record age of the stream mapping: read the failure queue, fix the cause, then resend the invoices',
-      metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      lagSeverity: 'medium',
+      lagMeaning:
+        'Queued invoices wait longer than usual for their email: deliver is failing and retrying, throttled, or SES is slow',
     });
-    this.functionErrorsAlarm = new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {
-      alarmDescription:
-        'A deliver invocation failed: a record it cannot deliver (the mapping then bisects, retries and sends it to the failure queue) or a failed cold start: check its logs',
-      metric: deliver.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    this.failureQueueAlarm = consumerAlarms.failures;
+    this.iteratorAgeAlarm = consumerAlarms.lag;
+    const functionAlarms = addFunctionAlarms(this, 'Function', deliver, {
+      alertTopic: props.alertTopic,
+      errorsMeaning:
+        'A deliver invocation failed: a record it cannot deliver (the mapping then bisects, retries and sends it to the failure queue) or a failed cold start',
     });
+    this.functionErrorsAlarm = functionAlarms.errors;
+    this.functionThrottlesAlarm = functionAlarms.throttles;
   }
 
   /** The alarms operations should be told about. */
   get alarms(): readonly cloudwatch.Alarm[] {
-    return [this.failureQueueAlarm, this.functionErrorsAlarm];
+    return [
+      this.failureQueueAlarm,
+      this.functionErrorsAlarm,
+      this.functionThrottlesAlarm,
+      this.iteratorAgeAlarm,
+    ];
   }
 }

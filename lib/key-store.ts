@@ -45,7 +45,8 @@ export interface KeyStoreProps {
  * another one (PITR) needs the runtime, and these conditions, given the original name as logical name.
  *
  * Losing an item loses the tenant's sealed data for good: the table is deletion-protected, point-in-time
- * recoverable and retained, and no runtime role may write or delete an item.
+ * recoverable, retained, streamed to the backups and snapshotted by AWS Backup, and no runtime role may write or
+ * delete an item.
  */
 export class KeyStore extends Construct implements BranchKeyStoreReference {
   readonly table: dynamodb.Table;
@@ -75,6 +76,9 @@ export class KeyStore extends Construct implements BranchKeyStoreReference {
         recoveryPeriodInDays: props.pointInTimeRecoveryDays,
       },
       deletionProtection: true,
+      // Every change reaches the backup function (DESIGN.md: the branch-key store is backed up like the table):
+      // a lost branch key loses its tenant's sealed data, and the copy holds only wrapped keys.
+      stream: dynamodb.StreamViewType[keyStoreKeySchema.streamViewType],
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

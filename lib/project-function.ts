@@ -9,9 +9,15 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as ses from 'aws-cdk-lib/aws-ses';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envNames } from '../functions/platform/config';
-import { type BucketAccess, type BucketEnvName, bucketGrant } from './grants/bucket-grants';
+import {
+  type BindBucketOptions,
+  type BucketAccess,
+  type BucketEnvName,
+  bucketGrant,
+} from './grants/bucket-grants';
 import { type KeyAccess, type KeyEnvName, keyStoreStatements, macKeyStatements } from './grants/key-grants';
 import { mailStatements } from './grants/mail-grants';
 import {
@@ -20,23 +26,31 @@ import {
   type TableAccess,
   tableStatements,
 } from './grants/table-grants';
+import { type AlertTopicReference, topicPublishStatements } from './grants/topic-grants';
 import type { BranchKeyStoreReference } from './key-store';
 import { pdfFontBundlingCommands } from './pdf-font-bundling';
-import { addTableStreamSource, type TableStreamSourceOptions } from './table-stream-source';
+import {
+  addTableStreamSource,
+  queueSendStatements,
+  type TableStreamSourceOptions,
+} from './table-stream-source';
 
-// The grant language and the bundling hook live in modules of their own; their names stay importable from here.
-export type { BucketAccess, BucketEnvName } from './grants/bucket-grants';
+// The grant language and the stream mapping live in modules of their own; their names stay importable from here.
+export type { BindBucketOptions, BucketAccess, BucketEnvName } from './grants/bucket-grants';
 export type { KeyAccess, KeyEnvName } from './grants/key-grants';
 export { emailAddressPattern } from './grants/mail-grants';
 export type { BindTableOptions, TableAccess } from './grants/table-grants';
-export { bundledPdfFonts, pdfFontBundlingCommands } from './pdf-font-bundling';
+export type { AlertTopicReference } from './grants/topic-grants';
 export type { TableStreamSourceOptions } from './table-stream-source';
 
 /** Repository root: entries are resolved against it and esbuild bundles from it. */
 const projectRoot = path.resolve(import.meta.dirname, '..');
 
 /** Entry folders under `functions/` that hold a `lambda.ts` (the AWS module) beside their `handler.ts`. */
-export type FunctionEntry = 'authorizer' | 'api-read' | 'api-write' | 'deliver';
+export type FunctionEntry = 'authorizer' | 'api-read' | 'api-write' | 'deliver' | 'backup' | 'detect';
+
+/** The env vars that name a table, and so the stream a stream consumer may be told apart by. */
+export type TableNameEnvName = typeof envNames.tableName | typeof envNames.keyStoreTable;
 
 /** Where a token comes from: what the authorizer needs to verify it. */
 export interface TokenIssuer {
@@ -104,6 +118,8 @@ export class ProjectFunction extends Construct {
   /** The customer managed policy every bind* call adds its statements to. */
   readonly runtimePolicy: iam.ManagedPolicy;
   readonly logGroup: logs.LogGroup;
+  /** Which folder under `functions/` the bundle is built from. */
+  readonly entry: FunctionEntry;
   /** Whether the bundle carries pdfkit's standard fonts (see {@link ProjectFunctionProps.bundlesPdfFonts}). */
   readonly bundlesPdfFonts: boolean;
   private readonly boundEnvironment = new Map<string, string>();
@@ -123,6 +139,7 @@ export class ProjectFunction extends Construct {
       );
     }
     this.bundlesPdfFonts = props.bundlesPdfFonts ?? false;
+    this.entry = props.entry;
     const reserved = props.reservedConcurrentExecutions;
     if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
       throw new Error(
@@ -253,8 +270,13 @@ export class ProjectFunction extends Construct {
    * Sets the bucket's env var (and the env var of its KMS key, e.g. `DOCUMENTS_KEY_ARN`) and grants what `access`
    * allows (see {@link BucketAccess}). The bucket must be encrypted with a customer managed key: writers name it.
    */
-  bindBucket(bucket: s3.IBucket, envName: BucketEnvName, access: BucketAccess): void {
-    const grant = bucketGrant(bucket, envName, access, this.grantContext());
+  bindBucket(
+    bucket: s3.IBucket,
+    envName: BucketEnvName,
+    access: BucketAccess,
+    options: BindBucketOptions = {},
+  ): void {
+    const grant = bucketGrant(bucket, envName, access, options, this.grantContext());
     this.setEnvironment(envName, bucket.bucketName);
     this.setEnvironment(grant.keyEnvName, grant.keyArn);
     this.runtimePolicy.addStatements(...grant.statements);
@@ -281,6 +303,47 @@ export class ProjectFunction extends Construct {
     options: TableStreamSourceOptions,
   ): lambda.EventSourceMapping {
     return addTableStreamSource(this, id, table, options, Stack.of(this).region);
+  }
+
+  /**
+   * Sets `envName` (`TABLE_NAME` or `KEY_STORE_TABLE`) to the table's name and subscribes the function to that
+   * table's stream, as {@link addTableStreamSource} does. For a consumer that reads a table only through its
+   * stream (backup): the name tells its records apart from another stream's, and grants nothing on the table.
+   */
+  bindTableStream(
+    id: string,
+    table: dynamodb.ITable,
+    envName: TableNameEnvName,
+    options: TableStreamSourceOptions,
+  ): lambda.EventSourceMapping {
+    if (envName !== envNames.tableName && envName !== envNames.keyStoreTable) {
+      throw new Error(
+        `ProjectFunction ${this.node.id}: ${envName as string} does not name a table; use ${envNames.tableName} or ${envNames.keyStoreTable}`,
+      );
+    }
+    this.setEnvironment(envName, table.tableName);
+    return this.addTableStreamSource(id, table, options);
+  }
+
+  /**
+   * Sets `ALERT_TOPIC_ARN` and grants publishing to that topic only, with its key through SNS for that topic only.
+   * No subscribe, no topic attributes, no other topic.
+   */
+  bindAlertTopic(alerts: AlertTopicReference): void {
+    const statements = topicPublishStatements(alerts, this.grantContext());
+    this.setEnvironment(envNames.alertTopicArn, alerts.topic.topicArn);
+    this.runtimePolicy.addStatements(...statements);
+  }
+
+  /**
+   * Sends asynchronous invocations that failed every retry (Lambda's own two) to `queue` as the function's
+   * dead-letter queue, granted in the runtime policy. For functions that services invoke asynchronously, such as
+   * a CloudWatch Logs subscription; the dead letter carries the event itself.
+   */
+  sendFailedAsyncInvocationsTo(queue: sqs.IQueue): void {
+    this.runtimePolicy.addStatements(...queueSendStatements(queue, Stack.of(this).region));
+    // The L1 property instead of `deadLetterQueue`, which would grant through the role's inline default policy.
+    (this.function.node.defaultChild as lambda.CfnFunction).deadLetterConfig = { targetArn: queue.queueArn };
   }
 
   /** Sets `envName` to the key's ARN and grants the KMS actions `access` allows (see {@link KeyAccess}). */

@@ -47,7 +47,7 @@ export function addTableStreamSource(
     );
   }
 
-  consumer.runtimePolicy.addStatements(...streamStatements(streamArn, onFailure, region));
+  consumer.runtimePolicy.addStatements(...streamStatements(table, streamArn, onFailure, region));
   const listingPolicy = streamListingPolicy(consumer);
 
   const mapping = new lambda.EventSourceMapping(consumer, id, {
@@ -74,8 +74,13 @@ export function addTableStreamSource(
   return mapping;
 }
 
-/** Reading one table's stream, and sending failure records to the on-failure queue (and its key, through SQS). */
+/**
+ * Reading one table's stream — and, for a table under a customer managed key, that key's kms:Decrypt through
+ * DynamoDB, since stream records are encrypted with the table's key — and sending failure records to the
+ * on-failure queue.
+ */
 export function streamStatements(
+  table: dynamodb.ITable,
   streamArn: string,
   onFailure: sqs.IQueue,
   region: string,
@@ -85,14 +90,28 @@ export function streamStatements(
       actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       resources: [streamArn],
     }),
-    // Lambda sends the failure record with the function's role.
-    new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [onFailure.queueArn] }),
   ];
-  if (onFailure.encryptionMasterKey !== undefined) {
+  if (table.encryptionKey !== undefined) {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [table.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
+      }),
+    );
+  }
+  // Lambda sends the failure record with the function's role.
+  return [...statements, ...queueSendStatements(onFailure, region)];
+}
+
+/** Sending messages to one queue, and (for an SSE-KMS queue) its key through SQS only. */
+export function queueSendStatements(queue: sqs.IQueue, region: string): iam.PolicyStatement[] {
+  const statements = [new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] })];
+  if (queue.encryptionMasterKey !== undefined) {
     statements.push(
       new iam.PolicyStatement({
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [onFailure.encryptionMasterKey.keyArn],
+        resources: [queue.encryptionMasterKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `sqs.${region}.amazonaws.com` } },
       }),
     );

@@ -10,11 +10,18 @@ import type {
   Context,
 } from 'aws-lambda';
 import { unauthorizedMessage } from '../functions/authorizer/handler';
-import { problemBaseUrl } from '../functions/platform/errors';
+import {
+  authorizerCacheTtlSeconds,
+  authorizerTokenPattern,
+  gatewayMaxPayloadBytes,
+  stageThrottling,
+} from '../functions/platform/api-limits';
+import { type GatewayProblemKey, gatewayProblem } from '../functions/platform/gateway-responses';
 import type { ApiFunctionName } from '../functions/platform/routes';
 import { localLambdaContext } from './lambda-context';
 import { appendLogLine } from './log-file';
 import { matchRoute, toProxyEvent } from './proxy-event';
+import { TokenBucket } from './token-bucket';
 import type { LocalTokenIssuer } from './token-issuer';
 
 type LambdaHandler<Event, Result> = (event: Event, context: Context) => Promise<Result>;
@@ -42,17 +49,17 @@ export interface GatewayOptions {
   readonly localRoutes?: Readonly<Record<string, (body: string) => Promise<unknown>>>;
   /** JSON access log, one line per request, never bodies. */
   readonly accessLogFile?: string;
+  /** Each access-log line as it is written (the local logs subscription feeds them to detect). */
+  readonly onAccessLog?: (line: Readonly<Record<string, string>>) => void;
+  /** @default the stage's throttling from functions/platform/api-limits.ts */
+  readonly throttling?: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
 const apiId = 'local';
 const stage = 'v1';
-// API Gateway's hard limit on a request payload; the handlers apply the route table's own, smaller limit.
-const maxPayloadBytes = 10 * 1024 * 1024;
-const authorizerCacheTtlMs = 300_000;
-
-function problem(status: number, slug: string, title: string, detail: string) {
-  return { type: `${problemBaseUrl}${slug}`, title, status, detail };
-}
+/** API Gateway's limit on one integration: past it the caller gets a 504 while the function runs on. */
+const integrationTimeoutMs = 29_000;
+const tokenPattern = new RegExp(authorizerTokenPattern);
 
 /** IAM-style match of an execute-api ARN against a policy resource with `*` wildcards. */
 function resourceMatches(pattern: string, arn: string): boolean {
@@ -74,12 +81,42 @@ export function policyAllows(result: APIGatewayAuthorizerResult, methodArn: stri
   return allowed;
 }
 
+/** What the access-log line of a request says beyond the request itself; kept beside the response, never sent. */
+interface AccessNote {
+  route?: string;
+  clientId?: string;
+  tenantId?: string;
+  errorType?: string;
+}
+const notes = new WeakMap<ServerResponse, AccessNote>();
+function noteOf(response: ServerResponse): AccessNote {
+  let note = notes.get(response);
+  if (note === undefined) {
+    note = {};
+    notes.set(response, note);
+  }
+  return note;
+}
+
+/**
+ * The caller's address as API Gateway would see it. Locally every caller is this machine, so a request from
+ * loopback may name the address it plays with X-Forwarded-For (tests play several clients that way); API Gateway
+ * itself takes the connection's address and cannot be told otherwise.
+ */
+function sourceAddressOf(request: IncomingMessage): string {
+  const peer = request.socket.remoteAddress ?? 'unknown';
+  const forwarded = request.headers['x-forwarded-for'];
+  const loopback = peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1';
+  const claimed = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
+  return loopback && claimed !== undefined && /^[0-9a-fA-F:.]{2,45}$/.test(claimed) ? claimed : peer;
+}
+
 async function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > maxPayloadBytes) return 'too-large';
+    if (size > gatewayMaxPayloadBytes) return 'too-large';
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -91,15 +128,17 @@ export class LocalGateway {
     string,
     { result: APIGatewayAuthorizerResult; expiresAt: number }
   >();
+  private readonly throttle: TokenBucket;
 
-  constructor(private readonly options: GatewayOptions) {}
+  constructor(private readonly options: GatewayOptions) {
+    this.throttle = new TokenBucket(options.throttling ?? stageThrottling);
+  }
 
   async start(): Promise<string> {
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
-        console.error('gateway: unexpected failure', error);
-        if (!response.headersSent)
-          this.send(response, 500, problem(500, 'internal-error', 'Internal error', 'retry later'));
+        process.stderr.write(`gateway: unexpected failure (${(error as Error).name})\n`);
+        if (!response.headersSent) this.sendProblem(response, 'default-5xx');
       });
     });
     this.server.keepAliveTimeout = 5_000;
@@ -117,6 +156,14 @@ export class LocalGateway {
     if (server === undefined) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** What API Gateway itself answers in that situation: the same table CDK deploys as gateway responses. */
+  private sendProblem(response: ServerResponse, key: GatewayProblemKey): void {
+    const answer = gatewayProblem(key);
+    noteOf(response).errorType = key;
+    response.writeHead(answer.status, { ...answer.headers });
+    response.end(answer.body);
   }
 
   private send(
@@ -138,21 +185,28 @@ export class LocalGateway {
     const requestId = randomUUID();
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
-    const sourceIp = request.socket.remoteAddress ?? 'unknown';
+    const sourceIp = sourceAddressOf(request);
     response.setHeader('x-request-id', requestId);
     response.on('finish', () => {
-      if (this.options.accessLogFile === undefined) return;
+      // The fields and string values of the deployed stage's access-log format (lib/api-logs.ts).
+      const note = noteOf(response);
       const line = {
         requestId,
-        ip: sourceIp,
-        requestTime: new Date(started).toISOString(),
+        requestTime: String(started),
+        sourceIp,
         httpMethod: method,
+        resourcePath: note.route ?? '-',
         path: url.pathname,
-        status: response.statusCode,
-        responseLatency: Date.now() - started,
-        tenantId: response.getHeader('x-ledgerlock-tenant') ?? null,
+        status: String(response.statusCode),
+        responseLatency: String(Date.now() - started),
+        principalId: note.clientId ?? '-',
+        tenantId: note.tenantId ?? '-',
+        errorType: note.errorType ?? '-',
       };
-      appendLogLine(this.options.accessLogFile, JSON.stringify(line), { timestamp: false });
+      if (this.options.accessLogFile !== undefined) {
+        appendLogLine(this.options.accessLogFile, JSON.stringify(line), { timestamp: false });
+      }
+      this.options.onAccessLog?.(line);
     });
 
     if (url.pathname === '/health' && method === 'GET') {
@@ -175,14 +229,11 @@ export class LocalGateway {
       return;
     }
     if (body === 'too-large') {
-      this.send(
-        response,
-        413,
-        problem(413, 'payload-too-large', 'Request body too large', 'the limit is 10 MB'),
-      );
+      this.sendProblem(response, 'request-too-large');
       return;
     }
     if (url.pathname === '/oauth2/token') {
+      noteOf(response).route = '/oauth2/token';
       if (method !== 'POST') {
         this.send(response, 405, { error: 'invalid_request', error_description: 'use POST' });
         return;
@@ -191,6 +242,7 @@ export class LocalGateway {
         authorization: request.headers.authorization,
         contentType: request.headers['content-type'],
         body: body.toString('utf8'),
+        sourceIp,
       });
       this.send(response, answer.status, answer.body, answer.headers);
       return;
@@ -204,66 +256,48 @@ export class LocalGateway {
     call: { url: URL; method: string; body: Buffer; requestId: string; sourceIp: string },
   ): Promise<void> {
     const matched = matchRoute(call.method, call.url.pathname);
-    if (matched.kind === 'no-route') {
-      this.send(response, 404, problem(404, 'not-found', 'Not found', 'no such route'));
-      return;
-    }
-    if (matched.kind === 'wrong-method') {
-      const allowed = matched.allowed.join(', ');
-      this.send(response, 405, problem(405, 'method-not-allowed', 'Method not allowed', `use ${allowed}`), {
-        allow: allowed,
-      });
+    // API Gateway has no 405: a method a path does not have is a resource it does not have.
+    if (matched.kind === 'no-route' || matched.kind === 'wrong-method') {
+      this.sendProblem(response, 'missing-route');
       return;
     }
     if (matched.kind === 'bad-encoding') {
-      this.send(
-        response,
-        400,
-        problem(400, 'malformed-request', 'Malformed request', 'the path is not valid percent-encoding'),
-      );
+      this.sendProblem(response, 'default-4xx');
       return;
     }
     const { route, pathParameters } = matched;
+    noteOf(response).route = route.path;
+    if (!this.throttle.take()) {
+      this.sendProblem(response, 'throttled');
+      return;
+    }
     const stageArn = `arn:aws:execute-api:${this.options.region}:${this.options.accountId}:${apiId}/${stage}`;
     // API Gateway hands the authorizer the ARN of the concrete request, path parameters filled in.
     const concreteArn = `${stageArn}/${call.method}${call.url.pathname}`;
 
+    // The TOKEN authorizer's identity validation: a header of another shape never reaches the authorizer.
     const authorization = request.headers.authorization;
-    const unauthenticated = () =>
-      this.send(
-        response,
-        401,
-        problem(401, 'unauthenticated', 'Authentication required', 'send a valid bearer token'),
-        { 'www-authenticate': 'Bearer' },
-      );
-    if (authorization === undefined || authorization === '') {
-      unauthenticated();
+    if (authorization === undefined || !tokenPattern.test(authorization)) {
+      this.sendProblem(response, 'unauthorized');
       return;
     }
     const authorized = await this.authorize(authorization, concreteArn, call.requestId);
     if (authorized === 'unauthorized') {
-      unauthenticated();
+      this.sendProblem(response, 'unauthorized');
       return;
     }
     if (authorized === 'failed') {
-      // API Gateway answers an authorizer that failed (rather than refused) with a 500, never a 401.
-      this.send(
-        response,
-        500,
-        problem(500, 'internal-error', 'Internal error', 'the request could not be authorized; retry later'),
-      );
-      return;
-    }
-    if (!policyAllows(authorized, concreteArn)) {
-      this.send(
-        response,
-        403,
-        problem(403, 'forbidden', 'Not allowed', "the token's scopes do not allow this route"),
-      );
+      // An authorizer that failed (rather than refused) is a 500 on API Gateway, never a 401.
+      this.sendProblem(response, 'authorizer-failure');
       return;
     }
     const context = authorized.context ?? {};
-    if (typeof context.tenantId === 'string') response.setHeader('x-ledgerlock-tenant', context.tenantId);
+    if (typeof context.tenantId === 'string') noteOf(response).tenantId = context.tenantId;
+    noteOf(response).clientId = authorized.principalId;
+    if (!policyAllows(authorized, concreteArn)) {
+      this.sendProblem(response, 'access-denied');
+      return;
+    }
 
     const headers: [string, string][] = [];
     for (let index = 0; index < request.rawHeaders.length; index += 2) {
@@ -284,15 +318,34 @@ export class LocalGateway {
       stage,
     });
     const handler = this.options.functions[route.functionName];
-    const result = await handler(
-      event,
-      localLambdaContext({
-        functionName: route.functionName,
-        requestId: call.requestId,
-        region: this.options.region,
-        timeoutMs: 29_000,
-      }),
-    );
+    let timer: NodeJS.Timeout | undefined;
+    let result: APIGatewayProxyResult | 'timeout';
+    try {
+      result = await Promise.race([
+        handler(
+          event,
+          localLambdaContext({
+            functionName: route.functionName,
+            requestId: call.requestId,
+            region: this.options.region,
+            timeoutMs: integrationTimeoutMs,
+          }),
+        ),
+        new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), integrationTimeoutMs);
+        }),
+      ]);
+    } catch {
+      // A function that throws (rather than answering a problem) is an integration failure on API Gateway.
+      this.sendProblem(response, 'integration-failure');
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (result === 'timeout') {
+      this.sendProblem(response, 'integration-timeout');
+      return;
+    }
     const responseHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
     response.writeHead(result.statusCode, responseHeaders);
@@ -317,7 +370,10 @@ export class LocalGateway {
           timeoutMs: 29_000,
         }),
       );
-      this.authorizerCache.set(authorizationToken, { result, expiresAt: Date.now() + authorizerCacheTtlMs });
+      this.authorizerCache.set(authorizationToken, {
+        result,
+        expiresAt: Date.now() + authorizerCacheTtlSeconds * 1000,
+      });
       return result;
     } catch (error) {
       // Only the exact message API Gateway recognises means "refused"; anything else is the authorizer failing.

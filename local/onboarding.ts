@@ -53,7 +53,12 @@ function demoSeller(index: number): SellerProfile {
     address: { line1: 'Friedrichstraße 100', city: 'Berlin', postalCode: '10117', country: 'DE' },
     taxId: `DE12345678${index}`,
     email: `billing${index + 1}@demo.ledgerlock.local`,
-    paymentInstructions: `IBAN DE02 1203 0000 0000 2020 5${index} · BIC BYLADEM1001 · quote the invoice number`,
+    payout: {
+      iban: 'DE02120300000000202051',
+      bic: 'BYLADEM1001',
+      accountHolder: names[index] ?? 'Demo Seller',
+    },
+    paymentInstructions: 'quote the invoice number',
   };
 }
 

@@ -5,6 +5,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -19,7 +20,12 @@ import {
 } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { keyStoreTableDefinition, tableDefinition } from '../functions/platform/table-definition';
+import {
+  keyStoreTableCreation,
+  keyStoreTableDefinition,
+  mainTableCreation,
+  tableDefinition,
+} from '../functions/platform/table-definition';
 
 export interface ClientConfig {
   readonly endpoint: string;
@@ -40,31 +46,7 @@ async function tableExists(client: DynamoDBClient, tableName: string): Promise<b
 export async function ensureTable(config: ClientConfig, tableName: string): Promise<void> {
   const client = new DynamoDBClient(config);
   if (await tableExists(client, tableName)) return;
-  const keyAttributes = new Set<string>([tableDefinition.partitionKey, tableDefinition.sortKey]);
-  for (const index of tableDefinition.globalSecondaryIndexes) {
-    keyAttributes.add(index.partitionKey);
-    keyAttributes.add(index.sortKey);
-  }
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [...keyAttributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-      KeySchema: [
-        { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
-        { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: tableDefinition.globalSecondaryIndexes.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
-      StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.streamViewType },
-    }),
-  );
+  await client.send(new CreateTableCommand(mainTableCreation(tableName)));
   await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
   await client.send(
     new UpdateTimeToLiveCommand({
@@ -74,24 +56,28 @@ export async function ensureTable(config: ClientConfig, tableName: string): Prom
   );
 }
 
-/** The branch key store of the Encryption SDK's hierarchical keyring; its key schema is fixed by the SDK. */
+/**
+ * The branch key store of the Encryption SDK's hierarchical keyring; its key schema is fixed by the SDK. Its stream
+ * feeds the backups; a key store made by an earlier version without one gets it now.
+ */
 export async function ensureKeyStoreTable(config: ClientConfig, tableName: string): Promise<void> {
   const client = new DynamoDBClient(config);
-  if (await tableExists(client, tableName)) return;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: keyStoreTableDefinition.partitionKey, AttributeType: 'S' },
-        { AttributeName: keyStoreTableDefinition.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: keyStoreTableDefinition.partitionKey, KeyType: 'HASH' },
-        { AttributeName: keyStoreTableDefinition.sortKey, KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  if (await tableExists(client, tableName)) {
+    const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (table?.StreamSpecification?.StreamEnabled !== true) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          StreamSpecification: {
+            StreamEnabled: true,
+            StreamViewType: keyStoreTableDefinition.streamViewType,
+          },
+        }),
+      );
+    }
+    return;
+  }
+  await client.send(new CreateTableCommand(keyStoreTableCreation(tableName)));
   await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
 }
 

@@ -14,6 +14,7 @@ import { startKms } from './emulators/kms';
 import { startS3 } from './emulators/s3';
 import { startSes } from './emulators/ses';
 import { startSnsSqs } from './emulators/sns-sqs';
+import { startFaultProxy } from './fault-proxy';
 import { type LocalAws, type LocalConfig, localFunctions } from './functions';
 import { LocalGateway } from './gateway';
 import { healthOf } from './health';
@@ -94,6 +95,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       track(startSnsSqs({ port: 0 })),
     ]);
     log(`emulators answering after ${Math.round(performance.now() - started)} ms`);
+    // The mail service is reached through a fault proxy, so tests (and a curious person) can make the next N
+    // sends fail — refused, or dropped after SES took the message — without timers (POST /_local/faults/ses).
+    const sesFaults = await track(
+      startFaultProxy({
+        target: ses.endpoint,
+        name: 'ses',
+        log: (line) => appendLogLine(join(logDir, 'ses-faults.log'), line),
+      }),
+    );
 
     const aws: LocalAws = {
       region: localAwsIdentity.region,
@@ -102,7 +112,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         dynamodb: dynamoDb.endpoint,
         kms: kms.endpoint,
         s3: s3.endpoint,
-        sesv2: ses.endpoint,
+        sesv2: sesFaults.endpoint,
         sns: snsSqs.endpoint,
         sqs: snsSqs.endpoint,
       },
@@ -188,23 +198,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sns_sqs: (signal) => fetch(snsSqs.endpoint, { signal }),
     });
 
-    let currentSes = ses;
-    const sesPort = Number(new URL(ses.endpoint).port);
     const localRoutes = {
-      /** Takes the mail service away for a while, as an SES outage would, then brings it back on its port. */
+      /** Deterministic faults of the mail service: `{ "action": "inject", "kind": "refuse", "count": 2, … }`. */
+      'POST /_local/faults/ses': (body: string) => sesFaults.handleControl(body),
+      /** Refuses every send for a while (a second call extends it); the mail view stays reachable. */
       'POST /_local/ses/outage': async (body: string) => {
         const milliseconds = Math.min(
           Math.max(Number(JSON.parse(body || '{}').milliseconds ?? 3000), 0),
-          60_000,
+          120_000,
         );
-        await currentSes.stop();
-        setTimeout(() => {
-          void startSes({ port: sesPort }).then((restarted) => {
-            currentSes = restarted;
-            running.push(restarted);
-          });
-        }, milliseconds);
-        return { outage: 'started', milliseconds };
+        return {
+          outage: sesFaults.outage({ match: { path: '/v2/' }, durationMs: milliseconds }),
+          milliseconds,
+        };
       },
       'GET /_local/kms/stats': async () => kms.stats(),
       'POST /_local/kms/stats/reset': async () => {
@@ -235,7 +241,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       credentials: { ...aws.credentials },
       dynamodb: dynamoDb.endpoint,
       s3: s3.endpoint,
-      ses: ses.endpoint,
+      // What the handlers talk to: the fault proxy in front of the SES emulator.
+      ses: sesFaults.endpoint,
       sns: snsSqs.endpoint,
       sqs: snsSqs.endpoint,
       kms: kms.endpoint,

@@ -19,6 +19,21 @@ export interface TokenResponse {
 
 const tokenLifetimeSeconds = 3600;
 
+/**
+ * Repeated wrong secrets slow down, per client id and per source address: after `freeFailures` within the window,
+ * each further attempt must wait twice as long as the last (1 s, 2 s, 4 s … up to 5 min), and is answered 429
+ * with Retry-After meanwhile — even with the right secret, so guessing gains nothing by hurrying.
+ */
+const freeFailures = { client: 5, ip: 20 } as const;
+const failureWindowMs = 5 * 60_000;
+const maxPenaltyMs = 5 * 60_000;
+
+interface Failures {
+  count: number;
+  firstAt: number;
+  blockedUntil: number;
+}
+
 type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 
 function sameSecret(a: string, b: string): boolean {
@@ -28,12 +43,38 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export class LocalTokenIssuer {
+  private readonly failures = new Map<string, Failures>();
+
   private constructor(
     private readonly issuer: string,
     private readonly privateKey: SigningKey,
     private readonly publicJwk: JWK,
     private readonly clients: ReadonlyMap<string, LocalClient>,
+    private readonly now: () => number = () => Date.now(),
   ) {}
+
+  /** Milliseconds until any of the keys may try again; 0 when none is held back. */
+  private waitFor(keys: readonly string[]): number {
+    const now = this.now();
+    return Math.max(0, ...keys.map((key) => (this.failures.get(key)?.blockedUntil ?? 0) - now));
+  }
+
+  private recordFailure(keys: readonly string[]): void {
+    const now = this.now();
+    for (const key of keys) {
+      const current = this.failures.get(key);
+      const fresh = current === undefined || now - current.firstAt > failureWindowMs;
+      const next: Failures = fresh
+        ? { count: 1, firstAt: now, blockedUntil: 0 }
+        : { ...current, count: current.count + 1 };
+      // An address may carry many clients (a NAT, or this machine for every local test): it gets more slack.
+      const free = key.startsWith('ip:') ? freeFailures.ip : freeFailures.client;
+      if (next.count > free) {
+        next.blockedUntil = now + Math.min(maxPenaltyMs, 1000 * 2 ** (next.count - free - 1));
+      }
+      this.failures.set(key, next);
+    }
+  }
 
   /** Keeps its signing key in keyFile when given, so tokens survive a restart of the local stack. */
   static async create(options: {
@@ -69,6 +110,8 @@ export class LocalTokenIssuer {
     readonly authorization?: string;
     readonly contentType?: string;
     readonly body: string;
+    /** The caller's address: wrong secrets slow down per address as well as per client id. */
+    readonly sourceIp?: string;
   }) {
     const error = (status: number, code: string, description: string): TokenResponse => ({
       status,
@@ -85,11 +128,34 @@ export class LocalTokenIssuer {
     if (basic?.[1] !== undefined) {
       const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
       const separator = decoded.indexOf(':');
-      clientId = decodeURIComponent(decoded.slice(0, separator));
-      clientSecret = decodeURIComponent(decoded.slice(separator + 1));
+      if (separator < 0)
+        return error(400, 'invalid_request', 'Basic credentials must be client_id:client_secret');
+      try {
+        // RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined.
+        clientId = decodeURIComponent(decoded.slice(0, separator));
+        clientSecret = decodeURIComponent(decoded.slice(separator + 1));
+      } catch {
+        return error(400, 'invalid_request', 'the Basic credentials are not valid percent-encoding');
+      }
+    }
+    const keys = [
+      `client:${clientId}`,
+      ...(request.sourceIp === undefined ? [] : [`ip:${request.sourceIp}`]),
+    ];
+    const wait = this.waitFor(keys);
+    if (wait > 0) {
+      return {
+        status: 429,
+        headers: { 'retry-after': String(Math.ceil(wait / 1000)) },
+        body: {
+          error: 'slow_down',
+          error_description: 'too many failed attempts; retry after the Retry-After seconds',
+        },
+      } satisfies TokenResponse;
     }
     const client = this.clients.get(clientId);
     if (client === undefined || !sameSecret(client.clientSecret, clientSecret)) {
+      this.recordFailure(keys);
       return error(401, 'invalid_client', 'unknown client or wrong secret');
     }
     if (form.get('grant_type') !== 'client_credentials') {
@@ -100,7 +166,7 @@ export class LocalTokenIssuer {
     if (scopes.some((scope) => !client.scopes.includes(scope))) {
       return error(400, 'invalid_scope', 'a requested scope is not allowed for this client');
     }
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.now() / 1000);
     const accessToken = await new SignJWT({
       token_use: 'access',
       scope: scopes.join(' '),

@@ -78,8 +78,12 @@ export class AwsClients {
     );
   }
 
+  /**
+   * No SDK retries: SES has no idempotency key, so a retry after a lost answer could mail the customer twice.
+   * The deliverer decides what may be retried, from what the failure says (adapters/sesv2-mailer.ts).
+   */
   get ses(): SESv2Client {
-    return this.once('sesv2', () => new SESv2Client(this.config('sesv2')));
+    return this.once('sesv2', () => new SESv2Client({ ...this.config('sesv2'), maxAttempts: 1 }));
   }
 
   get sns(): SNSClient {

@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import type { Customer } from '../domain/customer';
 import type { CreditNote, CustomerDetails, Invoice, Payment } from '../domain/invoice';
-import type { SellerProfile } from '../domain/seller';
 import {
   creditNoteKey,
   creditNotesOfInvoiceKey,
@@ -17,6 +16,7 @@ import {
   sellerProfileKey,
 } from '../platform/key-layout';
 import { IntegrityError } from '../ports/sealer';
+import type { SellerProfileRecord } from '../ports/seller-profiles';
 import { defineSealedItem, withoutUndefined } from './sealed-item-codec';
 
 /** A postal address as stored inside a sealed part (validated strictly at the API, leniently here). */
@@ -249,18 +249,26 @@ export const paymentCodec = defineSealedItem({
 /** May be personal data (a sole trader's name, address and bank account), so all of it is sealed. */
 export const sellerProfileCodec = defineSealedItem({
   entityType: entityTypes.sellerProfile,
-  plainSchema: z.object({ id: z.string(), tenantId: z.string(), updatedAt: z.string() }),
+  plainSchema: z.object({ id: z.string(), tenantId: z.string(), updatedAt: z.string(), version: z.int() }),
   secretSchema: z.object({
     name: z.string(),
     address: storedAddressSchema,
     taxId: z.string().optional(),
     email: z.string().optional(),
+    payout: z.object({ iban: z.string(), bic: z.string().optional(), accountHolder: z.string() }).optional(),
     paymentInstructions: z.string().optional(),
   }),
   key: (plain) => sellerProfileKey(plain.tenantId),
-  split: (profile: SellerProfile, stored: { tenantId: string; updatedAt: string }) => ({
-    plain: { id: stored.tenantId, ...stored },
-    secret: profile,
+  split: (record: SellerProfileRecord, tenantId: string) => ({
+    plain: { id: tenantId, tenantId, updatedAt: record.updatedAt, version: record.version },
+    secret: record.profile,
   }),
-  join: (_plain, secret): SellerProfile => withoutUndefined(secret),
+  join: (plain, secret): SellerProfileRecord => ({
+    profile: withoutUndefined({
+      ...secret,
+      ...(secret.payout ? { payout: withoutUndefined(secret.payout) } : {}),
+    }),
+    version: plain.version,
+    updatedAt: plain.updatedAt,
+  }),
 });

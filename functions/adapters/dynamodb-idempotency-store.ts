@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { entityTypes, idempotencyKey } from '../platform/key-layout';
 import type { ClaimOutcome, IdempotencyStore } from '../ports/idempotency-store';
 import type { IdempotentResult, StoredResponse } from '../ports/ledger';
-import type { Sealer } from '../ports/sealer';
+import { IntegrityError, type Sealer } from '../ports/sealer';
 import { openRecord, sealRecord } from './sealed-record';
 
 /** Keys are kept at least this long (the TTL attribute removes them later). */
@@ -48,6 +48,25 @@ const responseSchema = z.object({
   body: z.string(),
   headers: z.record(z.string(), z.string()),
 });
+
+/**
+ * Opens a stored record's response as it lies in the table (for a restore's verification): the sealed part must
+ * open under the record's own key and request hash. A claim without a response has nothing sealed.
+ */
+export async function openIdempotencyRecord(sealer: Sealer, tenantId: string, item: Record<string, unknown>) {
+  const record = recordSchema.safeParse(item);
+  if (!record.success || typeof item.pk !== 'string' || !item.pk.startsWith(`${tenantId}#`)) {
+    throw new IntegrityError('stored idempotency record has an unexpected shape');
+  }
+  if (record.data.response === undefined) return undefined;
+  const opened = await openRecord(
+    sealer,
+    { tenantId, entityType: entityTypes.idempotency, entityId: item.pk },
+    { requestHash: record.data.requestHash },
+    record.data.response,
+  );
+  return responseSchema.parse(opened);
+}
 
 export class DynamoDbIdempotencyStore implements IdempotencyStore {
   constructor(

@@ -19,7 +19,13 @@ import {
   type LedgerChange,
 } from '../ports/ledger';
 import type { Sealer } from '../ports/sealer';
-import { creditNoteCodec, customerCodec, invoiceCodec, paymentCodec } from './dynamodb-codecs';
+import {
+  creditNoteCodec,
+  customerCodec,
+  invoiceCodec,
+  paymentCodec,
+  sellerProfileCodec,
+} from './dynamodb-codecs';
 import { sealIdempotentResponse } from './dynamodb-idempotency-store';
 
 type TransactItem = NonNullable<
@@ -123,6 +129,23 @@ export class DynamoDbLedger implements Ledger {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         };
+      case 'putSellerProfile':
+        return {
+          Put: {
+            TableName,
+            Item: await sellerProfileCodec.toItem(
+              sealer,
+              { profile: change.profile, version: change.version, updatedAt: change.updatedAt },
+              change.tenantId,
+            ),
+            ...(change.expectedVersion === null
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: 'version = :expected',
+                  ExpressionAttributeValues: { ':expected': change.expectedVersion },
+                }),
+          },
+        };
       case 'takeNumber':
         // The counter moves by exactly one, from the value we read: a number is never skipped or reused.
         return {
@@ -192,7 +215,7 @@ export class DynamoDbLedger implements Ledger {
         Update: {
           TableName,
           Key: idempotencyKey(tenantId, idempotency.key),
-          UpdateExpression: 'SET #state = :completed, #response = :response',
+          UpdateExpression: 'SET #state = :completed, #response = :response, changedAt = :changedAt',
           ConditionExpression: '#state = :inProgress AND claimToken = :token',
           ExpressionAttributeNames: { '#state': 'state', '#response': 'response' },
           ExpressionAttributeValues: {
@@ -200,12 +223,19 @@ export class DynamoDbLedger implements Ledger {
             ':inProgress': 'in-progress',
             ':token': idempotency.claimToken,
             ':response': sealedResponse,
+            ':changedAt': audit.at,
           },
         },
       });
     }
     try {
-      await this.options.client.send(new TransactWriteCommand({ TransactItems: items }));
+      // Every item this commit puts carries the commit's time: a restore can stop exactly between two changes.
+      const stamped = items.map((item) =>
+        item.Put === undefined
+          ? item
+          : { ...item, Put: { ...item.Put, Item: { ...item.Put.Item, changedAt: audit.at } } },
+      );
+      await this.options.client.send(new TransactWriteCommand({ TransactItems: stamped }));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         throw new ConcurrentChangeError('a concurrent change got there first', { cause: error });

@@ -25,6 +25,11 @@ const { encrypt, decrypt } = buildClient({
 export interface KeyStoreOptions {
   /** DynamoDB table holding the branch keys (partition `branch-key-id`, sort `type`). */
   readonly tableName: string;
+  /**
+   * The name the branch keys are bound to (KMS sees it as `tablename` in every branch key's encryption context).
+   * @default - `tableName`; a restored copy of a key store keeps the original's name here
+   */
+  readonly logicalName?: string;
   /** The KMS key that wraps every branch key. */
   readonly kmsKeyArn: string;
   readonly dynamoDb: DynamoDBClient;
@@ -33,7 +38,7 @@ export interface KeyStoreOptions {
 
 export function branchKeyStore(options: KeyStoreOptions): BranchKeyStoreNode {
   return new BranchKeyStoreNode({
-    logicalKeyStoreName: options.tableName,
+    logicalKeyStoreName: options.logicalName ?? options.tableName,
     storage: { ddbTableName: options.tableName, ddbClient: options.dynamoDb },
     keyManagement: { kmsClient: options.kms },
     kmsConfiguration: { identifier: options.kmsKeyArn },

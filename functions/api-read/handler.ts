@@ -3,6 +3,7 @@ import { makeAuditQueries } from '../application/audit-queries';
 import { makeCustomerQueries } from '../application/customer-queries';
 import { makeInvoiceQueries } from '../application/invoice-queries';
 import type { QueriesOf, Reply } from '../application/request';
+import { makeSellerProfileQueries } from '../application/seller-profile';
 import { apiMiddleware } from '../platform/middleware';
 import type { Observability } from '../platform/observability';
 import { makeRouter, respond, toProxyResult } from '../platform/router';
@@ -28,6 +29,7 @@ export function makeHandler(dependencies: ApiReadDependencies) {
     ...makeInvoiceQueries(dependencies),
     ...makeCustomerQueries(dependencies),
     ...makeAuditQueries(dependencies),
+    ...makeSellerProfileQueries(dependencies),
   } satisfies QueriesOf<'api-read'>;
   const route = makeRouter('api-read');
   return apiMiddleware(dependencies.observability, dependencies.signals, async (event) => {

@@ -3,6 +3,7 @@ import { makeCustomerCommands } from '../application/customer-commands';
 import { makeInvoiceCommands } from '../application/invoice-commands';
 import { type MutationPlan, makeMutationRunner } from '../application/mutation-runner';
 import type { CommandsOf, Reply } from '../application/request';
+import { makeSellerProfileCommands } from '../application/seller-profile';
 import { type IdKind, randomId } from '../platform/key-layout';
 import { apiMiddleware } from '../platform/middleware';
 import type { Observability } from '../platform/observability';
@@ -12,10 +13,12 @@ import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { InvoiceRepository } from '../ports/invoice-repository';
 import type { Ledger } from '../ports/ledger';
 import type { SecuritySignals } from '../ports/security-signals';
+import type { SellerProfiles } from '../ports/seller-profiles';
 
 export interface ApiWriteDependencies {
   readonly invoices: InvoiceRepository;
   readonly customers: CustomerRepository;
+  readonly sellers: SellerProfiles;
   readonly ledger: Ledger;
   readonly idempotency: IdempotencyStore;
   readonly signals: SecuritySignals;
@@ -33,6 +36,7 @@ export function makeHandler(dependencies: ApiWriteDependencies) {
   const commands = {
     ...makeInvoiceCommands({ ...dependencies, newId }),
     ...makeCustomerCommands({ customers: dependencies.customers, newId }),
+    ...makeSellerProfileCommands(dependencies),
   } satisfies CommandsOf<'api-write'>;
   const run = makeMutationRunner({
     ledger: dependencies.ledger,

@@ -122,5 +122,3 @@ export function makeMutationRunner(dependencies: MutationRunnerDependencies) {
     }
   };
 }
-
-export type MutationRunner = ReturnType<typeof makeMutationRunner>;

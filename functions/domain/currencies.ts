@@ -22,8 +22,6 @@ for (const [codes, exponent] of [
   for (const code of codes.split(' ')) table.set(code, exponent);
 }
 
-export const currencyCodes: readonly string[] = [...table.keys()].sort();
-
 export function isCurrencyCode(code: string): boolean {
   return table.has(code);
 }

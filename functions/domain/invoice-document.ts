@@ -2,7 +2,7 @@
 import { InvalidStateError } from './errors';
 import type { Invoice, PostalAddress } from './invoice';
 import { AmountTooLargeError, MAX_INVOICE_AMOUNT } from './money';
-import type { SellerProfile } from './seller';
+import { paymentDetailsOf, type SellerProfile } from './seller';
 
 /** A draft has no document: only an issued invoice is numbered and dated. */
 export type InvoiceDocumentStatus = 'issued' | 'paid' | 'void';
@@ -127,7 +127,8 @@ export function toInvoiceDocument(invoice: Invoice, seller: SellerProfile): Invo
   const status = invoice.status;
   // A void invoice is cancelled, not settled: nothing is owed on it, whatever its lines add up to.
   const amountDue = status === 'void' ? 0 : invoice.amountDue;
-  const { paymentInstructions, ...sellerWithoutPayment } = seller;
+  const { paymentInstructions: _text, payout: _payout, ...sellerWithoutPayment } = seller;
+  const paymentInstructions = paymentDetailsOf(seller);
   // Bank details on a document nobody should pay invite a payment that must then be refunded.
   const printsPayment = paymentInstructions !== undefined && isPayable({ status, amountDue });
   return {

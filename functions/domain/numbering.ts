@@ -4,8 +4,6 @@ export type DocumentKind = 'invoice' | 'credit-note';
 
 export const defaultSeries: Readonly<Record<DocumentKind, string>> = { invoice: 'INV', 'credit-note': 'CN' };
 
-export const seriesPattern = /^[A-Z][A-Z0-9]{0,9}$/;
-
 /** Identifies one counter: numbers are consecutive within it, and it restarts each calendar year. */
 export interface SequenceId {
   readonly kind: DocumentKind;
@@ -22,12 +20,4 @@ export function formatDocumentNumber(sequence: SequenceId, value: number): strin
   if (!Number.isSafeInteger(value) || value < 1)
     throw new RangeError(`sequence value must be ≥ 1, got ${value}`);
   return `${sequence.series}-${sequence.year}-${String(value).padStart(6, '0')}`;
-}
-
-export function parseDocumentNumber(
-  number: string,
-): { series: string; year: number; value: number } | undefined {
-  const match = /^([A-Z][A-Z0-9]{0,9})-(\d{4})-(\d{6,})$/.exec(number);
-  if (!match?.[1] || !match[2] || !match[3]) return undefined;
-  return { series: match[1], year: Number(match[2]), value: Number(match[3]) };
 }

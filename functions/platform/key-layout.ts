@@ -118,18 +118,29 @@ export type BackupSource = 'main' | 'key-store';
 
 /**
  * One backup object per stream batch, named by ids only: the source table, the day of the batch's first change,
- * the shard and the first and last sequence numbers. The same batch always gets the same name.
+ * and the first and last sequence numbers (unique within the table's stream). The same batch always gets the
+ * same name, so a retried or duplicated batch can never leave a second, different backup of the same changes.
  */
 export function backupObjectKey(
   source: BackupSource,
-  batch: {
-    readonly shardId: string;
-    readonly firstSequence: string;
-    readonly lastSequence: string;
-    readonly firstChangeAt: Date;
-  },
+  batch: { readonly firstSequence: string; readonly lastSequence: string; readonly firstChangeAt: Date },
 ): string {
   const day = batch.firstChangeAt.toISOString().slice(0, 10);
-  return `${backupObjectPrefix}${source}/${day}/${batch.shardId}/${batch.firstSequence}-${batch.lastSequence}.json.gz`;
+  return `${backupObjectPrefix}${source}/${day}/${batch.firstSequence}-${batch.lastSequence}.json.gz`;
 }
+
+const backupObjectPattern = /^changes\/v1\/(main|key-store)\/(\d{4}-\d{2}-\d{2})\/(\d+)-(\d+)\.json\.gz$/;
+
+/** Reads a backup object's name back; undefined for anything that is not one. */
+export function parseBackupObjectKey(key: string) {
+  const match = backupObjectPattern.exec(key);
+  if (match === null) return undefined;
+  return {
+    source: match[1] as BackupSource,
+    day: match[2] ?? '',
+    firstSequence: match[3] ?? '',
+    lastSequence: match[4] ?? '',
+  };
+}
+
 export const backupObjectPrefix = 'changes/v1/';

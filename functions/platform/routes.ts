@@ -19,7 +19,9 @@ import {
   pageOf,
   pageQuerySchema,
   paymentSchema,
+  putSellerProfileSchema,
   recordPaymentSchema,
+  sellerProfileSchema,
   sendInvoiceSchema,
   updateCustomerSchema,
   updateInvoiceSchema,
@@ -37,7 +39,8 @@ export const scopePrefix = `${resourceServerIdentifier}/`;
 export const scopeDescriptions = {
   'invoices:read': 'Read customers, invoices, payments and credit notes of the token holder’s tenant',
   'invoices:write': 'Create and change customers and invoices of the token holder’s tenant',
-  admin: 'Read and verify the audit trail of the token holder’s tenant',
+  admin:
+    'Read and verify the audit trail, and read and change the seller profile, of the token holder’s tenant',
 } as const;
 export type Scope = keyof typeof scopeDescriptions;
 export const scopes = Object.keys(scopeDescriptions) as readonly Scope[];
@@ -80,6 +83,8 @@ const write = <const Route extends RouteSpec>(route: Route) =>
   ({ ...route, functionName: 'api-write', scope: 'invoices:write' }) as const;
 const audit = <const Route extends RouteSpec>(route: Route) =>
   ({ ...route, functionName: 'api-read', scope: 'admin' }) as const;
+const administer = <const Route extends RouteSpec>(route: Route) =>
+  ({ ...route, functionName: 'api-write', scope: 'admin' }) as const;
 
 const routeTable = [
   write({
@@ -254,6 +259,24 @@ const routeTable = [
     summary: 'Recompute the hash chain and name the first altered, missing or misplaced event',
     successStatus: 200,
     responseSchema: auditVerificationSchema,
+  }),
+  audit({
+    operationId: 'getSellerProfile',
+    method: 'GET',
+    path: '/v1/seller-profile',
+    summary: "The account's seller profile: name, address, tax id, contact email and payout account",
+    successStatus: 200,
+    responseSchema: sellerProfileSchema,
+  }),
+  administer({
+    operationId: 'putSellerProfile',
+    method: 'PUT',
+    path: '/v1/seller-profile',
+    summary:
+      'Replace the seller profile used on invoices and emails; audited, and a payout change is watched for fraud',
+    requestSchema: putSellerProfileSchema,
+    successStatus: 200,
+    responseSchema: sellerProfileSchema,
   }),
 ] as const satisfies readonly RouteDefinition[];
 

@@ -1,33 +1,118 @@
 // platform: request and response schemas at the trust boundary (zod); the OpenAPI document is generated from them.
 import { z } from 'zod';
-import { containsCardNumber } from '../domain/card-numbers';
+import { containsCardNumber, emailHoldsCardNumber, findCardNumberAcrossFields } from '../domain/card-numbers';
 import { isCurrencyCode } from '../domain/currencies';
+import { findInvisibleCharacter } from '../domain/free-text';
+import { isValidIban } from '../domain/seller';
 import { idPatterns } from './key-layout';
 
-/** Free text a person types: trimmed, bounded, no control characters, never a card number. */
+const cardNumberMessage = 'looks like a payment card number; card numbers must never be sent to Ledgerlock';
+/**
+ * The issue platform/http.ts turns into 422 card-number-rejected; it wins over every 400 issue. A fresh object
+ * each time: zod rewrites the params object it is given.
+ */
+const cardNumberIssue = () => ({ message: cardNumberMessage, params: { problem: 'card-number' } });
+
+/**
+ * Free text a person types: trimmed, bounded, no control or invisible characters, never a card number.
+ * Invisible characters (bidirectional overrides, zero-width characters, …) are refused rather than stripped, and
+ * before trimming, which would drop a leading BOM silently. The card check reads through them, so a card number
+ * hidden with zero-width spaces is still reported as a card number.
+ */
 export function freeText(maxLength: number) {
   return z
     .string()
+    .superRefine((value, context) => {
+      const found = findInvisibleCharacter(value);
+      if (found === undefined) return;
+      context.addIssue({
+        code: 'custom',
+        message: `must not contain ${found.label} (${found.name}): ${found.reason}`,
+        params: { problem: 'invisible-character', codePoint: found.label },
+      });
+    })
     .trim()
     .min(1)
     .max(maxLength)
     .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
-    .refine((value) => !containsCardNumber(value), {
-      message: 'looks like a payment card number; card numbers must never be sent to Ledgerlock',
-      params: { problem: 'card-number' },
-    });
+    .refine((value) => !containsCardNumber(value), cardNumberIssue());
 }
+
+/** An e-mail address, whose local part and domain are checked for card numbers as free text is. */
+const emailAddress = () =>
+  z
+    .email()
+    .max(254)
+    .refine((value) => !emailHoldsCardNumber(value), cardNumberIssue());
+
+/**
+ * Neighbouring fields a person could split one card number across, read one after the other: a card-number
+ * issue at each field of the first run that together holds one. Runs even when other fields failed, so the
+ * card number is reported (422) whatever else is wrong. True when it added issues.
+ */
+function refuseCardNumberAcross(
+  context: z.RefinementCtx,
+  fields: readonly { readonly path: readonly (string | number)[]; readonly value: unknown }[],
+): boolean {
+  const present = fields.filter((field) => typeof field.value === 'string');
+  const span = findCardNumberAcrossFields(present.map((field) => String(field.value).trim()));
+  // One field on its own is reported by its own check.
+  if (span === undefined || span.from === span.to) return false;
+  for (const field of present.slice(span.from, span.to + 1)) {
+    context.addIssue({
+      code: 'custom',
+      path: [...field.path],
+      ...cardNumberIssue(),
+      message:
+        'together with its neighbouring field, looks like a payment card number split across fields; card numbers must never be sent to Ledgerlock',
+    });
+  }
+  return true;
+}
+const evenAfterOtherIssues = { when: () => true };
+const recordOf = (value: unknown): Readonly<Record<string, unknown>> =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+
+/**
+ * The orders in which the invoice prints an address (postal code before or after the city), each read as one
+ * text: address lines, city, region and postal code are where a person would continue a number.
+ */
+const addressReadingOrders = [
+  ['line1', 'line2', 'postalCode', 'city', 'region'],
+  ['line1', 'line2', 'city', 'region', 'postalCode'],
+] as const;
+
+/** Consecutive line descriptions, read one after the other (credit-note lines without one are skipped). */
+const refuseCardNumberAcrossDescriptions = (lines: unknown, context: z.RefinementCtx) => {
+  refuseCardNumberAcross(
+    context,
+    (Array.isArray(lines) ? lines : []).map((line, index) => ({
+      path: [index, 'description'],
+      value: recordOf(line).description,
+    })),
+  );
+};
 
 const isoDate = z.iso.date();
 
-export const addressSchema = z.strictObject({
-  line1: freeText(200),
-  line2: freeText(200).optional(),
-  city: freeText(100),
-  postalCode: freeText(20),
-  region: freeText(100).optional(),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "DE"'),
-});
+export const addressSchema = z
+  .strictObject({
+    line1: freeText(200),
+    line2: freeText(200).optional(),
+    city: freeText(100),
+    postalCode: freeText(20),
+    region: freeText(100).optional(),
+    country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "DE"'),
+  })
+  .superRefine((address, context) => {
+    const fields = recordOf(address);
+    addressReadingOrders.some((order) =>
+      refuseCardNumberAcross(
+        context,
+        order.map((key) => ({ path: [key], value: fields[key] })),
+      ),
+    );
+  }, evenAfterOtherIssues);
 
 const languageSchema = z
   .string()
@@ -38,7 +123,7 @@ const languageSchema = z
 
 export const customerDetailsSchema = z.strictObject({
   name: freeText(200),
-  email: z.email().max(254),
+  email: emailAddress(),
   taxId: freeText(50).optional(),
   address: addressSchema,
   language: languageSchema.optional(),
@@ -50,6 +135,12 @@ export const lineInputSchema = z.strictObject({
   unitAmount: z.int().min(0).max(100_000_000_000),
   taxRateBps: z.int().min(0).max(10_000),
 });
+
+const invoiceLinesSchema = z
+  .array(lineInputSchema)
+  .min(1)
+  .max(100)
+  .superRefine(refuseCardNumberAcrossDescriptions, evenAfterOtherIssues);
 
 export const currencySchema = z
   .string()
@@ -64,7 +155,7 @@ export const createInvoiceSchema = z
     customer: customerDetailsSchema.optional(),
     customerId: customerIdSchema.optional(),
     currency: currencySchema,
-    lines: z.array(lineInputSchema).min(1).max(100),
+    lines: invoiceLinesSchema,
     dueDate: isoDate.optional(),
     memo: freeText(2000).optional(),
   })
@@ -72,14 +163,13 @@ export const createInvoiceSchema = z
     message: 'give either "customer" (inline details) or "customerId", not both and not neither',
     path: ['customer'],
   });
-export type CreateInvoiceInput = z.infer<typeof createInvoiceSchema>;
 
 export const updateInvoiceSchema = z
   .strictObject({
     customer: customerDetailsSchema.optional(),
     customerId: customerIdSchema.optional(),
     currency: currencySchema.optional(),
-    lines: z.array(lineInputSchema).min(1).max(100).optional(),
+    lines: invoiceLinesSchema.optional(),
     dueDate: isoDate.nullable().optional(),
     memo: freeText(2000).nullable().optional(),
   })
@@ -122,7 +212,8 @@ export const creditNoteSchema = z.strictObject({
       ]),
     )
     .min(1)
-    .max(100),
+    .max(100)
+    .superRefine(refuseCardNumberAcrossDescriptions, evenAfterOtherIssues),
 });
 
 export const createCustomerSchema = customerDetailsSchema.extend({
@@ -132,7 +223,7 @@ export const createCustomerSchema = customerDetailsSchema.extend({
 export const updateCustomerSchema = z
   .strictObject({
     name: freeText(200).optional(),
-    email: z.email().max(254).optional(),
+    email: emailAddress().optional(),
     taxId: freeText(50).optional(),
     address: addressSchema.optional(),
     language: languageSchema.optional(),
@@ -265,6 +356,45 @@ export const auditVerificationSchema = z.object({
   checked: z.int(),
   firstBrokenSequence: z.int().optional(),
   reason: z.string().optional(),
+});
+
+/** IBANs are entered with or without spaces; stored in electronic format and checked (mod 97). */
+const ibanSchema = z
+  .string()
+  .max(42)
+  .transform((value) => value.replace(/\s+/g, '').toUpperCase())
+  .refine(isValidIban, 'must be a valid IBAN (ISO 13616), such as "DE02 1203 0000 0000 2020 51"');
+
+export const payoutSchema = z.strictObject({
+  iban: ibanSchema,
+  bic: z
+    .string()
+    .regex(
+      /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$/,
+      'must be an 8- or 11-character BIC such as "BYLADEM1001"',
+    )
+    .optional(),
+  accountHolder: freeText(140),
+});
+
+/** PUT /v1/seller-profile: the whole profile, as the business's invoices and emails will show it. */
+export const putSellerProfileSchema = z.strictObject({
+  name: freeText(200),
+  email: emailAddress(),
+  address: addressSchema,
+  taxId: freeText(50).optional(),
+  payout: payoutSchema.optional(),
+  paymentInstructions: freeText(500).optional(),
+});
+
+export const sellerProfileSchema = z.object({
+  name: z.string(),
+  email: z.string().optional(),
+  address: customerDetailsSchema.shape.address,
+  taxId: z.string().optional(),
+  payout: z.object({ iban: z.string(), bic: z.string().optional(), accountHolder: z.string() }).optional(),
+  paymentInstructions: z.string().optional(),
+  updatedAt: z.string(),
 });
 
 export const problemSchema = z.object({

@@ -5,9 +5,5 @@ import type { Page } from './page';
 export interface AuditTrail {
   list(tenantId: string, limit: number, cursor?: string): Promise<Page<AuditEvent>>;
   /** Every event in sequence order and the stored chain head, for verification. */
-  readAll(
-    tenantId: string,
-  ): Promise<{ readonly events: readonly AuditEvent[]; readonly head: { sequence: number; hash: string } }>;
+  readAll(tenantId: string): Promise<{ readonly events: readonly AuditEvent[]; readonly head: ChainHead }>;
 }
-
-export type { ChainHead };

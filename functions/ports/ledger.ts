@@ -4,6 +4,7 @@ import type { AuditEntry } from '../domain/audit-chain';
 import type { Customer } from '../domain/customer';
 import type { CreditNote, Invoice, Payment } from '../domain/invoice';
 import type { SequenceId } from '../domain/numbering';
+import type { SellerProfile } from '../domain/seller';
 
 export type LedgerChange =
   /** `expectedVersion: null` means the invoice must not exist yet. */
@@ -18,6 +19,15 @@ export type LedgerChange =
   | { readonly type: 'putCustomer'; readonly customer: Customer; readonly expectedVersion: number | null }
   | { readonly type: 'putPayment'; readonly tenantId: string; readonly payment: Payment }
   | { readonly type: 'putCreditNote'; readonly creditNote: CreditNote }
+  /** Replaces the seller profile; `expectedVersion: null` means there must be none yet. */
+  | {
+      readonly type: 'putSellerProfile';
+      readonly tenantId: string;
+      readonly profile: SellerProfile;
+      readonly version: number;
+      readonly expectedVersion: number | null;
+      readonly updatedAt: string;
+    }
   /** Consumes `value` from the counter, which must currently stand at `value - 1`. */
   | { readonly type: 'takeNumber'; readonly sequence: SequenceId; readonly value: number };
 

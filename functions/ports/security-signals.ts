@@ -2,16 +2,9 @@
 // checks, refused card numbers, idempotency conflicts, throttling. Ids, routes and reasons only: a signal never
 // carries a body, a token, a secret or personal data.
 
-export type SecuritySignalKind =
-  | 'token-rejected'
-  | 'client-rejected'
-  | 'scope-denied'
-  | 'integrity-failure'
-  | 'audit-chain-broken'
-  | 'card-number-rejected'
-  | 'idempotency-conflict'
-  | 'throttled'
-  | 'send-limited';
+import type { SecuritySignalKind } from '../domain/detection/observations';
+
+export type { SecuritySignalKind };
 
 export interface SecuritySignal {
   readonly kind: SecuritySignalKind;

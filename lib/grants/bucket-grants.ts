@@ -6,14 +6,23 @@ import type { GrantContext } from './table-grants';
 
 /**
  * How a function may use a bucket.
- * - `put`: `s3:PutObject` on the bucket's objects, and `kms:GenerateDataKey` on its key through S3 only.
- *   No read, no delete, no listing.
+ * - `put`: `s3:PutObject` on the bucket's objects (or only those under {@link BindBucketOptions.keyPrefix}), and
+ *   `kms:GenerateDataKey` on its key through S3 only. No read, no delete, no listing, no retention or legal hold.
  */
 export type BucketAccess = 'put';
+
+export interface BindBucketOptions {
+  /**
+   * Only object keys that start with this prefix, such as `changes/v1/`. A literal ending in `/`.
+   * @default - every object key of the bucket
+   */
+  readonly keyPrefix?: string;
+}
 
 /** The env vars that carry a bucket name, and the env var that carries that bucket's KMS key ARN. */
 const bucketKeyEnvNames = {
   [envNames.documentsBucket]: envNames.documentsKeyArn,
+  [envNames.backupBucket]: envNames.backupKeyArn,
 } as const;
 export type BucketEnvName = keyof typeof bucketKeyEnvNames;
 
@@ -32,6 +41,7 @@ export function bucketGrant(
   bucket: s3.IBucket,
   envName: BucketEnvName,
   access: BucketAccess,
+  options: BindBucketOptions,
   context: GrantContext,
 ): BucketGrant {
   const { owner } = context;
@@ -50,11 +60,20 @@ export function bucketGrant(
   if (access !== 'put') {
     throw new Error(`${owner}: bucket access '${access}' is unknown; use 'put'`);
   }
+  const { keyPrefix } = options;
+  if (keyPrefix !== undefined && !/^[A-Za-z0-9!_.'()-]+(?:\/[A-Za-z0-9!_.'()-]+)*\/$/.test(keyPrefix)) {
+    throw new Error(
+      `${owner}: keyPrefix "${keyPrefix}" must be a literal key prefix ending in "/" (no *, ? or leading "/"), such as "changes/v1/"`,
+    );
+  }
   return {
     keyEnvName,
     keyArn: key.keyArn,
     statements: [
-      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('*')] }),
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects(`${keyPrefix ?? ''}*`)],
+      }),
       new iam.PolicyStatement({
         // A single-part SSE-KMS upload needs only a data key; Decrypt would let the role read objects back.
         actions: ['kms:GenerateDataKey'],

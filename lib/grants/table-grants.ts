@@ -12,12 +12,16 @@ import { tableDefinition } from '../../functions/platform/table-definition';
  *   `TransactGetItems` have no IAM action of their own; IAM authorises each item's Put/Update/Delete/ConditionCheck.
  * - `update-attributes`: `GetItem`, plus `UpdateItem` that may name only the key attributes and
  *   {@link BindTableOptions.updatableAttributes} (IAM `dynamodb:Attributes`). No Put, Delete, Query or index.
+ * - `own-items`: `GetItem`, `Query`, `PutItem`, `UpdateItem` on the items under
+ *   {@link BindTableOptions.partitionKeyPrefix}, which it requires (such as the detector's `DETECT#`). No delete,
+ *   no batch, no index: a function that keeps state of its own touches nothing else.
  */
-export type TableAccess = 'get-item' | 'read' | 'write' | 'update-attributes';
+export type TableAccess = 'get-item' | 'read' | 'write' | 'update-attributes' | 'own-items';
 
 export interface BindTableOptions {
   /**
-   * Only items whose partition key starts with this prefix (IAM `dynamodb:LeadingKeys`). `get-item` only.
+   * Only items whose partition key starts with this prefix (IAM `dynamodb:LeadingKeys`). `get-item` and
+   * `own-items` (which requires it) only.
    * @default - every item of the table
    */
   readonly partitionKeyPrefix?: string;
@@ -52,6 +56,7 @@ const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
   'get-item': ['dynamodb:GetItem'],
   // UpdateItem is granted in a statement of its own, under the attribute condition (see tableStatements).
   'update-attributes': ['dynamodb:GetItem'],
+  'own-items': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
   write: [
     'dynamodb:GetItem',
@@ -71,6 +76,7 @@ const tableKeyActions: Readonly<Record<TableAccess, readonly string[]>> = {
   read: ['kms:Decrypt'],
   write: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
   'update-attributes': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  'own-items': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
 };
 
 /**
@@ -91,9 +97,14 @@ export function tableStatements(
       `${owner}: partitionKeyPrefix "${prefix}" must be a non-empty literal without * or ?; pass the key prefix itself, such as "CLIENT#"`,
     );
   }
-  if (prefix !== undefined && access !== 'get-item') {
+  if (prefix !== undefined && access !== 'get-item' && access !== 'own-items') {
     throw new Error(
-      `${owner}: partitionKeyPrefix only works with access 'get-item' (got '${access}'); index queries use another partition key`,
+      `${owner}: partitionKeyPrefix only works with access 'get-item' or 'own-items' (got '${access}'); index queries use another partition key`,
+    );
+  }
+  if (access === 'own-items' && prefix === undefined) {
+    throw new Error(
+      `${owner}: access 'own-items' needs partitionKeyPrefix, the prefix of the only items it may touch, such as "DETECT#"`,
     );
   }
   if (prefix !== undefined && options.partitionKeyPatterns !== undefined) {
@@ -123,7 +134,7 @@ export function tableStatements(
 
   // Index ARNs by name from the one table definition, not `index/*`: no wildcard in the policy.
   const indexArns =
-    access === 'get-item' || access === 'update-attributes'
+    access === 'get-item' || access === 'update-attributes' || access === 'own-items'
       ? []
       : tableDefinition.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`);
   const readConditions = leadingKeys(readPatterns);

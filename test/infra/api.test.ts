@@ -189,7 +189,30 @@ describe('Api', () => {
       const format = stage?.Properties.AccessLogSetting.Format as string;
       const fields = JSON.parse(format) as Record<string, string>;
       expect(fields).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
-      expect(format).not.toMatch(/body|\$input|authorization/i);
+      expect(format).not.toMatch(/body|\$input|authorization|validationErrorString/i);
+    });
+
+    it('logs what detect reads from every request: who, from where, what, how it ended, how fast', () => {
+      const [stage] = Object.values(built.apiTemplate.findResources('AWS::ApiGateway::Stage'));
+      const fields = JSON.parse(stage?.Properties.AccessLogSetting.Format as string) as Record<
+        string,
+        string
+      >;
+      expect(fields).toMatchObject({
+        requestId: '$context.requestId',
+        requestTime: '$context.requestTimeEpoch',
+        sourceIp: '$context.identity.sourceIp',
+        httpMethod: '$context.httpMethod',
+        resourcePath: '$context.resourcePath',
+        status: '$context.status',
+        responseLatency: '$context.responseLatency',
+        tenantId: '$context.authorizer.tenantId',
+        principalId: '$context.authorizer.principalId',
+        clientId: '$context.authorizer.clientId',
+        errorType: '$context.error.responseType',
+        errorMessage: '$context.error.message',
+        authorizerError: '$context.authorizer.error',
+      });
     });
 
     it('sends access logs to a KMS-encrypted log group', () => {

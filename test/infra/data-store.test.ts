@@ -74,8 +74,8 @@ describe('DataStore', () => {
       const symmetricKeys = built.dataTemplate.findResources('AWS::KMS::Key', {
         Properties: Match.objectLike({ KeySpec: Match.absent() }),
       });
-      // table, data, logs (DataStore) and documents (Documents)
-      expect(Object.keys(symmetricKeys)).toHaveLength(4);
+      // table, data, logs (DataStore), documents (Documents), alerts (Alerts), backups and vault (Backups)
+      expect(Object.keys(symmetricKeys)).toHaveLength(7);
       for (const key of Object.values(symmetricKeys)) {
         expect(key.Properties.EnableKeyRotation).toBe(true);
         expect(key.DeletionPolicy).toBe('Retain');

@@ -4,6 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { deliverStreamSource } from '../../functions/platform/stream-source';
 import { LedgerlockApiStack } from '../../lib/api-stack';
 import { LedgerlockDataStack } from '../../lib/data-stack';
@@ -26,9 +27,13 @@ beforeAll(() => {
   resources = built.apiTemplate.toJSON().Resources as Record<string, ResourceJson>;
 });
 
+/** The deliver function's one mapping (backup and detect have theirs). */
 function mapping(): ResourceJson {
+  const deliverRef = { Ref: logicalId(built.apiStack.delivery.deliverFunction.function) };
   const mappings = Object.values(resources).filter(
-    (resource) => resource.Type === 'AWS::Lambda::EventSourceMapping',
+    (resource) =>
+      resource.Type === 'AWS::Lambda::EventSourceMapping' &&
+      JSON.stringify(resource.Properties.FunctionName) === JSON.stringify(deliverRef),
   );
   expect(mappings).toHaveLength(1);
   return mappings[0] as ResourceJson;
@@ -176,6 +181,7 @@ describe('Delivery', () => {
             logKey: key,
             documentsBucket: new s3.Bucket(stack, 'Bucket', { encryptionKey: key }),
             mailFrom: 'invoices at example.com',
+            alertTopic: new sns.Topic(stack, 'Alerts'),
           }),
       ).toThrow(
         /mailFrom "invoices at example.com" is not a plain email address; set the context value ledgerlock:mailFrom/,
@@ -193,6 +199,8 @@ describe('Delivery', () => {
             dataStore: data.dataStore,
             identity: data.identity,
             documents: data.documents,
+            backups: data.backups,
+            alerts: data.alerts,
           }),
       ).toThrow(/no sender address; set the context value ledgerlock:mailFrom/);
     });

@@ -6,8 +6,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { configNames } from '../../functions/platform/composition/runtime';
 import { envNames } from '../../functions/platform/config';
+import { backupObjectPrefix } from '../../functions/platform/key-layout';
 import { deliverStreamSource } from '../../functions/platform/stream-source';
 import { pdfFontBundlingCommands } from '../../lib/pdf-font-bundling';
 import { ProjectFunction } from '../../lib/project-function';
@@ -93,10 +96,12 @@ function mentionsAny(value: unknown, names: string[]): boolean {
   return names.some((name) => json.includes(`"${name}"`));
 }
 
-function allFunctions(): ProjectFunction[] {
-  const { authorizerFunction, readFunction, writeFunction, delivery } = built.apiStack;
-  return [authorizerFunction, readFunction, writeFunction, delivery.deliverFunction];
+function allFunctions(): readonly ProjectFunction[] {
+  return built.apiStack.functions;
 }
+
+/** Variables every function gets from ProjectFunction itself, not from a bind call. */
+const projectVariables = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'];
 
 /** The functions that seal or open fields, and so read branch keys from the key store. */
 const sealingFunctionNames = [['api-read'], ['api-write'], ['deliver']] as const;
@@ -146,7 +151,7 @@ describe('ProjectFunction', () => {
   describe('defaults', () => {
     it('runs every function on nodejs24.x, arm64, with active tracing and JSON logs', () => {
       const functions = built.apiTemplate.findResources('AWS::Lambda::Function');
-      expect(Object.keys(functions)).toHaveLength(4);
+      expect(Object.keys(functions)).toHaveLength(6);
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -198,6 +203,23 @@ describe('ProjectFunction', () => {
   });
 
   describe('environment', () => {
+    it('has one function per configNames entry, each entry once', () => {
+      expect(allFunctions().map((fn) => fn.entry)).toEqual(
+        expect.arrayContaining(Object.keys(configNames) as (keyof typeof configNames)[]),
+      );
+      expect(allFunctions()).toHaveLength(Object.keys(configNames).length);
+    });
+
+    it.each(Object.keys(configNames) as (keyof typeof configNames)[])(
+      'sets on %s exactly the variables its configNames entry reads',
+      (entry) => {
+        const fn = allFunctions().find((candidate) => candidate.entry === entry);
+        if (fn === undefined) throw new Error(`no function for entry ${entry}`);
+        const bound = Object.keys(environmentOf(fn)).filter((name) => !projectVariables.includes(name));
+        expect(bound.sort()).toEqual(configNames[entry].map((name) => envNames[name]).sort());
+      },
+    );
+
     it('tells the authorizer the table, issuer and JWKS, and no key', () => {
       const variables =
         built.apiTemplate.toJSON().Resources[logicalId(built.apiStack.authorizerFunction.function)].Properties
@@ -504,6 +526,183 @@ describe('ProjectFunction', () => {
     });
   });
 
+  describe('backup privileges', () => {
+    function backupStatements(): PolicyStatementJson[] {
+      return statementsOf(built.apiStack.backup.backupFunction);
+    }
+
+    it.each([
+      's3:DeleteObject',
+      's3:DeleteObjectVersion',
+      's3:DeleteBucket',
+      's3:PutObjectRetention',
+      's3:PutObjectLegalHold',
+      's3:BypassGovernanceRetention',
+      's3:PutBucketObjectLockConfiguration',
+      's3:PutLifecycleConfiguration',
+      's3:PutBucketPolicy',
+      's3:GetObject',
+      's3:GetObjectVersion',
+      's3:ListBucket',
+      's3:ListBucketVersions',
+    ])('gives backup no %s', (action) => {
+      expect(grants(backupStatements(), action)).toEqual([]);
+    });
+
+    it('lets backup put objects only under changes/v1/ of the backup bucket', () => {
+      expect(grants(backupStatements(), 's3:PutObject')).toEqual([
+        {
+          Action: 's3:PutObject',
+          Effect: 'Allow',
+          Resource: built.apiStack.resolve(
+            built.apiStack.backup.backupBucket.arnForObjects(`${backupObjectPrefix}*`),
+          ),
+        },
+      ]);
+      expect(backupObjectPrefix).toBe('changes/v1/');
+    });
+
+    it('lets backup use the backup key only to encrypt new objects of that bucket, through S3', () => {
+      const backupKeyReferences = referenceNames(built.dataTemplate, logicalId(built.dataStack.backups.key));
+      expect(backupKeyReferences.length).toBeGreaterThan(0);
+      const onKey = backupStatements().filter((statement) =>
+        mentionsAny(statement.Resource, backupKeyReferences),
+      );
+      expect(onKey).toEqual([
+        expect.objectContaining({
+          Action: 'kms:GenerateDataKey',
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': 's3.eu-central-1.amazonaws.com',
+              'kms:EncryptionContext:aws:s3:arn': built.apiStack.resolve(
+                built.apiStack.backup.backupBucket.bucketArn,
+              ),
+            },
+          },
+        }),
+      ]);
+    });
+
+    it('gives backup nothing on the data key, the blind-index key or the items of either table', () => {
+      const { dataKey, blindIndexKey } = built.dataStack.dataStore;
+      const keyReferences = [
+        ...referenceNames(built.dataTemplate, logicalId(dataKey)),
+        ...referenceNames(built.dataTemplate, logicalId(blindIndexKey)),
+      ];
+      const statements = backupStatements();
+      expect(statements.filter((statement) => mentionsAny(statement.Resource, keyReferences))).toEqual([]);
+      for (const action of ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem']) {
+        expect({ action, statements: grants(statements, action) }).toEqual({ action, statements: [] });
+      }
+    });
+
+    it('lets backup read both streams, decrypting their records with the table key through DynamoDB only', () => {
+      const streams = [built.dataStack.dataStore.table, built.dataStack.dataStore.keyStore.table].flatMap(
+        (table) =>
+          referenceNames(built.dataTemplate, logicalId(table)).filter((name) => name.includes('StreamArn')),
+      );
+      const reading = grants(backupStatements(), 'dynamodb:GetRecords');
+      expect(reading).toHaveLength(1);
+      expect(asList(reading[0]?.Resource)).toHaveLength(2);
+      expect(mentionsAny(reading[0]?.Resource, streams)).toBe(true);
+      const tableKeyReferences = referenceNames(
+        built.dataTemplate,
+        logicalId(built.dataStack.dataStore.tableKey),
+      );
+      expect(
+        backupStatements().filter((statement) => mentionsAny(statement.Resource, tableKeyReferences)),
+      ).toEqual([
+        {
+          Action: 'kms:Decrypt',
+          Effect: 'Allow',
+          Resource: expect.anything(),
+          Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-central-1.amazonaws.com' } },
+        },
+      ]);
+    });
+
+    it('names both tables in TABLE_NAME and KEY_STORE_TABLE, so records of the two streams are told apart', () => {
+      const variables = environmentOf(built.apiStack.backup.backupFunction);
+      expect(
+        mentionsAny(
+          variables[envNames.tableName],
+          referenceNames(built.dataTemplate, logicalId(built.dataStack.dataStore.table)),
+        ),
+      ).toBe(true);
+      expect(mentionsAny(variables[envNames.keyStoreTable], keyStoreTableNameReferences())).toBe(true);
+    });
+  });
+
+  describe('detect privileges', () => {
+    function detectStatements(): PolicyStatementJson[] {
+      return statementsOf(built.apiStack.detection.detectFunction);
+    }
+
+    it('lets detect get, query, put and update only DETECT# items of the table, and no index', () => {
+      const dynamoDb = detectStatements().filter((statement) =>
+        asList(statement.Action).some(
+          (action) =>
+            action.startsWith('dynamodb:') &&
+            !action.includes('Stream') &&
+            action !== 'dynamodb:GetRecords' &&
+            action !== 'dynamodb:GetShardIterator',
+        ),
+      );
+      expect(dynamoDb).toEqual([
+        {
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+          Effect: 'Allow',
+          Resource: expect.not.objectContaining({ 'Fn::Join': expect.anything() }),
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DETECT#*'] } },
+        },
+      ]);
+      for (const action of ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan']) {
+        expect({ action, statements: grants(detectStatements(), action) }).toEqual({
+          action,
+          statements: [],
+        });
+      }
+    });
+
+    it('lets detect publish to the alerts topic only, with its key through SNS for that topic only', () => {
+      const topic = built.apiStack.resolve(built.dataStack.alerts.topic.topicArn);
+      expect(grants(detectStatements(), 'sns:*').length).toBe(0);
+      expect(
+        detectStatements().filter((statement) =>
+          asList(statement.Action).some((action) => action.startsWith('sns:')),
+        ),
+      ).toEqual([{ Action: 'sns:Publish', Effect: 'Allow', Resource: topic }]);
+      const alertKeyReferences = referenceNames(built.dataTemplate, logicalId(built.dataStack.alerts.key));
+      expect(
+        detectStatements().filter((statement) => mentionsAny(statement.Resource, alertKeyReferences)),
+      ).toEqual([
+        {
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Effect: 'Allow',
+          Resource: expect.anything(),
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': 'sns.eu-central-1.amazonaws.com',
+              'kms:EncryptionContext:aws:sns:topicArn': topic,
+            },
+          },
+        },
+      ]);
+    });
+
+    it('gives detect nothing on the data key, the blind-index key or the key store', () => {
+      const { dataKey, blindIndexKey } = built.dataStack.dataStore;
+      const references = [
+        ...referenceNames(built.dataTemplate, logicalId(dataKey)),
+        ...referenceNames(built.dataTemplate, logicalId(blindIndexKey)),
+        ...keyStoreReferences(),
+      ];
+      expect(detectStatements().filter((statement) => mentionsAny(statement.Resource, references))).toEqual(
+        [],
+      );
+    });
+  });
+
   describe('PDF fonts', () => {
     it('bundles pdfkit’s standard fonts with the two functions that render PDFs, and only those', () => {
       const { authorizerFunction, readFunction, writeFunction, delivery } = built.apiStack;
@@ -669,6 +868,114 @@ describe('ProjectFunction', () => {
       expect(() => fn.bindBucket(bucket, envNames.documentsBucket, 'put')).toThrow(
         /the bucket bound to DOCUMENTS_BUCKET has no KMS key/,
       );
+    });
+
+    it('limits a bucket put to a key prefix when given one', () => {
+      const { stack, key, fn } = fixture();
+      const bucket = new s3.Bucket(stack, 'Backups', { encryptionKey: key });
+      fn.bindBucket(bucket, envNames.backupBucket, 'put', { keyPrefix: 'changes/v1/' });
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Action: 's3:PutObject',
+              Effect: 'Allow',
+              Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(bucket), 'Arn'] }, '/changes/v1/*']] },
+            },
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            BACKUP_BUCKET: { Ref: logicalId(bucket) },
+            BACKUP_KEY_ARN: { 'Fn::GetAtt': [logicalId(key), 'Arn'] },
+          }),
+        },
+      });
+    });
+
+    it.each(['changes/*', '/changes/', 'changes', ''])('refuses the key prefix "%s"', (keyPrefix) => {
+      const { stack, key, fn } = fixture();
+      const bucket = new s3.Bucket(stack, 'Backups', { encryptionKey: key });
+      expect(() => fn.bindBucket(bucket, envNames.backupBucket, 'put', { keyPrefix })).toThrow(
+        /must be a literal key prefix ending in "\/"/,
+      );
+    });
+
+    it('refuses own-items access without the prefix of the items it may touch', () => {
+      const { table, fn } = fixture();
+      expect(() => fn.bindTable(table, 'own-items')).toThrow(/access 'own-items' needs partitionKeyPrefix/);
+    });
+
+    it('names a table whose stream it reads without granting anything on the table', () => {
+      const { stack, fn } = fixture();
+      const streamTable = new dynamodb.Table(stack, 'Streamed', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      });
+      fn.bindTableStream('Source', streamTable, envNames.keyStoreTable, {
+        source: deliverStreamSource,
+        onFailure: new sqs.Queue(stack, 'Failures'),
+      });
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ KEY_STORE_TABLE: { Ref: logicalId(streamTable) } }) },
+      });
+      const statements = allPolicyStatements(template).map(({ statement }) => statement);
+      expect(grants(statements, 'dynamodb:GetItem')).toEqual([]);
+      expect(grants(statements, 'dynamodb:GetRecords')).toHaveLength(1);
+    });
+
+    it('binds an alert topic: its ARN, publishing to it, and its key through SNS for it only', () => {
+      const { stack, key, fn } = fixture();
+      const topic = new sns.Topic(stack, 'Alerts', { masterKey: key });
+      fn.bindAlertTopic({ topic, key });
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ ALERT_TOPIC_ARN: { Ref: logicalId(topic) } }) },
+      });
+      template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            { Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: logicalId(topic) } },
+            {
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+              Effect: 'Allow',
+              Resource: { 'Fn::GetAtt': [logicalId(key), 'Arn'] },
+              Condition: {
+                StringEquals: {
+                  'kms:ViaService': 'sns.eu-central-1.amazonaws.com',
+                  'kms:EncryptionContext:aws:sns:topicArn': { Ref: logicalId(topic) },
+                },
+              },
+            },
+          ]),
+        },
+      });
+    });
+
+    it('sends failed asynchronous invocations to a dead-letter queue granted in the runtime policy', () => {
+      const { stack, fn } = fixture();
+      const queue = new sqs.Queue(stack, 'DeadLetters');
+      fn.sendFailedAsyncInvocationsTo(queue);
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [logicalId(queue), 'Arn'] } },
+      });
+      template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Action: 'sqs:SendMessage',
+              Effect: 'Allow',
+              Resource: { 'Fn::GetAtt': [logicalId(queue), 'Arn'] },
+            },
+          ]),
+        },
+      });
+      expect(template.findResources('AWS::IAM::Policy')).toEqual({});
     });
 
     it('refuses a sender with a display name', () => {

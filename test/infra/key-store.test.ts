@@ -59,8 +59,8 @@ describe('KeyStore', () => {
       );
     });
 
-    it('has the key schema the Encryption SDK reads, and no index or stream', () => {
-      expect(keyStoreKeySchema).toEqual({ partitionKey: 'branch-key-id', sortKey: 'type' });
+    it('has the key schema the Encryption SDK reads, and no index', () => {
+      expect(keyStoreKeySchema).toMatchObject({ partitionKey: 'branch-key-id', sortKey: 'type' });
       expect(keyStoreTable().Properties).toMatchObject({
         KeySchema: [
           { AttributeName: 'branch-key-id', KeyType: 'HASH' },
@@ -74,7 +74,12 @@ describe('KeyStore', () => {
       });
       expect(keyStoreTable().Properties.GlobalSecondaryIndexes).toBeUndefined();
       expect(keyStoreTable().Properties.LocalSecondaryIndexes).toBeUndefined();
-      expect(keyStoreTable().Properties.StreamSpecification).toBeUndefined();
+    });
+
+    it('streams new and old images, so every branch-key change reaches the backups', () => {
+      expect(keyStoreTable().Properties.StreamSpecification).toEqual({
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      });
     });
 
     it('encrypts the table with the customer managed table key', () => {

@@ -40,6 +40,13 @@ export function testApp(options: { readonly bundling?: boolean } = {}): App {
 
 export const testEnv = { account: '123456789012', region: 'eu-central-1' } as const;
 
+/** The role CloudFormation deploys the test stacks with (the default bootstrap's execution role), as policies name it. */
+export const testDeploymentRole = {
+  'Fn::Sub':
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder, not a JS template
+    'arn:${AWS::Partition}:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-eu-central-1',
+};
+
 export interface LedgerlockTestApp {
   readonly app: App;
   readonly dataStack: LedgerlockDataStack;
@@ -56,6 +63,8 @@ export function buildLedgerlock(): LedgerlockTestApp {
     dataStore: dataStack.dataStore,
     identity: dataStack.identity,
     documents: dataStack.documents,
+    backups: dataStack.backups,
+    alerts: dataStack.alerts,
   });
   return {
     app,

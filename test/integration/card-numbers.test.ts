@@ -1,9 +1,11 @@
 // test: card numbers never enter the system — every free-text field of every request schema refuses them
-// with 422, and neither the refused requests nor anything else leaves a card number in the table.
+// with 422, disguised or not, in e-mail addresses and split across neighbouring fields too; invisible
+// characters in a name are refused with 400; and no refused request leaves anything in the table.
 import { randomInt } from 'node:crypto';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { z } from 'zod';
 import { type RouteDefinition, routes } from '../../functions/platform/routes';
+import { disguises } from '../unit/card-number-corpus';
 import { type ApiResponse, as, call, clientsByRole, endpoints, sampleInvoice, tokenFor } from './support';
 
 const { tenantA } = clientsByRole();
@@ -14,7 +16,8 @@ interface StringField {
   readonly operationId: string;
   /** Property names; `[]` stands for "every element of this array". */
   readonly path: readonly string[];
-  readonly freeText: boolean;
+  /** Free text and e-mail addresses carry the card check; the other strings have a fixed format. */
+  readonly kind: 'free-text' | 'email' | 'formatted';
   readonly maxLength: number;
 }
 
@@ -52,10 +55,11 @@ function walk(schema: z.ZodType, operationId: string, path: string[], out: Map<s
       walk(def.in, operationId, path, out);
       return;
     case 'string': {
+      const kind = !hasCardNumberCheck(def) ? 'formatted' : def.format === 'email' ? 'email' : 'free-text';
       const field: StringField = {
         operationId,
         path,
-        freeText: hasCardNumberCheck(def),
+        kind,
         maxLength: (schema as any).maxLength ?? Number.POSITIVE_INFINITY,
       };
       out.set(fieldName(field), field);
@@ -74,7 +78,7 @@ function stringFieldsOf(route: RouteDefinition): StringField[] {
 }
 
 const allStringFields = routes.flatMap(stringFieldsOf);
-const freeTextFields = allStringFields.filter((field) => field.freeText);
+const freeTextFields = allStringFields.filter((field) => field.kind === 'free-text');
 
 // ---- the enumeration the walk must agree with, so a new field cannot slip by unnoticed ----
 
@@ -90,31 +94,37 @@ const expectedFreeText = [
     (path) => `updateInvoice:${path}`,
   ),
   'recordPayment:reference',
+  ...address.map((path) => `putSellerProfile:${path}`),
+  'putSellerProfile:name',
+  'putSellerProfile:paymentInstructions',
+  'putSellerProfile:payout.accountHolder',
+  'putSellerProfile:taxId',
   'voidInvoice:reason',
   'createCreditNote:reason',
   'createCreditNote:lines.[].description',
 ];
-/** Strings with a fixed format (email, codes, ids, dates): not free text, and each one named here. */
+/** E-mail addresses: their local part and domain are checked for card numbers. */
+const expectedEmail = [
+  'createCustomer:email',
+  'putSellerProfile:email',
+  'updateCustomer:email',
+  'createInvoice:customer.email',
+  'updateInvoice:customer.email',
+];
+/** Strings with a fixed format (codes, ids, dates): not free text, and each one named here. */
 const expectedFormatted = [
-  ...['email', 'address.country', 'language'].map((path) => `createCustomer:${path}`),
-  ...['email', 'address.country', 'language'].map((path) => `updateCustomer:${path}`),
-  ...[
-    'customer.email',
-    'customer.address.country',
-    'customer.language',
-    'customerId',
-    'currency',
-    'dueDate',
-  ].map((path) => `createInvoice:${path}`),
-  ...[
-    'customer.email',
-    'customer.address.country',
-    'customer.language',
-    'customerId',
-    'currency',
-    'dueDate',
-  ].map((path) => `updateInvoice:${path}`),
+  ...['address.country', 'language'].map((path) => `createCustomer:${path}`),
+  ...['address.country', 'language'].map((path) => `updateCustomer:${path}`),
+  ...['customer.address.country', 'customer.language', 'customerId', 'currency', 'dueDate'].map(
+    (path) => `createInvoice:${path}`,
+  ),
+  ...['customer.address.country', 'customer.language', 'customerId', 'currency', 'dueDate'].map(
+    (path) => `updateInvoice:${path}`,
+  ),
   'issueInvoice:series',
+  'putSellerProfile:address.country',
+  'putSellerProfile:payout.bic',
+  'putSellerProfile:payout.iban',
   'recordPayment:paidOn',
 ];
 
@@ -133,11 +143,23 @@ function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/** An issuer prefix for each length 13–19 that the brand really issues at that length. */
+const prefixForLength: Readonly<Record<number, readonly string[]>> = {
+  13: ['6759', '5018'], // Maestro
+  14: ['36', '300'], // Diners Club
+  15: ['34', '37'], // American Express
+  16: ['4', '51', '55', '2221', '6011', '62'], // Visa, Mastercard, Discover, UnionPay
+  17: ['65', '62'], // Discover, UnionPay
+  18: ['4', '3528'], // Visa, JCB
+  19: ['4', '6011', '62'], // Visa, Discover, UnionPay
+};
+
 const issuedCards = new Set<string>();
-/** A random Luhn-valid number of `length` digits, never the same twice in a run. */
+/** A random Luhn-valid card number of `length` digits with a brand's prefix, never the same twice in a run. */
 function newCardNumber(length: number): string {
+  const prefixes = prefixForLength[length] ?? ['4'];
   for (;;) {
-    let payload = String(randomInt(3, 7)); // 3–6: the AmEx/Visa/Mastercard/Discover ranges
+    let payload = prefixes[randomInt(0, prefixes.length)] ?? '4';
     while (payload.length < length - 1) payload += String(randomInt(0, 10));
     const check = [...'0123456789'].find((digit) => luhnValid(payload + digit)) ?? '0';
     const card = payload + check;
@@ -186,6 +208,14 @@ const baseBodies: Readonly<Record<string, Record<string, unknown>>> = {
   createCreditNote: {
     reason: 'Goodwill',
     lines: [{ description: 'Goodwill discount', amount: 100, taxRateBps: 0 }],
+  },
+  putSellerProfile: {
+    name: 'Acme GmbH',
+    email: 'billing@acme.example',
+    address: fullAddress,
+    taxId: 'DE123456789',
+    payout: { iban: 'DE02120300000000202051', bic: 'BYLADEM1001', accountHolder: 'Acme GmbH' },
+    paymentInstructions: 'Quote the invoice number',
   },
 };
 
@@ -243,6 +273,132 @@ const cases: CardCase[] = freeTextFields.flatMap((field, fieldIndex) =>
   }),
 );
 
+// ---- disguised card numbers, e-mail local parts, split fields and invisible characters ----
+// A representative subset of the unit corpus (test/unit/card-number-corpus.ts), about twenty requests: the local
+// stack is shared, and the corpus itself runs in the fast tier.
+
+interface ExtraCase {
+  readonly name: string;
+  readonly route: RouteDefinition;
+  readonly body: Record<string, unknown>;
+  readonly status: 400 | 422;
+  /** The issue the answer must list, for the 400s: the field and the character it names. */
+  readonly issue?: { readonly path: string; readonly message: RegExp };
+  /** What must appear neither in the answer nor anywhere in the table. */
+  readonly needles: readonly string[];
+}
+
+const disguiseNames = [
+  'double spaces',
+  'dots',
+  'slashes',
+  'underscores',
+  'commas',
+  'no-break spaces',
+  'thin spaces',
+  'spaced en dashes',
+  'em dashes',
+  'full-width digits',
+  'Arabic-Indic digits',
+  'Devanagari digits',
+  'zero-width spaces',
+  'soft hyphens',
+  'byte order marks',
+  'digits glued after it',
+  'combining underline',
+];
+/** Long free-text fields, so every disguise fits; spread over the routes. */
+const roomyFields = freeTextFields.filter((field) => field.maxLength >= 100);
+
+function disguisedCase(disguiseName: string, index: number): ExtraCase {
+  const field = roomyFields[(index * 7) % roomyFields.length] as StringField;
+  const digits = newCardNumber(16);
+  const rendering = disguises.find((disguise) => disguise.name === disguiseName)?.render(digits);
+  const sent = rendering?.kind === 'text' ? rendering.text : digits;
+  return {
+    name: `${fieldName(field)} holding a card number with ${disguiseName}`,
+    route: routeOf(field.operationId) as RouteDefinition,
+    body: withValueAt(baseBodies[field.operationId] ?? {}, field.path, sent),
+    status: 422,
+    needles: [digits, sent],
+  };
+}
+
+function extraCases(): ExtraCase[] {
+  const createCustomer = routeOf('createCustomer') as RouteDefinition;
+  const createInvoice = routeOf('createInvoice') as RouteDefinition;
+  const email = newCardNumber(16);
+  const address = newCardNumber(16);
+  const lines = newCardNumber(15);
+  const hidden = newCardNumber(16);
+  const spaced = (digits: string) => digits.match(/.{1,4}/g)?.join(' ') ?? digits;
+  return [
+    ...disguiseNames.map(disguisedCase),
+    {
+      name: 'an e-mail address whose local part is a card number',
+      route: createCustomer,
+      body: { ...baseBodies.createCustomer, email: `${email}@example.com` },
+      status: 422,
+      needles: [email],
+    },
+    {
+      name: 'a card number split across address lines 1 and 2',
+      route: createCustomer,
+      body: withValueAt(
+        withValueAt(
+          baseBodies.createCustomer ?? {},
+          ['address', 'line1'],
+          `Heidestraße 17, ${spaced(address).slice(0, 9)}`,
+        ),
+        ['address', 'line2'],
+        spaced(address).slice(10),
+      ),
+      status: 422,
+      needles: [address, spaced(address)],
+    },
+    {
+      name: 'a card number split across two line descriptions',
+      route: createInvoice,
+      body: sampleInvoice({
+        lines: [
+          {
+            description: `Consulting, card ${lines.slice(0, 7)}`,
+            quantity: 1,
+            unitAmount: 1000,
+            taxRateBps: 1900,
+          },
+          { description: `${lines.slice(7)} please`, quantity: 1, unitAmount: 1000, taxRateBps: 1900 },
+        ],
+      }),
+      status: 422,
+      needles: [lines],
+    },
+    {
+      name: 'a customer name holding a card number hidden with zero-width spaces (the card wins: 422)',
+      route: createCustomer,
+      body: { ...baseBodies.createCustomer, name: `Erika ${[...hidden].join('\u200B')}` },
+      status: 422,
+      needles: [hidden, [...hidden].join('\u200B')],
+    },
+    {
+      name: 'a customer name with a right-to-left override',
+      route: createCustomer,
+      body: { ...baseBodies.createCustomer, name: 'Erika \u202Enamressum\u202C' },
+      status: 400,
+      issue: { path: 'name', message: /U\+202E \(RIGHT-TO-LEFT OVERRIDE\)/ },
+      needles: ['\u202Enamressum'],
+    },
+    {
+      name: 'an inline customer name with a zero-width space',
+      route: createInvoice,
+      body: sampleInvoice({ customer: { ...fullCustomer, name: 'Erika\u200BMustermann' } }),
+      status: 400,
+      issue: { path: 'customer.name', message: /U\+200B \(ZERO WIDTH SPACE\)/ },
+      needles: ['Erika\u200BMustermann'],
+    },
+  ];
+}
+
 // ---- the table, read the way the handlers see it ----
 
 async function scanTable(): Promise<Record<string, any>[]> {
@@ -289,6 +445,8 @@ function frozenItems(items: Record<string, any>[], tenantId: string, ownIds: rea
 
 describe('card numbers', () => {
   const answers = new Map<CardCase, ApiResponse>();
+  const extras = extraCases();
+  const extraAnswers = new Map<ExtraCase, ApiResponse>();
   let ids: Record<string, string>;
   let itemsBefore: Record<string, any>[];
   let itemsAfter: Record<string, any>[];
@@ -321,22 +479,27 @@ describe('card numbers', () => {
     itemsBefore = await scanTable();
     readBefore = await readFixture();
     const token = await tokenFor(tenantA);
-    for (const entry of cases) {
-      const path = entry.route.path
+    // Tenant A's admin client for admin routes (the seller profile): same tenant, same table items.
+    const adminToken = await tokenFor(clientsByRole().admin);
+    const send = (route: RouteDefinition, body: unknown, headers?: Record<string, string>) => {
+      const path = route.path
         .replace('{customerId}', ids.customerId ?? '')
         .replace(
           '{invoiceId}',
-          entry.route.operationId === 'updateInvoice' ? (ids.draftId ?? '') : (ids.issuedId ?? ''),
+          route.operationId === 'updateInvoice' ? (ids.draftId ?? '') : (ids.issuedId ?? ''),
         );
-      const response = await call(entry.route.method, path, {
-        token,
-        body: entry.body,
-        ...(entry.idempotencyKey === undefined
-          ? {}
-          : { headers: { 'idempotency-key': entry.idempotencyKey } }),
+      return call(route.method, path, {
+        token: route.scope === 'admin' ? adminToken : token,
+        body,
+        ...(headers === undefined ? {} : { headers }),
       });
-      answers.set(entry, response);
+    };
+    for (const entry of cases) {
+      const headers =
+        entry.idempotencyKey === undefined ? undefined : { 'idempotency-key': entry.idempotencyKey };
+      answers.set(entry, await send(entry.route, entry.body, headers));
     }
+    for (const entry of extras) extraAnswers.set(entry, await send(entry.route, entry.body));
     itemsAfter = await scanTable();
     readAfter = await readFixture();
   });
@@ -346,8 +509,13 @@ describe('card numbers', () => {
       expect(freeTextFields.map(fieldName).sort()).toEqual([...expectedFreeText].sort());
     });
 
+    it('finds the card check on exactly the enumerated e-mail fields', () => {
+      const emails = allStringFields.filter((field) => field.kind === 'email').map(fieldName);
+      expect(emails.sort()).toEqual([...expectedEmail].sort());
+    });
+
     it('classifies every other string field of every request schema as formatted, not free text', () => {
-      const formatted = allStringFields.filter((field) => !field.freeText).map(fieldName);
+      const formatted = allStringFields.filter((field) => field.kind === 'formatted').map(fieldName);
       expect(formatted.sort()).toEqual([...expectedFormatted].sort());
     });
 
@@ -426,15 +594,65 @@ describe('card numbers', () => {
     });
   });
 
+  describe('disguises, e-mail addresses, split fields and invisible characters', () => {
+    it('sends about twenty such requests, each to a route that exists, refused by its schema', () => {
+      expect(extras.length).toBeGreaterThanOrEqual(20);
+      expect(extras.length).toBeLessThanOrEqual(30);
+      for (const entry of extras) {
+        const problems = (entry.route.requestSchema?.safeParse(entry.body).error?.issues ?? []).map(
+          (issue: any) => issue.params?.problem,
+        );
+        const expected = entry.status === 422 ? 'card-number' : 'invisible-character';
+        expect({ name: entry.name, refusedFor: problems.includes(expected) }).toEqual({
+          name: entry.name,
+          refusedFor: true,
+        });
+      }
+    });
+
+    it.each(extras.map((entry) => [entry.name, entry.status, entry] as const))(
+      'refuses %s with %d',
+      (_name, status, entry) => {
+        const response = extraAnswers.get(entry);
+        expect(response?.status).toBe(status);
+        expect(response?.contentType).toContain('application/problem+json');
+        expect(response?.body).toMatchObject({
+          type: expect.stringMatching(status === 422 ? /card-number-rejected$/ : /validation-failed$/),
+          status,
+        });
+        if (entry.issue !== undefined) {
+          expect(response?.body.errors).toEqual([
+            { path: entry.issue.path, message: expect.stringMatching(entry.issue.message) },
+          ]);
+        }
+      },
+    );
+
+    it('never echoes what it refused', () => {
+      for (const entry of extras) {
+        const text = JSON.stringify(extraAnswers.get(entry)?.body);
+        const echoed = entry.needles.filter((needle) => text.includes(needle));
+        expect({ name: entry.name, echoed }).toEqual({ name: entry.name, echoed: [] });
+      }
+    });
+  });
+
   describe('storage', () => {
-    it('stores no card number, digits only or as sent, anywhere in any item of the table', () => {
+    it('stores no card number, digits only or as sent (disguised or split), anywhere in any item of the table', () => {
       expect(itemsAfter.length).toBeGreaterThan(0);
       const table = dump(itemsAfter);
-      const found = cases.flatMap((entry) =>
-        [entry.digits, formatCard(entry.digits, entry.format), entry.sent]
-          .filter((needle) => table.includes(needle))
-          .map((needle) => `${entry.name} (${entry.format}): ${needle}`),
-      );
+      const found = [
+        ...cases.flatMap((entry) =>
+          [entry.digits, formatCard(entry.digits, entry.format), entry.sent]
+            .filter((needle) => table.includes(needle))
+            .map((needle) => `${entry.name} (${entry.format}): ${needle}`),
+        ),
+        ...extras.flatMap((entry) =>
+          entry.needles
+            .filter((needle) => table.includes(needle))
+            .map((needle) => `${entry.name}: ${needle}`),
+        ),
+      ];
       expect(found).toEqual([]);
     });
 

@@ -1,5 +1,6 @@
 // test: every route of the route table against tenant isolation, scopes and authentication, through HTTP.
 import { randomBytes } from 'node:crypto';
+import { gatewayProblem } from '../../functions/platform/gateway-responses';
 import { type RouteDefinition, routeKey, routes, type Scope } from '../../functions/platform/routes';
 import {
   type ApiResponse,
@@ -32,6 +33,12 @@ const validBodies: Readonly<Record<string, unknown>> = {
   createCreditNote: {
     reason: `Credited by someone else ${suffix}`,
     lines: [{ invoiceLine: 0, quantity: 1 }],
+  },
+  putSellerProfile: {
+    name: `Matrix Seller ${suffix}`,
+    email: `seller.${suffix}@example.com`,
+    address: { line1: 'Seller Street 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
+    payout: { iban: 'DE02120300000000202051', bic: 'BYLADEM1001', accountHolder: 'Matrix Seller' },
   },
 };
 
@@ -87,8 +94,10 @@ function expectProblem(response: ApiResponse, status: number) {
   });
 }
 
+/** The gateway's own "no such resource" (same table on AWS and locally); a handler's 404 says something else. */
+const missingRoute = JSON.parse(gatewayProblem('missing-route').body) as { detail: string };
 const isGatewayMiss = (response: ApiResponse) =>
-  (response.status === 404 && response.body?.detail === 'no such route') || response.status === 405;
+  response.status === 404 && response.body?.detail === missingRoute.detail;
 
 interface TenantAFixture {
   readonly customer: any;
@@ -259,7 +268,7 @@ describe('route matrix', () => {
       expect(statuses).toEqual(attempts.map((attempt) => `${attempt.route.method} ${attempt.path} → 404`));
       for (const attempt of attempts) {
         expectProblem(attempt.foreign, 404);
-        expect(attempt.foreign.body.detail).not.toBe('no such route');
+        expect(attempt.foreign.body.detail).not.toBe(missingRoute.detail);
       }
     });
 
@@ -339,7 +348,7 @@ describe('route matrix', () => {
       expect(cases.filter((entry) => entry.role === 'admin').every((entry) => entry.allowed)).toBe(true);
     });
 
-    it('finds every route of the table at the gateway (no "no such route", no 405)', () => {
+    it('finds every route of the table at the gateway (no gateway "missing route")', () => {
       const misses = cases
         .filter((entry) => isGatewayMiss(answers.get(caseKey(entry)) as ApiResponse))
         .map(caseKey);
@@ -364,7 +373,7 @@ describe('route matrix', () => {
         expect({ status: response.status, body: response.body }).toMatchObject({
           status: expectedWhenAllowed(entry.route),
         });
-        if (response.status === 404) expect(response.body.detail).not.toBe('no such route');
+        if (response.status === 404) expect(response.body.detail).not.toBe(missingRoute.detail);
       },
     );
   });

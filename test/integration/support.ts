@@ -80,11 +80,34 @@ export interface ApiResponse {
   readonly headers: Headers;
 }
 
-export async function call(
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
-): Promise<ApiResponse> {
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  /**
+   * The local gateway throttles like the deployed stage (50 a second, bursts of 100); a test sending faster waits
+   * and retries as a well-behaved client would. Off for tests about throttling.
+   * @default true
+   */
+  retryWhenThrottled?: boolean;
+}
+
+/** How many requests the stage throttled and the tests retried (a test about load may want to know). */
+export const throttledRetries = { count: 0 };
+
+export async function call(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await callOnce(method, path, options);
+    const throttled =
+      response.status === 429 && String(response.body?.type ?? '').endsWith('/too-many-requests');
+    if (!throttled || options.retryWhenThrottled === false || attempt >= 20) return response;
+    throttledRetries.count += 1;
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+  }
+}
+
+async function callOnce(method: string, path: string, options: CallOptions): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined = options.rawBody;

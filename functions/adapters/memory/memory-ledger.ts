@@ -51,6 +51,12 @@ export class MemoryLedger implements Ledger {
         );
       case 'putCreditNote':
         return !table.creditNotes.has(MemoryTable.key(tenantId, change.creditNote.id));
+      case 'putSellerProfile': {
+        const current = table.sellers.get(change.tenantId);
+        return change.expectedVersion === null
+          ? current === undefined
+          : current?.version === change.expectedVersion;
+      }
       case 'takeNumber':
         return (
           (table.sequences.get(MemoryTable.key(tenantId, sequenceName(change.sequence))) ?? 0) ===
@@ -84,6 +90,13 @@ export class MemoryLedger implements Ledger {
           MemoryTable.key(tenantId, change.creditNote.id),
           structuredClone(change.creditNote),
         );
+        return;
+      case 'putSellerProfile':
+        table.sellers.set(change.tenantId, {
+          profile: structuredClone(change.profile),
+          version: change.version,
+          updatedAt: change.updatedAt,
+        });
         return;
       case 'takeNumber':
         table.sequences.set(MemoryTable.key(tenantId, sequenceName(change.sequence)), change.value);

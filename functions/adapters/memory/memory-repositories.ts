@@ -10,7 +10,7 @@ import type { BlindIndexer } from '../../ports/blind-indexer';
 import type { CustomerRepository } from '../../ports/customer-repository';
 import type { InvoiceFilter, InvoiceRepository } from '../../ports/invoice-repository';
 import type { Page } from '../../ports/page';
-import type { SellerProfiles } from '../../ports/seller-profiles';
+import type { SellerProfileRecord, SellerProfiles } from '../../ports/seller-profiles';
 import { pageOf } from './memory-cursor';
 import { MemoryTable } from './memory-table';
 
@@ -123,10 +123,14 @@ export class MemoryAuditTrail implements AuditTrail {
 export class MemorySellerProfiles implements SellerProfiles {
   constructor(private readonly table: MemoryTable) {}
 
-  async get(tenantId: string): Promise<SellerProfile | undefined> {
+  async find(tenantId: string): Promise<SellerProfileRecord | undefined> {
     await this.table.faults.enter('sellers.get');
-    const profile = this.table.sellers.get(tenantId);
-    return profile === undefined ? undefined : structuredClone(profile);
+    const record = this.table.sellers.get(tenantId);
+    return record === undefined ? undefined : structuredClone(record);
+  }
+
+  async get(tenantId: string): Promise<SellerProfile | undefined> {
+    return (await this.find(tenantId))?.profile;
   }
 
   async put(tenantId: string, profile: SellerProfile): Promise<void> {

@@ -6,6 +6,7 @@ import type { CreditNote, Invoice, Payment } from '../../domain/invoice';
 import type { SellerProfile } from '../../domain/seller';
 import type { ApiClientRecord } from '../../ports/api-client-directory';
 import type { StoredResponse } from '../../ports/ledger';
+import type { SellerProfileRecord } from '../../ports/seller-profiles';
 import { Faults } from './faults';
 
 export interface IdempotencyRecord {
@@ -28,7 +29,7 @@ export class MemoryTable {
   readonly sequences = new Map<string, number>();
   readonly auditEvents = new Map<string, AuditEvent[]>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
-  readonly sellers = new Map<string, SellerProfile>();
+  readonly sellers = new Map<string, SellerProfileRecord>();
   readonly clients = new Map<string, ApiClientRecord>();
 
   /** Epoch milliseconds; tests move it to expire leases and claims. */
@@ -60,8 +61,12 @@ export class MemoryTable {
   }
 
   /** Seller profiles and API clients are onboarding data: tests put them in directly. */
-  putSeller(tenantId: string, profile: SellerProfile): void {
-    this.sellers.set(tenantId, structuredClone(profile));
+  putSeller(tenantId: string, profile: SellerProfile, version = 1): void {
+    this.sellers.set(tenantId, {
+      profile: structuredClone(profile),
+      version,
+      updatedAt: new Date(this.clock()).toISOString(),
+    });
   }
 
   putClient(record: ApiClientRecord): void {

@@ -8,10 +8,11 @@ import { emailIndexPurpose, normalizeEmail } from '../../domain/customer';
 import { blindIndex, type ConfigOf, type Runtime, sealedRecords } from './runtime';
 
 export function composeApiWrite(config: ConfigOf<'api-write'>, runtime: Runtime): ApiWriteDependencies {
-  const { table, invoices } = sealedRecords(config, runtime);
+  const { table, invoices, sellers } = sealedRecords(config, runtime);
   const blindIndexer = blindIndex(config, runtime);
   return {
     invoices,
+    sellers,
     customers: new DynamoDbCustomerRepository({ ...table, blindIndexer }),
     ledger: new DynamoDbLedger({
       ...table,

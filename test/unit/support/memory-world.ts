@@ -60,7 +60,8 @@ export function seller(name = 'Acme Test GmbH'): SellerProfile {
     address: { line1: 'Friedrichstraße 100', city: 'Berlin', postalCode: '10117', country: 'DE' },
     taxId: 'DE123456780',
     email: 'billing@acme.test',
-    paymentInstructions: 'IBAN DE02 1203 0000 0000 2020 51 · BIC BYLADEM1001',
+    payout: { iban: 'DE02120300000000202051', bic: 'BYLADEM1001', accountHolder: name },
+    paymentInstructions: 'quote the invoice number',
   };
 }
 
@@ -126,6 +127,7 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
     apiWrite: makeApiWrite({
       invoices,
       customers,
+      sellers,
       ledger,
       idempotency: new MemoryIdempotencyStore(table),
       signals,
@@ -227,6 +229,8 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
       }),
     patch: (path: string, body: unknown) => request(caller, 'PATCH', path, { body }),
     delete: (path: string) => request(caller, 'DELETE', path),
+    request: (method: string, path: string, options: Parameters<typeof request>[3] = {}) =>
+      request(caller, method, path, options),
     raw: (method: string, path: string, rawBody: string, headers: Record<string, string> = {}) =>
       request(caller, method, path, { rawBody, headers }),
   });
