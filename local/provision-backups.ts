@@ -16,41 +16,82 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { backupObjectPrefix } from '../functions/platform/key-layout';
+import { addBackupBucketPolicy } from '../lib/backup-bucket-policy';
 import type { ClientConfig } from './provision';
+
+/** No deployment role exists locally; the deployed policy needs one to name. */
+const localDeploymentRoleArn = 'arn:aws:iam::000000000000:role/ledgerlock-local-deployment';
 
 export interface LockedBucketOptions {
   /** Default retention of every new object version, in days. */
   readonly retentionDays: number;
   readonly mode: ObjectLockRetentionMode;
-  /** Default SSE-KMS key; moto stores and echoes it but never calls KMS. @default - no default encryption */
-  readonly encryptionKeyArn?: string;
+  /** The backup key: default SSE-KMS of the bucket (moto stores and echoes it but never calls KMS). */
+  readonly encryptionKeyArn: string;
+  /** The one principal the deployed policy lets change the bucket's protection. @default - a placeholder role */
+  readonly deploymentRoleArn?: string;
+  /**
+   * 'deployed' applies what moto can enforce of the deployed bucket policy ({@link locallyEnforceablePolicy});
+   * 'none' leaves the bucket without a policy, to show what Object Lock alone holds. @default 'deployed'
+   */
+  readonly bucketPolicy?: 'deployed' | 'none';
 }
 
 export class LockedBucketMismatchError extends Error {
   override readonly name = 'LockedBucketMismatchError';
 }
 
+export type PolicyDocument = { Version: string; Statement: Record<string, unknown>[] };
+
 /**
- * The backup bucket's resource policy, as on AWS: nobody — whatever their identity policy says — deletes a
- * version, changes a retention or bypasses governance mode. What moto makes of it: it stores the policy but
- * evaluates bucket policies only on object requests and only as `s3:<HTTP method>Object` (DELETE of a version is
- * checked as s3:DeleteObject), so none of these three statements has an effect there; Object Lock itself is what
- * holds locally. The AWS stack adds a TLS-only statement; it is left out here because the local endpoint is plain
- * HTTP on loopback, and moto would deny every object request under a statement it cannot evaluate.
+ * The bucket policy the stateful stack deploys (lib/backup-bucket-policy.ts), rendered for one bucket name: the
+ * same function builds it, handed a stand-in for the CDK bucket, so the two cannot drift apart.
  */
-export function backupBucketPolicy(bucketName: string, partition = 'aws'): Record<string, unknown> {
+export function deployedBackupBucketPolicy(
+  bucketName: string,
+  options: { readonly keyArn: string; readonly deploymentRoleArn: string; readonly partition?: string },
+): PolicyDocument {
+  const bucketArn = `arn:${options.partition ?? 'aws'}:s3:::${bucketName}`;
+  const statements: Record<string, unknown>[] = [];
+  const bucket = {
+    bucketArn,
+    arnForObjects: (pattern: string) => `${bucketArn}/${pattern}`,
+    addToResourcePolicy: (statement: { toStatementJson(): Record<string, unknown> }) => {
+      statements.push(statement.toStatementJson());
+      return { statementAdded: true };
+    },
+  };
+  addBackupBucketPolicy(
+    bucket as unknown as s3.Bucket,
+    { keyArn: options.keyArn } as kms.IKey,
+    options.deploymentRoleArn,
+  );
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/**
+ * The statements of `policy` moto evaluates as AWS would, and the ids of those it cannot. moto (5.2.1) checks a
+ * bucket policy only on object requests, as `s3:<HTTP method>Object` for any principal: a Deny with a Condition
+ * denies every such request whatever the condition says (it cannot evaluate s3:if-none-match or the SSE
+ * headers, so applying it would refuse every backup), and a NotResource statement is never applied. Those are
+ * left out locally and asserted on the template instead; what stays is enforced for the actions moto names.
+ */
+export function locallyEnforceablePolicy(policy: PolicyDocument): {
+  readonly policy: PolicyDocument;
+  readonly leftOut: readonly string[];
+} {
+  const enforceable = (statement: Record<string, unknown>) =>
+    statement.Condition === undefined &&
+    statement.NotResource === undefined &&
+    statement.NotAction === undefined;
   return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DenyVersionDeletionRetentionChangesAndGovernanceBypass',
-        Effect: 'Deny',
-        Principal: { AWS: '*' },
-        Action: ['s3:DeleteObjectVersion', 's3:PutObjectRetention', 's3:BypassGovernanceRetention'],
-        Resource: [`arn:${partition}:s3:::${bucketName}/*`],
-      },
-    ],
+    policy: { ...policy, Statement: policy.Statement.filter(enforceable) },
+    leftOut: policy.Statement.filter((statement) => !enforceable(statement)).map((statement) =>
+      String(statement.Sid ?? JSON.stringify(statement)),
+    ),
   };
 }
 
@@ -80,8 +121,9 @@ async function objectLockConfiguration(
 }
 
 /**
- * Creates the bucket with Object Lock (which turns versioning on), the default retention, default SSE-KMS,
- * public access blocked and {@link backupBucketPolicy}; idempotent. An existing bucket without Object Lock is
+ * Creates the bucket with Object Lock (which turns versioning on), the default retention, default SSE-KMS under the
+ * backup key, public access blocked and what moto can enforce of the deployed bucket policy; idempotent. Returns
+ * the ids of the policy statements left out, for the caller to say so. An existing bucket without Object Lock is
  * refused rather than repaired: its unlocked versions could already have been deleted. A different default
  * retention is set to the requested one, as a CDK deployment would.
  */
@@ -89,7 +131,7 @@ export async function ensureLockedBucket(
   config: ClientConfig,
   bucketName: string,
   options: LockedBucketOptions,
-): Promise<{ readonly created: boolean }> {
+): Promise<{ readonly created: boolean; readonly policyStatementsLeftOut: readonly string[] }> {
   if (!Number.isInteger(options.retentionDays) || options.retentionDays < 1) {
     throw new RangeError(`retentionDays must be a whole number of days ≥ 1, got ${options.retentionDays}`);
   }
@@ -138,24 +180,22 @@ export async function ensureLockedBucket(
         }),
       );
     }
-    if (options.encryptionKeyArn !== undefined) {
-      await client.send(
-        new PutBucketEncryptionCommand({
-          Bucket: bucketName,
-          ServerSideEncryptionConfiguration: {
-            Rules: [
-              {
-                ApplyServerSideEncryptionByDefault: {
-                  SSEAlgorithm: 'aws:kms',
-                  KMSMasterKeyID: options.encryptionKeyArn,
-                },
-                BucketKeyEnabled: true,
+    await client.send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucketName,
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            {
+              ApplyServerSideEncryptionByDefault: {
+                SSEAlgorithm: 'aws:kms',
+                KMSMasterKeyID: options.encryptionKeyArn,
               },
-            ],
-          },
-        }),
-      );
-    }
+              BucketKeyEnabled: true,
+            },
+          ],
+        },
+      }),
+    );
     await client.send(
       new PutPublicAccessBlockCommand({
         Bucket: bucketName,
@@ -167,13 +207,19 @@ export async function ensureLockedBucket(
         },
       }),
     );
-    await client.send(
-      new PutBucketPolicyCommand({
-        Bucket: bucketName,
-        Policy: JSON.stringify(backupBucketPolicy(bucketName)),
-      }),
-    );
-    return { created };
+    let leftOut: readonly string[] = [];
+    if ((options.bucketPolicy ?? 'deployed') === 'deployed') {
+      const deployed = deployedBackupBucketPolicy(bucketName, {
+        keyArn: options.encryptionKeyArn,
+        deploymentRoleArn: options.deploymentRoleArn ?? localDeploymentRoleArn,
+      });
+      const enforceable = locallyEnforceablePolicy(deployed);
+      leftOut = enforceable.leftOut;
+      await client.send(
+        new PutBucketPolicyCommand({ Bucket: bucketName, Policy: JSON.stringify(enforceable.policy) }),
+      );
+    }
+    return { created, policyStatementsLeftOut: leftOut };
   } finally {
     client.destroy();
   }

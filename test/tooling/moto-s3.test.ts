@@ -24,6 +24,7 @@ import {
   PutObjectRetentionCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { backupPutRequest, S3BackupArchive } from '../../functions/adapters/s3-backup-archive';
 import { EmulatorStartError, emulatorClientConfig, localAwsIdentity } from '../../local/emulators/emulator';
 import {
   findMotoServer,
@@ -34,15 +35,27 @@ import {
 import { listeningAddresses } from '../../local/emulators/ports';
 import {
   administratorPolicy,
-  backupBucketPolicy,
   backupWriterPolicy,
+  deployedBackupBucketPolicy,
   ensureLocalPrincipal,
   ensureLockedBucket,
   LockedBucketMismatchError,
+  type LockedBucketOptions,
+  locallyEnforceablePolicy,
 } from '../../local/provision-backups';
 
-const bucket = 'ledgerlock-backups-test';
+/** With what moto can enforce of the deployed bucket policy, as the stack creates it. */
+const backups = 'ledgerlock-backups-test';
+/** Object Lock alone, no bucket policy: what the lock holds by itself. */
+const lockOnly = 'ledgerlock-lock-only-test';
+const backupKeyArn = 'arn:aws:kms:eu-central-1:000000000000:key/00000000-0000-4000-8000-00000000b0c4';
 const retentionDays = 1;
+const lockedWithPolicy: LockedBucketOptions = {
+  retentionDays,
+  mode: 'COMPLIANCE',
+  encryptionKeyArn: backupKeyArn,
+};
+const lockedWithoutPolicy: LockedBucketOptions = { ...lockedWithPolicy, bucketPolicy: 'none' };
 const dayMs = 86_400_000;
 const directories: string[] = [];
 
@@ -71,57 +84,61 @@ function provisioningConfig(moto: RunningMotoS3) {
   };
 }
 
-async function put(client: S3Client, key: string, body: string | Buffer = 'batch'): Promise<string> {
-  const { VersionId } = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-  if (VersionId === undefined) throw new Error(`moto gave ${key} no VersionId`);
-  return VersionId;
-}
-
-async function readVersion(client: S3Client, key: string, versionId: string): Promise<string | undefined> {
-  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-  return object.Body?.transformToString();
-}
-
-function deleteVersion(client: S3Client, key: string, versionId: string, bypassGovernance = false) {
-  return client.send(
-    new DeleteObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      VersionId: versionId,
-      ...(bypassGovernance ? { BypassGovernanceRetention: true } : {}),
-    }),
-  );
-}
-
-/**
- * Puts a version held until `retainUntil` (with a legal hold when asked) and a control version with the same
- * retention and no hold; resolves once the control can be deleted, i.e. once the retention has really ended.
- */
-async function heldPastItsRetention(client: S3Client, key: string): Promise<string> {
-  const retainUntil = new Date(Date.now() + 1_500);
-  const putUntil = (objectKey: string, legalHold: boolean) =>
+/** The object operations the tests repeat, on one bucket with one client. */
+function on(client: S3Client, bucket: string) {
+  const deleteVersion = (key: string, versionId: string, bypassGovernance = false) =>
     client.send(
-      new PutObjectCommand({
+      new DeleteObjectCommand({
         Bucket: bucket,
-        Key: objectKey,
-        Body: 'short',
-        ObjectLockMode: 'COMPLIANCE',
-        ObjectLockRetainUntilDate: retainUntil,
-        ...(legalHold ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
+        Key: key,
+        VersionId: versionId,
+        ...(bypassGovernance ? { BypassGovernanceRetention: true } : {}),
       }),
     );
-  const held = (await putUntil(key, true)).VersionId ?? '';
-  const control = (await putUntil(`${key}.control`, false)).VersionId ?? '';
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await deleteVersion(client, `${key}.control`, control);
-      return held;
-    } catch (error) {
-      if ((error as Error).name !== 'AccessDenied' || Date.now() > deadline) throw error;
-      await sleep(200);
-    }
-  }
+  return {
+    async put(key: string, body: string | Buffer = 'batch'): Promise<string> {
+      const { VersionId } = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      if (VersionId === undefined) throw new Error(`moto gave ${key} no VersionId`);
+      return VersionId;
+    },
+    async read(key: string, versionId: string): Promise<string | undefined> {
+      const object = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
+      );
+      return object.Body?.transformToString();
+    },
+    deleteVersion,
+    /**
+     * Puts a version locked for 1.5 s under a legal hold, and a control version with the same retention and no
+     * hold; resolves once the control can be deleted, i.e. once the retention has really ended.
+     */
+    async heldPastItsRetention(key: string): Promise<string> {
+      const retainUntil = new Date(Date.now() + 1_500);
+      const putUntil = (objectKey: string, legalHold: boolean) =>
+        client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: objectKey,
+            Body: 'short',
+            ObjectLockMode: 'COMPLIANCE',
+            ObjectLockRetainUntilDate: retainUntil,
+            ...(legalHold ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
+          }),
+        );
+      const held = (await putUntil(key, true)).VersionId ?? '';
+      const control = (await putUntil(`${key}.control`, false)).VersionId ?? '';
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        try {
+          await deleteVersion(`${key}.control`, control);
+          return held;
+        } catch (error) {
+          if ((error as Error).name !== 'AccessDenied' || Date.now() > deadline) throw error;
+          await sleep(200);
+        }
+      }
+    },
+  };
 }
 
 function isGone(pid: number): boolean {
@@ -153,14 +170,16 @@ describe('moto S3 emulator (backup bucket)', () => {
     });
   });
 
-  describe('Object Lock in memory', () => {
+  describe('Object Lock alone, in memory', () => {
     let moto: RunningMotoS3;
     let client: S3Client;
+    let bucket: ReturnType<typeof on>;
 
     beforeAll(async () => {
       moto = await startMotoS3();
       client = clientFor(moto);
-      await ensureLockedBucket(provisioningConfig(moto), bucket, { retentionDays, mode: 'COMPLIANCE' });
+      bucket = on(client, lockOnly);
+      await ensureLockedBucket(provisioningConfig(moto), lockOnly, lockedWithoutPolicy);
     });
 
     afterAll(async () => {
@@ -169,8 +188,8 @@ describe('moto S3 emulator (backup bucket)', () => {
     });
 
     it('creates the bucket with Object Lock, versioning and a COMPLIANCE default retention', async () => {
-      const lock = await client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
-      const versioning = await client.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+      const lock = await client.send(new GetObjectLockConfigurationCommand({ Bucket: lockOnly }));
+      const versioning = await client.send(new GetBucketVersioningCommand({ Bucket: lockOnly }));
 
       expect(lock.ObjectLockConfiguration).toEqual({
         ObjectLockEnabled: 'Enabled',
@@ -182,98 +201,92 @@ describe('moto S3 emulator (backup bucket)', () => {
     it('is idempotent, and refuses an existing bucket without Object Lock', async () => {
       await client.send(new CreateBucketCommand({ Bucket: 'plain-bucket-test' }));
 
-      const again = await ensureLockedBucket(provisioningConfig(moto), bucket, {
-        retentionDays,
-        mode: 'COMPLIANCE',
-      });
+      const again = await ensureLockedBucket(provisioningConfig(moto), lockOnly, lockedWithoutPolicy);
 
       expect(again.created).toBe(false);
       await expect(
-        ensureLockedBucket(provisioningConfig(moto), 'plain-bucket-test', {
-          retentionDays,
-          mode: 'COMPLIANCE',
-        }),
+        ensureLockedBucket(provisioningConfig(moto), 'plain-bucket-test', lockedWithoutPolicy),
       ).rejects.toBeInstanceOf(LockedBucketMismatchError);
     });
 
-    it('keeps two versions of one key, each under the default retention', async () => {
-      const first = await put(client, 'changes/v1/two-versions.json.gz', 'first');
-      const second = await put(client, 'changes/v1/two-versions.json.gz', 'second');
+    it('keeps two versions of one key, each under the default retention and the backup key', async () => {
+      const first = await bucket.put('changes/v1/two-versions.json.gz', 'first');
+      const second = await bucket.put('changes/v1/two-versions.json.gz', 'second');
 
       const head = await client.send(
-        new HeadObjectCommand({ Bucket: bucket, Key: 'changes/v1/two-versions.json.gz', VersionId: first }),
+        new HeadObjectCommand({ Bucket: lockOnly, Key: 'changes/v1/two-versions.json.gz', VersionId: first }),
       );
       expect(first).not.toBe(second);
-      expect(await readVersion(client, 'changes/v1/two-versions.json.gz', first)).toBe('first');
-      expect(await readVersion(client, 'changes/v1/two-versions.json.gz', second)).toBe('second');
-      expect(head.ObjectLockMode).toBe('COMPLIANCE');
+      expect(await bucket.read('changes/v1/two-versions.json.gz', first)).toBe('first');
+      expect(await bucket.read('changes/v1/two-versions.json.gz', second)).toBe('second');
+      expect(head).toMatchObject({ ObjectLockMode: 'COMPLIANCE', SSEKMSKeyId: backupKeyArn });
       expect(head.ObjectLockRetainUntilDate?.getTime()).toBeGreaterThan(
         Date.now() + retentionDays * dayMs - 60_000,
       );
     });
 
     it('refuses DeleteObjectVersion on a version under retention with AccessDenied (403)', async () => {
-      const versionId = await put(client, 'changes/v1/locked.json.gz');
+      const versionId = await bucket.put('changes/v1/locked.json.gz');
 
-      await expect(deleteVersion(client, 'changes/v1/locked.json.gz', versionId)).rejects.toMatchObject({
+      await expect(bucket.deleteVersion('changes/v1/locked.json.gz', versionId)).rejects.toMatchObject({
         name: 'AccessDenied',
         $metadata: { httpStatusCode: 403 },
       });
-      expect(await readVersion(client, 'changes/v1/locked.json.gz', versionId)).toBe('batch');
+      expect(await bucket.read('changes/v1/locked.json.gz', versionId)).toBe('batch');
     });
 
     it('does not delete a COMPLIANCE version with BypassGovernanceRetention', async () => {
-      const versionId = await put(client, 'changes/v1/bypass.json.gz');
+      const versionId = await bucket.put('changes/v1/bypass.json.gz');
 
-      await expect(deleteVersion(client, 'changes/v1/bypass.json.gz', versionId, true)).rejects.toMatchObject(
-        {
-          name: 'AccessDenied',
-        },
-      );
-      expect(await readVersion(client, 'changes/v1/bypass.json.gz', versionId)).toBe('batch');
+      await expect(bucket.deleteVersion('changes/v1/bypass.json.gz', versionId, true)).rejects.toMatchObject({
+        name: 'AccessDenied',
+      });
+      expect(await bucket.read('changes/v1/bypass.json.gz', versionId)).toBe('batch');
     });
 
     it('keeps a version under legal hold after its retention ended', async () => {
-      const held = await heldPastItsRetention(client, 'changes/v1/held.json.gz');
+      const held = await bucket.heldPastItsRetention('changes/v1/held.json.gz');
 
       const hold = await client.send(
-        new GetObjectLegalHoldCommand({ Bucket: bucket, Key: 'changes/v1/held.json.gz', VersionId: held }),
+        new GetObjectLegalHoldCommand({ Bucket: lockOnly, Key: 'changes/v1/held.json.gz', VersionId: held }),
       );
 
       expect(hold.LegalHold?.Status).toBe('ON');
-      await expect(deleteVersion(client, 'changes/v1/held.json.gz', held)).rejects.toMatchObject({
+      await expect(bucket.deleteVersion('changes/v1/held.json.gz', held)).rejects.toMatchObject({
         name: 'AccessDenied',
       });
-      expect(await readVersion(client, 'changes/v1/held.json.gz', held)).toBe('short');
+      expect(await bucket.read('changes/v1/held.json.gz', held)).toBe('short');
     });
 
     it('adds a delete marker on a plain DeleteObject and keeps the version readable by VersionId', async () => {
-      const versionId = await put(client, 'changes/v1/marked.json.gz');
+      const versionId = await bucket.put('changes/v1/marked.json.gz');
 
       const deletion = await client.send(
-        new DeleteObjectCommand({ Bucket: bucket, Key: 'changes/v1/marked.json.gz' }),
+        new DeleteObjectCommand({ Bucket: lockOnly, Key: 'changes/v1/marked.json.gz' }),
       );
       const versions = await client.send(
-        new ListObjectVersionsCommand({ Bucket: bucket, Prefix: 'changes/v1/marked.json.gz' }),
+        new ListObjectVersionsCommand({ Bucket: lockOnly, Prefix: 'changes/v1/marked.json.gz' }),
       );
 
       expect(deletion.DeleteMarker).toBe(true);
       await expect(
-        client.send(new GetObjectCommand({ Bucket: bucket, Key: 'changes/v1/marked.json.gz' })),
+        client.send(new GetObjectCommand({ Bucket: lockOnly, Key: 'changes/v1/marked.json.gz' })),
       ).rejects.toMatchObject({ name: 'NoSuchKey' });
-      expect(await readVersion(client, 'changes/v1/marked.json.gz', versionId)).toBe('batch');
+      expect(await bucket.read('changes/v1/marked.json.gz', versionId)).toBe('batch');
       expect(versions.DeleteMarkers?.map((marker) => marker.IsLatest)).toEqual([true]);
       expect(versions.Versions?.map((version) => version.VersionId)).toEqual([versionId]);
     });
 
     it('refuses a second version of an existing key under If-None-Match: * with 412 PreconditionFailed', async () => {
       const key = 'changes/v1/once.json.gz';
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'first', IfNoneMatch: '*' }));
+      await client.send(
+        new PutObjectCommand({ Bucket: lockOnly, Key: key, Body: 'first', IfNoneMatch: '*' }),
+      );
 
       await expect(
-        client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'second', IfNoneMatch: '*' })),
+        client.send(new PutObjectCommand({ Bucket: lockOnly, Key: key, Body: 'second', IfNoneMatch: '*' })),
       ).rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
-      const versions = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
+      const versions = await client.send(new ListObjectVersionsCommand({ Bucket: lockOnly, Prefix: key }));
       expect(versions.Versions).toHaveLength(1);
     });
 
@@ -281,7 +294,7 @@ describe('moto S3 emulator (backup bucket)', () => {
       const key = 'changes/v1/encrypted.json.gz';
       await client.send(
         new PutObjectCommand({
-          Bucket: bucket,
+          Bucket: lockOnly,
           Key: key,
           Body: 'sealed',
           ServerSideEncryption: 'aws:kms',
@@ -289,7 +302,7 @@ describe('moto S3 emulator (backup bucket)', () => {
         }),
       );
 
-      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const head = await client.send(new HeadObjectCommand({ Bucket: lockOnly, Key: key }));
 
       expect(head).toMatchObject({
         ServerSideEncryption: 'aws:kms',
@@ -299,59 +312,41 @@ describe('moto S3 emulator (backup bucket)', () => {
 
     it('accepts a shortened COMPLIANCE retention (a gap of moto; AWS refuses — asserted on the template instead)', async () => {
       const key = 'changes/v1/shortened.json.gz';
-      const versionId = await put(client, key);
+      const versionId = await bucket.put(key);
       const shorter = new Date(Math.floor(Date.now() / 1000) * 1000 + 60_000);
 
       await client.send(
         new PutObjectRetentionCommand({
-          Bucket: bucket,
+          Bucket: lockOnly,
           Key: key,
           VersionId: versionId,
           Retention: { Mode: 'COMPLIANCE', RetainUntilDate: shorter },
         }),
       );
       const head = await client.send(
-        new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
+        new HeadObjectCommand({ Bucket: lockOnly, Key: key, VersionId: versionId }),
       );
 
       expect(head.ObjectLockRetainUntilDate?.getTime()).toBe(shorter.getTime());
     });
 
-    it('stores the bucket policy but does not enforce its Deny of s3:PutObjectRetention (a gap of moto)', async () => {
-      const key = 'changes/v1/policy.json.gz';
-      const versionId = await put(client, key);
-      const { Policy } = await client.send(new GetBucketPolicyCommand({ Bucket: bucket }));
-
-      const extension = await client.send(
-        new PutObjectRetentionCommand({
-          Bucket: bucket,
-          Key: key,
-          VersionId: versionId,
-          Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(Date.now() + 2 * dayMs) },
-        }),
-      );
-
-      expect(JSON.parse(Policy ?? '{}')).toEqual(backupBucketPolicy(bucket));
-      expect(extension.$metadata.httpStatusCode).toBe(200);
-    });
-
     it('has no GetObjectRetention (a gap of moto: it answers the object; HeadObject carries the retention)', async () => {
       const key = 'changes/v1/retention.json.gz';
-      const versionId = await put(client, key);
+      const versionId = await bucket.put(key);
 
       await expect(
-        client.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: key, VersionId: versionId })),
+        client.send(new GetObjectRetentionCommand({ Bucket: lockOnly, Key: key, VersionId: versionId })),
       ).rejects.toThrow(/XML parse error|Deserialization error/);
     });
 
     it("refuses moto's management API, whose /moto-api/reset would wipe locked versions", async () => {
-      const versionId = await put(client, 'changes/v1/survives-reset.json.gz');
+      const versionId = await bucket.put('changes/v1/survives-reset.json.gz');
 
       const reset = await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
       const recorder = await fetch(`${moto.endpoint}/moto-api/recorder/reset-recording`, { method: 'POST' });
 
       expect([reset.status, recorder.status]).toEqual([403, 403]);
-      expect(await readVersion(client, 'changes/v1/survives-reset.json.gz', versionId)).toBe('batch');
+      expect(await bucket.read('changes/v1/survives-reset.json.gz', versionId)).toBe('batch');
     });
 
     it('listens on 127.0.0.1 only and answers its health URL', async () => {
@@ -363,29 +358,132 @@ describe('moto S3 emulator (backup bucket)', () => {
     });
   });
 
+  describe('the deployed bucket policy, as far as moto enforces it', () => {
+    let moto: RunningMotoS3;
+    let client: S3Client;
+    let bucket: ReturnType<typeof on>;
+    let leftOut: readonly string[];
+
+    beforeAll(async () => {
+      moto = await startMotoS3();
+      client = clientFor(moto);
+      bucket = on(client, backups);
+      ({ policyStatementsLeftOut: leftOut } = await ensureLockedBucket(
+        provisioningConfig(moto),
+        backups,
+        lockedWithPolicy,
+      ));
+    });
+
+    afterAll(async () => {
+      client?.destroy();
+      await moto?.stop();
+    });
+
+    it("stores the deployed policy's unconditional statements and names the ones moto cannot evaluate", async () => {
+      const deployed = deployedBackupBucketPolicy(backups, {
+        keyArn: backupKeyArn,
+        deploymentRoleArn: 'arn:aws:iam::000000000000:role/ledgerlock-local-deployment',
+      });
+      const { Policy } = await client.send(new GetBucketPolicyCommand({ Bucket: backups }));
+
+      expect(JSON.parse(Policy ?? '{}')).toEqual(locallyEnforceablePolicy(deployed).policy);
+      expect(JSON.parse(Policy ?? '{}').Statement.map((statement: { Sid: string }) => statement.Sid)).toEqual(
+        ['DenyDeletingOrUnlockingBackups', 'DenyBucketDeletion'],
+      );
+      expect(leftOut).toEqual([
+        'DenyPutWithoutKmsEncryption',
+        'DenyPutUnderAnotherKey',
+        'DenyPutOutsideTheChangeLog',
+        'DenyOverwritingBackups',
+        'DenyRemovingLegalHolds',
+        'DenyProtectionChangesOutsideDeployments',
+      ]);
+    });
+
+    it('refuses a plain DeleteObject, as AWS does under the policy (moto answers 403 without an error code)', async () => {
+      const versionId = await bucket.put('changes/v1/undeletable.json.gz');
+
+      await expect(
+        client.send(new DeleteObjectCommand({ Bucket: backups, Key: 'changes/v1/undeletable.json.gz' })),
+      ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      await expect(bucket.deleteVersion('changes/v1/undeletable.json.gz', versionId)).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 403 },
+      });
+      const versions = await client.send(
+        new ListObjectVersionsCommand({ Bucket: backups, Prefix: 'changes/v1/undeletable.json.gz' }),
+      );
+      expect(versions.DeleteMarkers).toBeUndefined();
+    });
+
+    it('accepts PutObjectRetention although the policy denies it to everyone (a gap of moto: it checks s3:PutObject)', async () => {
+      const key = 'changes/v1/policy.json.gz';
+      const versionId = await bucket.put(key);
+
+      const extension = await client.send(
+        new PutObjectRetentionCommand({
+          Bucket: backups,
+          Key: key,
+          VersionId: versionId,
+          Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(Date.now() + 2 * dayMs) },
+        }),
+      );
+
+      expect(extension.$metadata.httpStatusCode).toBe(200);
+    });
+
+    it('lets the backup writer write a batch once, and find it on a retry', async () => {
+      const archive = new S3BackupArchive({ client, bucket: backups, kmsKeyArn: backupKeyArn });
+      const key = 'changes/v1/main/2026-12-01/shard-1/100-200.json.gz';
+
+      const first = await archive.putOnce(key, gzipSync('[{"pk":"T#1"}]'));
+      const retry = await archive.putOnce(key, gzipSync('[{"pk":"T#1"}]'));
+
+      const head = await client.send(new HeadObjectCommand({ Bucket: backups, Key: key }));
+      const versions = await client.send(new ListObjectVersionsCommand({ Bucket: backups, Prefix: key }));
+      expect([first, retry]).toEqual(['written', 'exists']);
+      expect(versions.Versions).toHaveLength(1);
+      expect(head).toMatchObject({
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: backupKeyArn,
+        ContentType: 'application/gzip',
+        ObjectLockMode: 'COMPLIANCE',
+      });
+    });
+  });
+
   describe("IAM enforced: the backup function's credentials and the local admin's", () => {
     let moto: RunningMotoS3;
     let writer: S3Client;
     let admin: S3Client;
-    let lockedVersion: string;
     let writerAccessKeyId: string;
+    let lockedVersion: string;
     const batchKey = 'changes/v1/main/2026-12-01/shard-1/100-200.json.gz';
+    const denied = { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } };
 
     beforeAll(async () => {
       moto = await startMotoS3();
-      await ensureLockedBucket(provisioningConfig(moto), bucket, { retentionDays, mode: 'COMPLIANCE' });
+      await ensureLockedBucket(provisioningConfig(moto), backups, lockedWithPolicy);
+      await ensureLockedBucket(provisioningConfig(moto), lockOnly, lockedWithoutPolicy);
       const writerPrincipal = await ensureLocalPrincipal(
         moto.endpoint,
         'backup-function',
-        backupWriterPolicy(bucket),
+        backupWriterPolicy(backups),
       );
       const adminPrincipal = await ensureLocalPrincipal(moto.endpoint, 'local-admin', administratorPolicy);
       await moto.enforceIam();
       writerAccessKeyId = writerPrincipal.credentials.accessKeyId;
       writer = clientFor(moto, writerPrincipal.credentials);
       admin = clientFor(moto, adminPrincipal.credentials);
+      // Exactly the writer's request (functions/adapters/s3-backup-archive.ts), sent with the function's key.
       const { VersionId } = await writer.send(
-        new PutObjectCommand({ Bucket: bucket, Key: batchKey, Body: gzipSync('[]'), IfNoneMatch: '*' }),
+        new PutObjectCommand(
+          backupPutRequest(
+            { client: writer, bucket: backups, kmsKeyArn: backupKeyArn },
+            batchKey,
+            gzipSync('[]'),
+          ),
+        ),
       );
       lockedVersion = VersionId ?? '';
     });
@@ -397,25 +495,28 @@ describe('moto S3 emulator (backup bucket)', () => {
     });
 
     it('lets the backup function add a batch under its prefix, and nothing else', async () => {
-      const denied = { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } };
+      const writerBucket = on(writer, backups);
 
       expect(lockedVersion).not.toBe('');
       await expect(
-        writer.send(new PutObjectCommand({ Bucket: bucket, Key: 'elsewhere.json', Body: 'x' })),
+        writer.send(new PutObjectCommand({ Bucket: backups, Key: 'elsewhere.json', Body: 'x' })),
       ).rejects.toMatchObject(denied);
       await expect(
-        writer.send(new GetObjectCommand({ Bucket: bucket, Key: batchKey })),
+        writer.send(new GetObjectCommand({ Bucket: backups, Key: batchKey })),
       ).rejects.toMatchObject(denied);
+      // Deletes meet the bucket policy first, which moto answers with a bare 403.
       await expect(
-        writer.send(new DeleteObjectCommand({ Bucket: bucket, Key: batchKey })),
-      ).rejects.toMatchObject(denied);
-      await expect(deleteVersion(writer, batchKey, lockedVersion)).rejects.toMatchObject(denied);
+        writer.send(new DeleteObjectCommand({ Bucket: backups, Key: batchKey })),
+      ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      await expect(writerBucket.deleteVersion(batchKey, lockedVersion)).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 403 },
+      });
     });
 
     it('lets the backup function change retention and legal holds (a gap of moto: both are checked as s3:PutObject)', async () => {
       const retention = await writer.send(
         new PutObjectRetentionCommand({
-          Bucket: bucket,
+          Bucket: backups,
           Key: batchKey,
           VersionId: lockedVersion,
           Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(Date.now() + 3 * dayMs) },
@@ -423,7 +524,7 @@ describe('moto S3 emulator (backup bucket)', () => {
       );
       const hold = await writer.send(
         new PutObjectLegalHoldCommand({
-          Bucket: bucket,
+          Bucket: backups,
           Key: batchKey,
           VersionId: lockedVersion,
           LegalHold: { Status: 'OFF' },
@@ -433,29 +534,35 @@ describe('moto S3 emulator (backup bucket)', () => {
       expect([retention.$metadata.httpStatusCode, hold.$metadata.httpStatusCode]).toEqual([200, 200]);
     });
 
-    it('does not let the admin delete a locked version; a plain delete leaves a marker and the version readable', async () => {
-      await expect(deleteVersion(admin, batchKey, lockedVersion, true)).rejects.toMatchObject({
-        name: 'AccessDenied',
+    it('does not let the admin delete a backup version, nor hide it behind a delete marker', async () => {
+      const adminBucket = on(admin, backups);
+
+      await expect(adminBucket.deleteVersion(batchKey, lockedVersion, true)).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 403 },
       });
+      await expect(
+        admin.send(new DeleteObjectCommand({ Bucket: backups, Key: batchKey })),
+      ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      const object = await admin.send(new GetObjectCommand({ Bucket: backups, Key: batchKey }));
 
-      const deletion = await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: batchKey }));
-      const object = await admin.send(
-        new GetObjectCommand({ Bucket: bucket, Key: batchKey, VersionId: lockedVersion }),
-      );
-
-      expect(deletion.DeleteMarker).toBe(true);
       expect(gunzipSync(Buffer.from((await object.Body?.transformToByteArray()) ?? [])).toString()).toBe(
         '[]',
       );
     });
 
-    it("keeps a version under the admin's legal hold after its retention ended", async () => {
-      const held = await heldPastItsRetention(admin, 'changes/v1/admin-held.json.gz');
+    it("keeps a version under the admin's legal hold after its retention ended, under Object Lock alone", async () => {
+      const adminBucket = on(admin, lockOnly);
+      const held = await adminBucket.heldPastItsRetention('changes/v1/admin-held.json.gz');
 
-      await expect(deleteVersion(admin, 'changes/v1/admin-held.json.gz', held, true)).rejects.toMatchObject({
-        name: 'AccessDenied',
-      });
-      expect(await readVersion(admin, 'changes/v1/admin-held.json.gz', held)).toBe('short');
+      await expect(
+        adminBucket.deleteVersion('changes/v1/admin-held.json.gz', held, true),
+      ).rejects.toMatchObject(denied);
+      const marker = await admin.send(
+        new DeleteObjectCommand({ Bucket: lockOnly, Key: 'changes/v1/admin-held.json.gz' }),
+      );
+
+      expect(marker.DeleteMarker).toBe(true);
+      expect(await adminBucket.read('changes/v1/admin-held.json.gz', held)).toBe('short');
     });
 
     it('refuses unknown access keys and wrong secrets', async () => {
@@ -463,17 +570,24 @@ describe('moto S3 emulator (backup bucket)', () => {
       const forger = clientFor(moto, { accessKeyId: writerAccessKeyId, secretAccessKey: 'guessed-secret' });
       try {
         await expect(
-          stranger.send(new GetObjectCommand({ Bucket: bucket, Key: batchKey })),
-        ).rejects.toMatchObject({
-          name: 'InvalidAccessKeyId',
-        });
+          stranger.send(new GetObjectCommand({ Bucket: backups, Key: batchKey })),
+        ).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
         await expect(
-          forger.send(new PutObjectCommand({ Bucket: bucket, Key: `${batchKey}.forged`, Body: 'x' })),
+          forger.send(new PutObjectCommand({ Bucket: backups, Key: `${batchKey}.forged`, Body: 'x' })),
         ).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
       } finally {
         stranger.destroy();
         forger.destroy();
       }
+    });
+
+    it('refuses correct signatures over percent-encoded paths and queries (a gap of moto: keep IAM off in the stack)', async () => {
+      await expect(
+        admin.send(new ListObjectVersionsCommand({ Bucket: backups, Prefix: 'changes/v1/' })),
+      ).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
+      await expect(
+        admin.send(new PutObjectCommand({ Bucket: lockOnly, Key: 'changes/v1/a+b.json.gz', Body: 'x' })),
+      ).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
     });
 
     it('still answers its health URL without credentials', async () => {
@@ -484,84 +598,89 @@ describe('moto S3 emulator (backup bucket)', () => {
   });
 
   describe('persistence through the recorder', () => {
-    it('brings back buckets, the same versions, lock configuration, retention, holds and markers after a restart', async () => {
+    it('brings back buckets, the same versions, lock configuration, retention, holds, markers and policy after a restart', async () => {
       const dataDir = newDirectory('restart');
       let moto = await startMotoS3({ dataDir });
       let client = clientFor(moto);
       try {
-        await ensureLockedBucket(provisioningConfig(moto), bucket, { retentionDays, mode: 'COMPLIANCE' });
+        await ensureLockedBucket(provisioningConfig(moto), lockOnly, lockedWithoutPolicy);
+        await ensureLockedBucket(provisioningConfig(moto), backups, lockedWithPolicy);
+        const bucket = on(client, lockOnly);
         const gzipped = gzipSync(randomBytes(50_000));
-        const binaryVersion = await put(client, 'changes/v1/binary.json.gz', gzipped);
+        const binaryVersion = await bucket.put('changes/v1/binary.json.gz', gzipped);
         const oddKey = 'changes/v1/odd key + ünïcode/100.json.gz';
-        const oddVersion = await put(client, oddKey, 'odd');
+        const oddVersion = await bucket.put(oddKey, 'odd');
         await client.send(
           new PutObjectCommand({
-            Bucket: bucket,
+            Bucket: lockOnly,
             Key: 'changes/v1/streamed.json.gz',
             // A stream makes the SDK send aws-chunked with a trailing checksum.
             Body: Readable.from([gzipped.subarray(0, 1000), gzipped.subarray(1000)]),
             ContentLength: gzipped.length,
           }),
         );
-        const heldVersion = await put(client, 'changes/v1/held.json.gz');
+        const heldVersion = await bucket.put('changes/v1/held.json.gz');
         await client.send(
           new PutObjectLegalHoldCommand({
-            Bucket: bucket,
+            Bucket: lockOnly,
             Key: 'changes/v1/held.json.gz',
             VersionId: heldVersion,
             LegalHold: { Status: 'ON' },
           }),
         );
-        const shortenedVersion = await put(client, 'changes/v1/shortened.json.gz');
+        const shortenedVersion = await bucket.put('changes/v1/shortened.json.gz');
         const shortened = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000);
         await client.send(
           new PutObjectRetentionCommand({
-            Bucket: bucket,
+            Bucket: lockOnly,
             Key: 'changes/v1/shortened.json.gz',
             VersionId: shortenedVersion,
             Retention: { Mode: 'COMPLIANCE', RetainUntilDate: shortened },
           }),
         );
-        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: oddKey }));
+        await client.send(new DeleteObjectCommand({ Bucket: lockOnly, Key: oddKey }));
         // Concurrent writes to one key: the replay must apply them in the order moto did.
         await Promise.all(
-          Array.from({ length: 20 }, (_, index) => put(client, 'changes/v1/concurrent.json.gz', `v${index}`)),
+          Array.from({ length: 20 }, (_, index) => bucket.put('changes/v1/concurrent.json.gz', `v${index}`)),
         );
-        const before = await client.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+        const before = await client.send(new ListObjectVersionsCommand({ Bucket: lockOnly }));
         const headBefore = await client.send(
           new HeadObjectCommand({
-            Bucket: bucket,
+            Bucket: lockOnly,
             Key: 'changes/v1/binary.json.gz',
             VersionId: binaryVersion,
           }),
         );
+        const policyBefore = await client.send(new GetBucketPolicyCommand({ Bucket: backups }));
         client.destroy();
         await moto.stop();
 
         moto = await startMotoS3({ dataDir });
         client = clientFor(moto);
-        const after = await client.send(new ListObjectVersionsCommand({ Bucket: bucket }));
-        const lock = await client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+        const restored = on(client, lockOnly);
+        const after = await client.send(new ListObjectVersionsCommand({ Bucket: lockOnly }));
+        const lock = await client.send(new GetObjectLockConfigurationCommand({ Bucket: lockOnly }));
+        const policyAfter = await client.send(new GetBucketPolicyCommand({ Bucket: backups }));
         const headAfter = await client.send(
           new HeadObjectCommand({
-            Bucket: bucket,
+            Bucket: lockOnly,
             Key: 'changes/v1/binary.json.gz',
             VersionId: binaryVersion,
           }),
         );
         const binary = await client.send(
           new GetObjectCommand({
-            Bucket: bucket,
+            Bucket: lockOnly,
             Key: 'changes/v1/binary.json.gz',
             VersionId: binaryVersion,
           }),
         );
         const streamed = await client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: 'changes/v1/streamed.json.gz' }),
+          new GetObjectCommand({ Bucket: lockOnly, Key: 'changes/v1/streamed.json.gz' }),
         );
         const shortenedHead = await client.send(
           new HeadObjectCommand({
-            Bucket: bucket,
+            Bucket: lockOnly,
             Key: 'changes/v1/shortened.json.gz',
             VersionId: shortenedVersion,
           }),
@@ -575,6 +694,7 @@ describe('moto S3 emulator (backup bucket)', () => {
           Mode: 'COMPLIANCE',
           Days: retentionDays,
         });
+        expect(policyAfter.Policy).toBe(policyBefore.Policy);
         expect(headAfter.ObjectLockRetainUntilDate).toEqual(headBefore.ObjectLockRetainUntilDate);
         expect(headAfter.LastModified).toEqual(headBefore.LastModified);
         expect(shortenedHead.ObjectLockRetainUntilDate).toEqual(shortened);
@@ -582,8 +702,8 @@ describe('moto S3 emulator (backup bucket)', () => {
         expect(sha256((await streamed.Body?.transformToByteArray()) ?? new Uint8Array())).toBe(
           sha256(gzipped),
         );
-        expect(await readVersion(client, oddKey, oddVersion)).toBe('odd');
-        await expect(deleteVersion(client, 'changes/v1/held.json.gz', heldVersion)).rejects.toMatchObject({
+        expect(await restored.read(oddKey, oddVersion)).toBe('odd');
+        await expect(restored.deleteVersion('changes/v1/held.json.gz', heldVersion)).rejects.toMatchObject({
           name: 'AccessDenied',
         });
       } finally {
@@ -597,17 +717,18 @@ describe('moto S3 emulator (backup bucket)', () => {
       const moto = await startMotoS3({ dataDir });
       const client = clientFor(moto);
       try {
-        await ensureLockedBucket(provisioningConfig(moto), bucket, { retentionDays, mode: 'COMPLIANCE' });
+        await ensureLockedBucket(provisioningConfig(moto), lockOnly, lockedWithoutPolicy);
+        const bucket = on(client, lockOnly);
         const lines = () =>
           readFileSync(moto.recordingFile ?? '', 'utf8')
             .trim()
             .split('\n').length;
         const afterProvisioning = lines();
-        const versionId = await put(client, 'changes/v1/a.json.gz');
+        const versionId = await bucket.put('changes/v1/a.json.gz');
 
-        await client.send(new ListObjectVersionsCommand({ Bucket: bucket }));
-        await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'changes/v1/a.json.gz' }));
-        await deleteVersion(client, 'changes/v1/a.json.gz', versionId).catch(() => undefined);
+        await client.send(new ListObjectVersionsCommand({ Bucket: lockOnly }));
+        await client.send(new HeadObjectCommand({ Bucket: lockOnly, Key: 'changes/v1/a.json.gz' }));
+        await bucket.deleteVersion('changes/v1/a.json.gz', versionId).catch(() => undefined);
 
         expect(lines()).toBe(afterProvisioning + 1);
       } finally {
@@ -630,8 +751,8 @@ describe('moto S3 emulator (backup bucket)', () => {
       const dataDir = newDirectory('partial');
       let moto = await startMotoS3({ dataDir });
       let client = clientFor(moto);
-      await ensureLockedBucket(provisioningConfig(moto), bucket, { retentionDays, mode: 'COMPLIANCE' });
-      const versionId = await put(client, 'changes/v1/kept.json.gz', 'kept');
+      await ensureLockedBucket(provisioningConfig(moto), lockOnly, lockedWithoutPolicy);
+      const versionId = await on(client, lockOnly).put('changes/v1/kept.json.gz', 'kept');
       client.destroy();
       await moto.stop();
       appendFileSync(join(dataDir, 'moto-s3-recording.jsonl'), '{"headers": {"Host": "127.0.0.1:1"}, "meth');
@@ -640,7 +761,7 @@ describe('moto S3 emulator (backup bucket)', () => {
       client = clientFor(moto);
       try {
         expect(moto.replay?.droppedPartialLine).toBe(true);
-        expect(await readVersion(client, 'changes/v1/kept.json.gz', versionId)).toBe('kept');
+        expect(await on(client, lockOnly).read('changes/v1/kept.json.gz', versionId)).toBe('kept');
       } finally {
         client.destroy();
         await moto.stop();
@@ -651,8 +772,8 @@ describe('moto S3 emulator (backup bucket)', () => {
       const dataDir = newDirectory('diverged');
       const moto = await startMotoS3({ dataDir });
       const client = clientFor(moto);
-      await ensureLockedBucket(provisioningConfig(moto), bucket, { retentionDays, mode: 'COMPLIANCE' });
-      await put(client, 'changes/v1/a.json.gz');
+      await ensureLockedBucket(provisioningConfig(moto), lockOnly, lockedWithoutPolicy);
+      await on(client, lockOnly).put('changes/v1/a.json.gz');
       client.destroy();
       await moto.stop();
       const recording = join(dataDir, 'moto-s3-recording.jsonl');
@@ -666,7 +787,9 @@ describe('moto S3 emulator (backup bucket)', () => {
       );
 
       expect(failure).toBeInstanceOf(EmulatorStartError);
-      expect((failure as Error).message).toMatch(/line 1 \(PUT \/ledgerlock-backups-test\/changes.*diverged/);
+      expect((failure as Error).message).toMatch(
+        /line 1 \(PUT \/ledgerlock-lock-only-test\/changes.*diverged/,
+      );
     });
 
     it('leaves no python process behind after stop()', async () => {
