@@ -1,6 +1,7 @@
 // test: the CloudWatch Logs filter patterns the local subscription stand-in implements, against the documented
 // semantics, the patterns CDK renders, and the refusal of everything else. Pure: no process, no network.
 import { FilterPattern } from 'aws-cdk-lib/aws-logs';
+import { securitySignalFilterPattern } from '../../lib/detection';
 import {
   compileFilterPattern,
   UnsupportedLogFilterPatternError,
@@ -125,6 +126,20 @@ describe('CloudWatch Logs filter patterns (local subset)', () => {
       ['a JSON number', '401'],
     ])('does not match %s', (_, message) => {
       expect(matches('{ $.securitySignal = * }', message)).toBe(false);
+    });
+  });
+
+  describe('the patterns the stacks deploy', () => {
+    it("selects a function's security-signal lines and nothing else", () => {
+      expect(matches(securitySignalFilterPattern, signalLine)).toBe(true);
+      expect(matches(securitySignalFilterPattern, { level: 'INFO', message: 'invoice issued' })).toBe(false);
+      expect(matches(securitySignalFilterPattern, 'END RequestId: 1b2c')).toBe(false);
+    });
+
+    it('passes every access-log line (FilterPattern.allEvents)', () => {
+      expect(matches(FilterPattern.allEvents().logPatternString, { requestId: 'r-1', status: '401' })).toBe(
+        true,
+      );
     });
   });
 
