@@ -6,8 +6,6 @@ export type { RunningEmulator } from './emulator';
 export { EmulatorStartError, emulatorClientConfig, localAwsIdentity } from './emulator';
 export type { KmsErrorName, KmsOptions, RunningKms } from './kms';
 export { createKmsRequestListener, KmsError, startKms } from './kms';
-export type { MotoReplayReport, MotoS3Options, MotoServerRuntime, RunningMotoS3 } from './moto-s3';
-export { findMotoServer, MotoServerRequirementError, startMotoS3 } from './moto-s3';
 export { freePort, listeningAddresses } from './ports';
 export type { S3Options } from './s3';
 export { decodeAwsChunkedBody, startS3 } from './s3';
