@@ -7,15 +7,14 @@ import { makeHandler as makeAuthorizer } from '../functions/authorizer/handler';
 import { makeHandler as makeBackup } from '../functions/backup/handler';
 import { makeHandler as makeDeliver } from '../functions/deliver/handler';
 import { makeHandler as makeDetect } from '../functions/detect/handler';
-import type { Config } from '../functions/platform/config';
 import { composeApiRead } from '../functions/platform/composition/api-read';
 import { composeApiWrite } from '../functions/platform/composition/api-write';
 import { composeAuthorizer } from '../functions/platform/composition/authorizer';
 import { composeBackup } from '../functions/platform/composition/backup';
 import { composeDeliver } from '../functions/platform/composition/deliver';
 import { composeDetect } from '../functions/platform/composition/detect';
-import { configNames, createRuntime, type Runtime } from '../functions/platform/composition/runtime';
-import { securitySignalField } from '../functions/platform/observability';
+import { type configNames, createRuntime, type Runtime } from '../functions/platform/composition/runtime';
+import type { Config } from '../functions/platform/config';
 
 export interface LocalAws {
   readonly region: string;
@@ -33,40 +32,31 @@ export const logGroupOf = (functionName: LocalFunctionName) => `/aws/lambda/ledg
 
 export interface LocalFunctionOptions {
   /**
-   * Each security-signal log line a function writes, as CloudWatch Logs would receive it — what the local
-   * subscription hands to detect, like the subscription filters do on AWS.
+   * Each log line a function writes, as Lambda would ship it to the function's log group. Locally the stack
+   * appends it to the function's log file and hands it to the logs subscription, which applies the same
+   * subscription filters as AWS (the security-signal lines reach detect that way).
+   * @default - stdout
    */
-  readonly onSignalLine?: (logGroup: string, line: Record<string, unknown>) => void;
+  readonly onLogLine?: (logGroup: string, line: string) => void;
 }
 
 /** One function instance's runtime, as Lambda would give it: its own clients and observability. */
-export function localRuntime(functionName: LocalFunctionName, aws: LocalAws, options: LocalFunctionOptions = {}): Runtime {
-  const serviceName = `ledgerlock-${functionName}`;
-  const runtime = createRuntime(
+export function localRuntime(
+  functionName: LocalFunctionName,
+  aws: LocalAws,
+  options: LocalFunctionOptions = {},
+): Runtime {
+  const sink = options.onLogLine;
+  return createRuntime(
     // Same service names and namespace as the CDK construct sets; X-Ray has no local stand-in.
-    { serviceName, metricsNamespace: 'Ledgerlock', tracingEnabled: false },
+    {
+      serviceName: `ledgerlock-${functionName}`,
+      metricsNamespace: 'Ledgerlock',
+      tracingEnabled: false,
+      ...(sink === undefined ? {} : { logSink: (line: string) => sink(logGroupOf(functionName), line) }),
+    },
     { ...aws, s3ForcePathStyle: true },
   );
-  const forward = options.onSignalLine;
-  if (forward === undefined) return runtime;
-  return {
-    ...runtime,
-    signals: {
-      record: (signal) => {
-        runtime.signals.record(signal);
-        const { kind, ...rest } = signal;
-        // The line Powertools writes for it: the shape the subscription filter `{ $.securitySignal = * }` selects.
-        forward(logGroupOf(functionName), {
-          level: 'WARN',
-          message: 'security signal',
-          timestamp: new Date().toISOString(),
-          service: serviceName,
-          [securitySignalField]: kind,
-          ...rest,
-        });
-      },
-    },
-  };
 }
 
 export function localFunctions(config: LocalConfig, aws: LocalAws, options: LocalFunctionOptions = {}) {

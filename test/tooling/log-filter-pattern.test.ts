@@ -1,7 +1,7 @@
 // test: the CloudWatch Logs filter patterns the local subscription stand-in implements, against the documented
 // semantics, the patterns CDK renders, and the refusal of everything else. Pure: no process, no network.
 import { FilterPattern } from 'aws-cdk-lib/aws-logs';
-import { securitySignalFilterPattern } from '../../lib/detection';
+import { securitySignalFilterPattern } from '../../functions/platform/observability';
 import {
   compileFilterPattern,
   UnsupportedLogFilterPatternError,
