@@ -14,29 +14,45 @@ export interface StackProcess {
   readonly healthyAfterMs: number;
 }
 
-export async function startStackProcess(
-  options: { readonly testHooks?: boolean; readonly timeoutMs?: number } = {},
-) {
-  const stateDir = mkdtempSync(join(tmpdir(), 'ledgerlock-stack-'));
-  const port = await freePort();
+export interface StackProcessOptions {
+  readonly testHooks?: boolean;
+  readonly timeoutMs?: number;
+  /**
+   * Persistent mode in this directory (as `npm start` keeps data), instead of in memory in a temporary one; a
+   * second start with the same directory finds the data again.
+   */
+  readonly stateDir?: string;
+  /** @default a free port */
+  readonly port?: number;
+}
+
+export async function startStackProcess(options: StackProcessOptions = {}) {
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'ledgerlock-stack-'));
+  const port = options.port ?? (await freePort());
   const output: string[] = [];
   const started = performance.now();
   const child = spawn(
     join(process.cwd(), 'node_modules/.bin/tsx'),
     [
       'local/start.ts',
-      '--in-memory',
+      ...(options.stateDir === undefined ? ['--in-memory'] : []),
       ...(options.testHooks ? ['--test-hooks'] : []),
       '--port',
       String(port),
       '--state-dir',
       stateDir,
     ],
-    { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
+    // Its own process group, so a test can kill the stack and everything it started at once (killStackProcess).
+    {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+      detached: true,
+    },
   );
   // Everything the stack prints (the handlers' logs included) is kept, so tests can check it for leaks.
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
-  const stackLog = createWriteStream(join(stateDir, 'logs', 'stack-output.log'));
+  const stackLog = createWriteStream(join(stateDir, 'logs', 'stack-output.log'), { flags: 'a' });
   const capture = (chunk: Buffer) => {
     output.push(chunk.toString());
     stackLog.write(chunk);
@@ -82,4 +98,13 @@ export async function stopStackProcess(stack: Pick<StackProcess, 'child' | 'stat
     clearTimeout(timeout);
   }
   rmSync(stack.stateDir, { recursive: true, force: true });
+}
+
+/** SIGKILL to the stack's whole process group — the stack, tsx, Java, Python — as a crash or `kill -9` would. */
+export async function killStackProcess(stack: Pick<StackProcess, 'child'>): Promise<void> {
+  const { child } = stack;
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  process.kill(-child.pid, 'SIGKILL');
+  await exited;
 }

@@ -65,7 +65,7 @@ interface LocalEndpoints {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly dynamodb: string;
   readonly kms: string;
-  readonly backups: string;
+  readonly s3: string;
   readonly buckets: { readonly backups: string };
   readonly tables: { readonly keyStore: string };
   readonly keys: { readonly data: string };
@@ -86,6 +86,10 @@ if (values.status) {
 
 const into = values.into ?? fail('--into <table> is required (see --help)');
 const keyStoreInto = values['key-store-into'] ?? `${into}-key-store`;
+for (const name of [into, keyStoreInto]) {
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(name))
+    fail(`"${name}" is not a DynamoDB table name (3–255 of A–Z a–z 0–9 _ - .)`);
+}
 const asOf = values['as-of'] === undefined ? undefined : new Date(values['as-of']);
 if (asOf !== undefined && Number.isNaN(asOf.getTime()))
   fail(`--as-of "${values['as-of']}" is not an ISO-8601 time`);
@@ -103,7 +107,7 @@ const settings =
         clients: new AwsClients({
           region: local.region,
           credentials: local.credentials,
-          endpoints: { dynamodb: local.dynamodb, kms: local.kms, s3: local.backups },
+          endpoints: { dynamodb: local.dynamodb, kms: local.kms, s3: local.s3 },
           s3ForcePathStyle: true,
         }),
         bucket: local.buckets.backups,

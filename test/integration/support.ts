@@ -148,6 +148,8 @@ export async function as(client: DemoClient) {
     get: (path: string) => call('GET', path, { token }),
     post: (path: string, body: unknown, headers?: Record<string, string>) =>
       call('POST', path, { token, body, ...(headers ? { headers } : {}) }),
+    patch: (path: string, body: unknown) => call('PATCH', path, { token, body }),
+    put: (path: string, body: unknown) => call('PUT', path, { token, body }),
     raw: (method: string, path: string, rawBody: string, headers: Record<string, string> = {}) =>
       call(method, path, { token, rawBody, headers }),
   };
