@@ -11,14 +11,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { detectorPartitionPrefix } from '../functions/platform/key-layout';
-import { securitySignalField } from '../functions/platform/observability';
+import { securitySignalFilterPattern } from '../functions/platform/observability';
 import { detectStreamSource, type StreamSourceDefinition } from '../functions/platform/stream-source';
 import { addFailureQueue } from './failure-queue';
 import { addFunctionAlarms, addStreamConsumerAlarms } from './platform-alarms';
 import { type AlertTopicReference, ProjectFunction } from './project-function';
-
-/** The subscription filter pattern that selects a function's security-signal lines (observability.ts). */
-export const securitySignalFilterPattern = `{ $.${securitySignalField} = * }`;
 
 export interface DetectionProps {
   /** The table: its stream carries the audit events; detect keeps its windows under `DETECT#` in it. */

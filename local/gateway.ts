@@ -10,6 +10,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { unauthorizedMessage } from '../functions/authorizer/handler';
+import type { AccessLogLine } from '../functions/platform/access-log';
 import {
   authorizerCacheTtlSeconds,
   authorizerTokenPattern,
@@ -50,7 +51,7 @@ export interface GatewayOptions {
   /** JSON access log, one line per request, never bodies. */
   readonly accessLogFile?: string;
   /** Each access-log line as it is written (the local logs subscription feeds them to detect). */
-  readonly onAccessLog?: (line: Readonly<Record<string, string>>) => void;
+  readonly onAccessLog?: (line: AccessLogLine) => void;
   /** @default the stage's throttling from functions/platform/api-limits.ts */
   readonly throttling?: { readonly rateLimit: number; readonly burstLimit: number };
 }
@@ -190,7 +191,7 @@ export class LocalGateway {
     response.on('finish', () => {
       // The fields and string values of the deployed stage's access-log format (lib/api-logs.ts).
       const note = noteOf(response);
-      const line = {
+      const line: AccessLogLine = {
         requestId,
         requestTime: String(started),
         sourceIp,
@@ -200,6 +201,7 @@ export class LocalGateway {
         status: String(response.statusCode),
         responseLatency: String(Date.now() - started),
         principalId: note.clientId ?? '-',
+        clientId: note.clientId ?? '-',
         tenantId: note.tenantId ?? '-',
         errorType: note.errorType ?? '-',
       };

@@ -19,6 +19,7 @@ import {
   NotFoundException,
 } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   keyStoreTableCreation,
@@ -120,4 +121,28 @@ export async function ensureQueue(config: ClientConfig, name: string): Promise<{
     new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
   );
   return { url, arn: attributes?.QueueArn ?? '' };
+}
+
+/**
+ * The alerts topic and the ops inbox subscribed to it with raw delivery, so each message body is one alert (as
+ * DESIGN.md's `queues.alerts` promises). fauxqs keeps both in memory: they are made anew at every start.
+ */
+export async function ensureAlertTopic(
+  config: ClientConfig,
+  topicName: string,
+  queueName: string,
+): Promise<{ readonly topicArn: string; readonly queueUrl: string }> {
+  const queue = await ensureQueue(config, queueName);
+  const sns = new SNSClient(config);
+  const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: topicName }));
+  if (topicArn === undefined) throw new Error(`SNS emulator returned no ARN for ${topicName}`);
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: queue.arn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+  return { topicArn, queueUrl: queue.url };
 }

@@ -1,26 +1,33 @@
-// local: starts the emulators, provisions and onboards them, and serves the real handlers through the local
-// gateway and stream poller.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// local: starts the emulators, provisions and onboards them, and serves the real handlers — the API through the
+// local gateway, the stream consumers through the stream pollers, detect through the logs subscription.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { AwsClients } from '../functions/adapters/aws-clients';
+import { securitySignalFilterPattern } from '../functions/platform/observability';
 import { openApiDocument } from '../functions/platform/openapi';
-import { deliverStreamSource } from '../functions/platform/stream-source';
+import {
+  backupStreamSource,
+  deliverStreamSource,
+  detectStreamSource,
+} from '../functions/platform/stream-source';
+import { monitorBackups } from './backup-monitor';
 import { startDynamoDb } from './emulators/dynamodb';
 import { localAwsIdentity, type RunningEmulator } from './emulators/emulator';
 import { startKms } from './emulators/kms';
-import { startS3 } from './emulators/s3';
+import { startMotoS3 } from './emulators/moto-s3';
 import { startSes } from './emulators/ses';
 import { startSnsSqs } from './emulators/sns-sqs';
 import { startFaultProxy } from './fault-proxy';
-import { type LocalAws, type LocalConfig, localFunctions } from './functions';
+import { type LocalAws, type LocalConfig, localFunctions, logGroupOf } from './functions';
 import { LocalGateway } from './gateway';
 import { healthOf } from './health';
+import { localLambdaContext } from './lambda-context';
 import { appendLogLine } from './log-file';
+import { type LogsSubscription, startLogsSubscription } from './logs-subscription';
 import { onboardDemoTenants } from './onboarding';
-import { ensureBucket, ensureKey, ensureKeyStoreTable, ensureQueue, ensureTable } from './provision';
+import { localNames, provisionLocalStack } from './provision-stack';
 import { type StreamPoller, startStreamPoller } from './stream-poller';
 import { LocalTokenIssuer } from './token-issuer';
 
@@ -28,9 +35,9 @@ export interface LocalStackOptions {
   readonly port: number;
   /** Where clients.json, endpoints.json, logs and (unless inMemory) emulator data live. */
   readonly stateDir: string;
-  /** Keep DynamoDB and KMS in memory and S3 in a temp dir: nothing survives a stop. */
+  /** Keep every emulator in memory: nothing survives a stop. */
   readonly inMemory: boolean;
-  /** Serve /_local/ test hooks (simulated outages, emulator statistics). */
+  /** Serve /_local/ test hooks (fault injection, emulator statistics). */
   readonly testHooks?: boolean;
   readonly log?: (line: string) => void;
 }
@@ -47,15 +54,13 @@ export interface LocalStack {
 }
 
 const host = '127.0.0.1';
-const tableName = 'ledgerlock-local';
-const keyStoreTableName = 'ledgerlock-keystore-local';
-const documentsBucket = 'ledgerlock-documents-local';
-const mailFrom = 'invoices@ledgerlock.local';
 const accountId = '000000000000';
+/** EventBridge invokes detect once a minute on AWS to resolve quiet alerts; locally more often, for quick tests. */
+const detectTickMs = 10_000;
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
-  const stateDir = options.stateDir;
+  const { stateDir } = options;
   const logDir = join(stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const dataDir = (name: string) => {
@@ -63,15 +68,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     mkdirSync(dir, { recursive: true });
     return dir;
   };
-  const scratch = options.inMemory ? mkdtempSync(join(tmpdir(), 'ledgerlock-s3-')) : undefined;
+  const logTo = (file: string) => (line: string) => appendLogLine(join(logDir, file), line);
 
   const running: RunningEmulator[] = [];
-  const stopAll = async () => {
-    await Promise.allSettled(running.reverse().map((emulator) => emulator.stop()));
-    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
-  };
+  const pollers: StreamPoller[] = [];
   let gateway: LocalGateway | undefined;
-  let poller: StreamPoller | undefined;
+  let logs: LogsSubscription | undefined;
+  let tick: NodeJS.Timeout | undefined;
+  const stopAll = async () => {
+    clearInterval(tick);
+    await gateway?.stop();
+    // Detect still needs DynamoDB and SNS to take what is pending.
+    await logs?.stop();
+    await Promise.allSettled(pollers.map((poller) => poller.stop()));
+    await Promise.allSettled(running.reverse().map((emulator) => emulator.stop()));
+  };
   try {
     const started = performance.now();
     const track = async <Emulator extends RunningEmulator>(
@@ -90,20 +101,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }),
       ),
       track(startKms({ port: 0, ...(options.inMemory ? {} : { dataDir: dataDir('kms') }) })),
-      track(startS3({ port: 0, directory: scratch ?? dataDir('s3') })),
+      // moto's S3 for both buckets: it enforces Object Lock, which the backup bucket is about.
+      track(
+        startMotoS3({
+          ...(options.inMemory ? {} : { dataDir: dataDir('moto-s3') }),
+          logFile: join(logDir, 'moto-s3.log'),
+        }),
+      ),
       track(startSes({ port: 0 })),
       track(startSnsSqs({ port: 0 })),
     ]);
-    log(`emulators answering after ${Math.round(performance.now() - started)} ms`);
+    if (s3.replay !== undefined) {
+      log(
+        `S3 (moto): replayed ${s3.replay.requests} recorded writes in ${Math.round(s3.replay.milliseconds)} ms`,
+      );
+    }
     // The mail service is reached through a fault proxy, so tests (and a curious person) can make the next N
     // sends fail — refused, or dropped after SES took the message — without timers (POST /_local/faults/ses).
     const sesFaults = await track(
-      startFaultProxy({
-        target: ses.endpoint,
-        name: 'ses',
-        log: (line) => appendLogLine(join(logDir, 'ses-faults.log'), line),
-      }),
+      startFaultProxy({ target: ses.endpoint, name: 'ses', log: logTo('ses-faults.log') }),
     );
+    log(`emulators answering after ${Math.round(performance.now() - started)} ms`);
 
     const aws: LocalAws = {
       region: localAwsIdentity.region,
@@ -122,33 +140,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region: aws.region,
       credentials: aws.credentials,
     });
-    await ensureTable(clientConfig(dynamoDb.endpoint), tableName);
-    await ensureKeyStoreTable(clientConfig(dynamoDb.endpoint), keyStoreTableName);
-    const dataKeyArn = await ensureKey(clientConfig(kms.endpoint), 'alias/ledgerlock-data', {
-      keySpec: 'SYMMETRIC_DEFAULT',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      description: 'Ledgerlock: envelope encryption of sealed fields',
-    });
-    const blindIndexKeyArn = await ensureKey(clientConfig(kms.endpoint), 'alias/ledgerlock-blind-index', {
-      keySpec: 'HMAC_256',
-      keyUsage: 'GENERATE_VERIFY_MAC',
-      description: 'Ledgerlock: keyed blind indexes over sealed values',
-    });
-    const documentsKeyArn = await ensureKey(clientConfig(kms.endpoint), 'alias/ledgerlock-documents', {
-      keySpec: 'SYMMETRIC_DEFAULT',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      description: 'Ledgerlock: SSE-KMS of the documents bucket',
-    });
-    await ensureBucket(clientConfig(s3.endpoint), documentsBucket);
-    const deliverFailures = await ensureQueue(clientConfig(snsSqs.endpoint), 'ledgerlock-deliver-failures');
+    const provisioned = await provisionLocalStack(
+      { dynamodb: dynamoDb.endpoint, kms: kms.endpoint, s3: s3.endpoint, snsSqs: snsSqs.endpoint },
+      clientConfig,
+      log,
+    );
 
     const clientsFile = join(stateDir, 'clients.json');
-    const provisioning = new AwsClients({ ...aws, s3ForcePathStyle: true });
     const clients = await onboardDemoTenants({
-      clients: provisioning,
-      tableName,
-      keyStoreTableName,
-      dataKeyArn,
+      clients: new AwsClients({ ...aws, s3ForcePathStyle: true }),
+      tableName: localNames.table,
+      keyStoreTableName: localNames.keyStoreTable,
+      dataKeyArn: provisioned.dataKeyArn,
       clientsFile,
       fresh: options.inMemory,
       stateDir,
@@ -157,31 +160,106 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const apiBaseUrl = `http://${host}:${options.port}`;
     // Exactly what CDK sets on the functions (each reads only its own names); only the endpoints differ.
     const config: LocalConfig = {
-      tableName,
-      keyStoreTable: keyStoreTableName,
-      dataKeyArn,
-      blindIndexKeyArn,
+      tableName: localNames.table,
+      keyStoreTable: localNames.keyStoreTable,
+      dataKeyArn: provisioned.dataKeyArn,
+      blindIndexKeyArn: provisioned.blindIndexKeyArn,
       jwtIssuer: apiBaseUrl,
       jwksUrl: `${apiBaseUrl}/.well-known/jwks.json`,
-      documentsBucket,
-      documentsKeyArn,
-      mailFrom,
+      documentsBucket: localNames.documentsBucket,
+      documentsKeyArn: provisioned.documentsKeyArn,
+      mailFrom: localNames.mailFrom,
+      backupBucket: localNames.backupBucket,
+      backupKeyArn: provisioned.backupKeyArn,
+      alertTopicArn: provisioned.alerts.topicArn,
     };
-    const handlers = localFunctions(config, aws);
-
-    // The deliver function runs behind the same filter, batching and failure handling as its AWS mapping.
-    const deliverLog = join(logDir, 'deliver-stream.log');
-    poller = await startStreamPoller({
-      dynamoDbEndpoint: dynamoDb.endpoint,
-      tableName,
-      region: aws.region,
-      credentials: { ...aws.credentials },
-      source: deliverStreamSource,
-      handler: handlers.deliver,
-      onFailure: { sqsEndpoint: snsSqs.endpoint, queueUrl: deliverFailures.url },
-      functionName: 'deliver',
-      log: (line) => appendLogLine(deliverLog, line),
+    // Each function's log lines go to its own file (its log group) and to the logs subscription, whose filters
+    // pick the security-signal lines for detect, as on AWS.
+    let subscription: LogsSubscription | undefined;
+    const handlers = localFunctions(config, aws, {
+      onLogLine: (logGroup, line) => {
+        appendLogLine(join(logDir, `${logGroup.split('/').at(-1)}.log`), line, { timestamp: false });
+        subscription?.put(logGroup, line);
+      },
     });
+    logs = startLogsSubscription({
+      handler: handlers.detect as Parameters<typeof startLogsSubscription>[0]['handler'],
+      filters: [
+        { name: 'AccessLogSubscription', logGroup: 'api-access', pattern: '' },
+        ...(['authorizer', 'api-read', 'api-write', 'deliver', 'backup'] as const).map((name) => ({
+          name: `${name}-signals`,
+          logGroup: logGroupOf(name),
+          pattern: securitySignalFilterPattern,
+        })),
+      ],
+      log: logTo('logs-subscription.log'),
+    });
+    subscription = logs;
+    tick = setInterval(() => {
+      const context = localLambdaContext({
+        functionName: 'detect',
+        requestId: crypto.randomUUID(),
+        region: aws.region,
+        timeoutMs: 30_000,
+      });
+      void Promise.resolve(handlers.detect({ tick: true }, context)).catch((error: unknown) =>
+        logTo('detect.log')(`tick failed (${(error as Error).name})`),
+      );
+    }, detectTickMs);
+
+    // Each stream consumer behind the same filter, batching and failure handling as its AWS mapping.
+    const backups = monitorBackups(stateDir);
+    const consumer = async (
+      name: string,
+      tableName: string,
+      source: Parameters<typeof startStreamPoller>[0]['source'],
+      handler: Parameters<typeof startStreamPoller>[0]['handler'],
+      queueUrl: string,
+    ) => {
+      pollers.push(
+        await startStreamPoller({
+          dynamoDbEndpoint: dynamoDb.endpoint,
+          tableName,
+          region: aws.region,
+          credentials: { ...aws.credentials },
+          source,
+          handler,
+          onFailure: { sqsEndpoint: snsSqs.endpoint, queueUrl },
+          functionName: name,
+          log: logTo(`${name}-stream.log`),
+        }),
+      );
+    };
+    const { failureQueues } = provisioned;
+    await consumer(
+      'deliver',
+      localNames.table,
+      deliverStreamSource,
+      handlers.deliver,
+      failureQueues.deliver.url,
+    );
+    await consumer(
+      'backup',
+      localNames.table,
+      backupStreamSource,
+      backups.watch('main', handlers.backup),
+      failureQueues.backup.url,
+    );
+    await consumer(
+      'backup-key-store',
+      localNames.keyStoreTable,
+      backupStreamSource,
+      backups.watch('key-store', handlers.backup),
+      failureQueues.backup.url,
+    );
+    await consumer(
+      'detect',
+      localNames.table,
+      detectStreamSource,
+      handlers.detect as Parameters<typeof startStreamPoller>[0]['handler'],
+      failureQueues.detect.url,
+    );
+
     const tokenIssuer = await LocalTokenIssuer.create({
       issuer: apiBaseUrl,
       clients,
@@ -191,9 +269,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const probes = new AwsClients({ ...aws });
     const health = healthOf({
       dynamodb: (abortSignal) =>
-        probes.dynamoDb.send(new DescribeTableCommand({ TableName: tableName }), { abortSignal }),
-      kms: (abortSignal) => probes.kms.send(new DescribeKeyCommand({ KeyId: dataKeyArn }), { abortSignal }),
-      s3: (signal) => fetch(s3.endpoint, { signal }),
+        probes.dynamoDb.send(new DescribeTableCommand({ TableName: localNames.table }), { abortSignal }),
+      kms: (abortSignal) =>
+        probes.kms.send(new DescribeKeyCommand({ KeyId: provisioned.dataKeyArn }), { abortSignal }),
+      s3: (signal) => fetch(s3.healthUrl, { signal }),
       ses: (signal) => fetch(ses.endpoint, { signal }),
       sns_sqs: (signal) => fetch(snsSqs.endpoint, { signal }),
     });
@@ -217,6 +296,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         kms.resetStats();
         return { reset: true };
       },
+      /** Hands detect everything the logs subscription holds, and resolves quiet alerts now (no waiting). */
+      'POST /_local/detect/flush': async () => {
+        await logs?.flush();
+        await handlers.detect(
+          { tick: true },
+          localLambdaContext({
+            functionName: 'detect',
+            requestId: crypto.randomUUID(),
+            region: aws.region,
+            timeoutMs: 30_000,
+          }),
+        );
+        return { flushed: true };
+      },
     };
 
     gateway = new LocalGateway({
@@ -231,6 +324,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       openApi: () => openApiDocument({ serverUrl: apiBaseUrl, tokenUrl: `${apiBaseUrl}/oauth2/token` }),
       health,
       accessLogFile: join(logDir, 'api-access.log'),
+      onAccessLog: (line) => logs?.put('api-access', line, Number(line.requestTime)),
     });
     await gateway.start();
 
@@ -247,17 +341,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sqs: snsSqs.endpoint,
       kms: kms.endpoint,
       mailViewUrl: ses.mailViewUrl,
-      tables: { main: tableName, keyStore: keyStoreTableName },
-      keys: { data: dataKeyArn, blindIndex: blindIndexKeyArn, documents: documentsKeyArn },
-      mailFrom,
-      buckets: { documents: documentsBucket },
-      topics: {},
-      queues: { deliverFailures: deliverFailures.url },
+      tables: { main: localNames.table, keyStore: localNames.keyStoreTable },
+      keys: {
+        data: provisioned.dataKeyArn,
+        blindIndex: provisioned.blindIndexKeyArn,
+        documents: provisioned.documentsKeyArn,
+        backups: provisioned.backupKeyArn,
+      },
+      mailFrom: localNames.mailFrom,
+      buckets: { documents: localNames.documentsBucket, backups: localNames.backupBucket },
+      topics: { alerts: provisioned.alerts.topicArn },
+      queues: {
+        alerts: provisioned.alerts.queueUrl,
+        deliverFailures: failureQueues.deliver.url,
+        backupFailures: failureQueues.backup.url,
+        detectFailures: failureQueues.detect.url,
+      },
     };
     writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 2)}\n`);
 
-    const runningGateway = gateway;
-    const runningPoller = poller;
     return {
       apiBaseUrl,
       mailViewUrl: ses.mailViewUrl,
@@ -267,19 +369,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       emulators: {
         'DynamoDB (+Streams)': dynamoDb.endpoint,
         KMS: kms.endpoint,
-        S3: s3.endpoint,
-        'SES v2': ses.endpoint,
+        'S3 (moto, Object Lock)': s3.endpoint,
+        'SES v2 (via fault proxy)': sesFaults.endpoint,
         'SNS + SQS': snsSqs.endpoint,
+        'alerts inbox (SQS)': provisioned.alerts.queueUrl,
       },
       stop: async () => {
-        await runningGateway.stop();
-        await runningPoller.stop();
         await stopAll();
+        await backups.flushed();
       },
     };
   } catch (error) {
-    await gateway?.stop();
-    await poller?.stop();
     await stopAll();
     throw error;
   }

@@ -19,12 +19,35 @@ export interface ObservabilityOptions {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** @default - POWERTOOLS_TRACE_ENABLED, on in Lambda */
   readonly tracingEnabled?: boolean;
+  /**
+   * Where log lines go instead of stdout: locally, the function's own log file and the logs subscription — what
+   * CloudWatch Logs is on AWS. @default - stdout, which Lambda ships to the function's log group
+   */
+  readonly logSink?: (line: string) => void;
+}
+
+/** Powertools' logger with its JSON lines handed to a sink: the very lines Lambda would ship to CloudWatch. */
+class SinkLogger extends Logger {
+  constructor(
+    options: ConstructorParameters<typeof Logger>[0],
+    private readonly sink: (line: string) => void,
+  ) {
+    super(options);
+  }
+
+  protected override printLog(...[, log]: Parameters<Logger['printLog']>): void {
+    log.prepareForPrint();
+    this.sink(JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
+  }
 }
 
 export function createObservability(options: ObservabilityOptions = {}): Observability {
   const serviceName = options.serviceName === undefined ? {} : { serviceName: options.serviceName };
   return {
-    logger: new Logger({
+    logger: ((loggerOptions: ConstructorParameters<typeof Logger>[0]) =>
+      options.logSink === undefined
+        ? new Logger(loggerOptions)
+        : new SinkLogger(loggerOptions, options.logSink))({
       ...serviceName,
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
     }),
@@ -39,8 +62,10 @@ export function createObservability(options: ObservabilityOptions = {}): Observa
   };
 }
 
-/** The log line marker a CloudWatch Logs subscription filter selects signals by (`{ $.securitySignal = * }`). */
+/** The log line marker a CloudWatch Logs subscription filter selects signals by. */
 export const securitySignalField = 'securitySignal';
+/** The subscription filter on every function's log group (CDK deploys it; the local subscription applies it). */
+export const securitySignalFilterPattern = `{ $.${securitySignalField} = * }`;
 
 /**
  * Security signals as structured log lines: on AWS a subscription filter on the function's log group forwards

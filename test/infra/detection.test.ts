@@ -1,7 +1,8 @@
 // test: detection — detect's stream mapping, the log subscriptions that feed it and their Lambda permissions, and
 // where its failures go.
+
+import { securitySignalFilterPattern } from '../../functions/platform/observability';
 import { detectStreamSource } from '../../functions/platform/stream-source';
-import { securitySignalFilterPattern } from '../../lib/detection';
 import { buildLedgerlock, type LedgerlockTestApp, logicalId } from './ledgerlock-app';
 
 type ResourceJson = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };

@@ -286,6 +286,7 @@ async function scanAll() {
   return items;
 }
 
+/** The items requests store: the detector's own windows (DETECT#…) change with every request and are not theirs. */
 async function countItems(): Promise<number> {
-  return (await scanAll()).length;
+  return (await scanAll()).filter((item) => !String(item.pk?.S ?? '').startsWith('DETECT#')).length;
 }

@@ -23,8 +23,15 @@ export interface Endpoints {
   readonly sqs: string;
   readonly sns: string;
   readonly tables: { readonly main: string; readonly keyStore: string };
-  readonly keys: { readonly data: string; readonly blindIndex: string; readonly documents: string };
-  readonly buckets: { readonly documents: string };
+  readonly keys: {
+    readonly data: string;
+    readonly blindIndex: string;
+    readonly documents: string;
+    readonly backups: string;
+  };
+  readonly buckets: { readonly documents: string; readonly backups: string };
+  readonly topics: { readonly alerts: string };
+  readonly queues: { readonly alerts: string; readonly deliverFailures: string };
   readonly mailFrom: string;
 }
 
@@ -192,6 +199,9 @@ export function localHandlers() {
       documentsBucket: config.buckets.documents,
       documentsKeyArn: config.keys.documents,
       mailFrom: config.mailFrom,
+      backupBucket: config.buckets.backups,
+      backupKeyArn: config.keys.backups,
+      alertTopicArn: config.topics.alerts,
     },
     {
       region: config.region,

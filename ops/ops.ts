@@ -1,0 +1,113 @@
+// ops: `npm run ops -- <command>` — what operations do by hand during an incident, against the local stack that
+// <state-dir>/endpoints.json names or, without one, against AWS (region and credentials from the environment).
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { AwsClients } from '../functions/adapters/aws-clients';
+import { DynamoDbAuditTrail } from '../functions/adapters/dynamodb-audit-trail';
+import { verifyChain } from '../functions/domain/audit-chain';
+import { apiClientKey, idPatterns } from '../functions/platform/key-layout';
+
+const usage = `Usage: npm run ops -- <command> [options]
+
+Commands:
+  disable-client <clientId>   refuse the client's tokens from now on (the authorizer reads its CLIENT# item;
+                              API Gateway may reuse a cached answer for up to 300 s)
+  enable-client <clientId>    let a disabled client in again
+  verify-audit <tenantId>     recompute the tenant's audit chain and name the first altered or missing event
+
+Options:
+  --state-dir <dir>   the local stack whose endpoints.json to use (default: .local); without one, AWS:
+  --table <name>      AWS: the main table
+  -h, --help          show this help
+`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    'state-dir': { type: 'string' },
+    table: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+const fail = (message: string): never => {
+  process.stderr.write(`ops: ${message}\n`);
+  process.exit(2);
+};
+if (values.help || positionals.length === 0) {
+  process.stdout.write(usage);
+  process.exit(values.help ? 0 : 2);
+}
+
+const endpointsFile = join(resolve(values['state-dir'] ?? '.local'), 'endpoints.json');
+const local = existsSync(endpointsFile)
+  ? (JSON.parse(readFileSync(endpointsFile, 'utf8')) as {
+      region: string;
+      credentials: { accessKeyId: string; secretAccessKey: string };
+      dynamodb: string;
+      tables: { main: string };
+    })
+  : undefined;
+const clients =
+  local === undefined
+    ? new AwsClients()
+    : new AwsClients({
+        region: local.region,
+        credentials: local.credentials,
+        endpoints: { dynamodb: local.dynamodb },
+      });
+const tableName = local?.tables.main ?? values.table ?? fail('on AWS, --table <main table> is required');
+
+const [command, argument] = positionals;
+
+async function setClientStatus(clientId: string, status: 'active' | 'disabled') {
+  try {
+    await clients.documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: apiClientKey(clientId),
+        UpdateExpression: 'SET #status = :status',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) fail(`no API client ${clientId}`);
+    throw error;
+  }
+  process.stdout.write(`client ${clientId} is ${status}\n`);
+}
+
+switch (command) {
+  case 'disable-client':
+    await setClientStatus(argument ?? fail('disable-client needs a client id'), 'disabled');
+    break;
+  case 'enable-client':
+    await setClientStatus(argument ?? fail('enable-client needs a client id'), 'active');
+    break;
+  case 'verify-audit': {
+    const tenantId = argument ?? fail('verify-audit needs a tenant id');
+    if (!idPatterns.tenant.test(tenantId)) fail(`"${tenantId}" is not a tenant id (ten_…)`);
+    // Reading the whole chain opens no sealed record and issues no page cursor.
+    const unused = () => Promise.reject(new Error('not used'));
+    const trail = new DynamoDbAuditTrail({
+      tableName,
+      client: clients.documents,
+      sealer: { seal: unused, open: unused },
+    });
+    const { events, head } = await trail.readAll(tenantId);
+    const result = verifyChain(tenantId, events, head);
+    process.stdout.write(
+      result.valid
+        ? `audit chain of ${tenantId}: valid, ${result.checked} events, head ${result.head.hash.slice(0, 16)}…\n`
+        : `audit chain of ${tenantId}: BROKEN at event ${result.firstBrokenSequence} (${result.reason}); ${result.checked} events verified before it\n`,
+    );
+    process.exit(result.valid ? 0 : 1);
+    break;
+  }
+  default:
+    fail(`unknown command "${command}" (see --help)`);
+}
