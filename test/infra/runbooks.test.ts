@@ -1,0 +1,168 @@
+// test (infra): every platform alert the synthesized stacks can publish — each CloudWatch alarm's and each CloudTrail
+// rule's `platform-<name>` — has its runbook under docs/runbooks/ with the five sections, the severity the template
+// publishes and the alarm it names; no platform runbook is left over from an alarm that no longer exists; and the
+// logical ids the README's toolbox looks resources up by exist in the templates.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { platformRulePrefix, runbookPath } from '../../lib/alert-routes';
+import { buildLedgerlock, type LedgerlockTestApp } from './ledgerlock-app';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const runbooks = path.join(root, 'docs/runbooks');
+const read = (file: string) => readFileSync(path.join(runbooks, file), 'utf8');
+
+const sections = [
+  '## What it means',
+  '## Check first',
+  '## Contain',
+  '## Whom to tell and by when',
+  '## Resolve and follow up',
+];
+
+type ResourceJson = { Type: string; Properties?: Record<string, any> };
+
+interface PlatformRule {
+  readonly rule: string;
+  readonly severities: Set<string>;
+  /** The CloudWatch alarms whose state changes publish this rule, by name. */
+  readonly alarms: Set<string>;
+}
+
+let built: LedgerlockTestApp;
+let platformRules: Map<string, PlatformRule>;
+
+function resources(app: LedgerlockTestApp): [string, Record<string, ResourceJson>][] {
+  return [
+    [app.dataStack.stackName, app.dataTemplate.toJSON().Resources as Record<string, ResourceJson>],
+    [app.apiStack.stackName, app.apiTemplate.toJSON().Resources as Record<string, ResourceJson>],
+  ];
+}
+
+/** Every platform rule id in the alerts the EventBridge rules publish, with their severities and alarms. */
+function collectPlatformRules(app: LedgerlockTestApp): Map<string, PlatformRule> {
+  const found = new Map<string, PlatformRule>();
+  const alarmNames = new Map<string, string>();
+  for (const [, stackResources] of resources(app)) {
+    for (const [id, resource] of Object.entries(stackResources)) {
+      if (resource.Type === 'AWS::CloudWatch::Alarm') alarmNames.set(id, resource.Properties?.AlarmName);
+    }
+  }
+  for (const [, stackResources] of resources(app)) {
+    for (const resource of Object.values(stackResources)) {
+      if (resource.Type !== 'AWS::Events::Rule') continue;
+      for (const target of resource.Properties?.Targets ?? []) {
+        const template: string | undefined = target.InputTransformer?.InputTemplate;
+        const rule = template?.match(/"rule":"([^"]+)"/)?.[1];
+        const severity = template?.match(/"severity":"([^"]+)"/)?.[1];
+        if (rule === undefined || severity === undefined) continue;
+        const entry = found.get(rule) ?? { rule, severities: new Set(), alarms: new Set() };
+        entry.severities.add(severity);
+        // An alarm's routes match its state changes by the alarm's ARN: a GetAtt of the alarm resource.
+        for (const alarm of JSON.stringify(resource.Properties?.EventPattern ?? {}).matchAll(
+          /"Fn::GetAtt":\["([^"]+)","Arn"\]/g,
+        )) {
+          const name = alarmNames.get(alarm[1] ?? '');
+          if (name !== undefined) entry.alarms.add(name);
+        }
+        found.set(rule, entry);
+      }
+    }
+  }
+  return found;
+}
+
+beforeAll(() => {
+  built = buildLedgerlock();
+  platformRules = collectPlatformRules(built);
+});
+
+describe('runbooks of the platform alerts', () => {
+  it('finds the platform alerts of both stacks, and only platform-<name> rule ids', () => {
+    expect(platformRules.size).toBeGreaterThanOrEqual(23);
+    for (const rule of platformRules.keys()) expect(rule.startsWith(platformRulePrefix)).toBe(true);
+    for (const rule of [
+      'platform-key-deletion-attempt',
+      'platform-backup-policy-change',
+      'platform-alert-delivery-failures',
+      'platform-api-5xx-rate',
+      'platform-waf-blocked-requests',
+      ...['authorizer', 'api-read', 'api-write', 'deliver', 'backup', 'detect'].flatMap((fn) => [
+        `platform-${fn}-errors`,
+        `platform-${fn}-throttles`,
+      ]),
+      ...['deliver', 'backup', 'detect'].flatMap((fn) => [`platform-${fn}-failures`, `platform-${fn}-lag`]),
+    ]) {
+      expect(platformRules.has(rule)).toBe(true);
+    }
+    // Tampering alerts come from CloudTrail rules; every other platform alert from an alarm.
+    const fromCloudTrail = ['platform-key-deletion-attempt', 'platform-backup-policy-change'];
+    for (const { rule, alarms } of platformRules.values()) {
+      expect([rule, alarms.size > 0]).toEqual([rule, !fromCloudTrail.includes(rule)]);
+    }
+  });
+
+  it('gives every platform rule a runbook with the five sections, its severity and its alarm', () => {
+    const problems: string[] = [];
+    for (const { rule, severities, alarms } of platformRules.values()) {
+      const file = path.join(root, runbookPath(rule));
+      if (!existsSync(file)) {
+        problems.push(`${rule}: no ${runbookPath(rule)}`);
+        continue;
+      }
+      const text = readFileSync(file, 'utf8');
+      const lines = text.split('\n');
+      if (lines[0] !== `# ${rule}`) problems.push(`${rule}: title is not "# ${rule}"`);
+      const positions = sections.map((heading) => lines.indexOf(heading));
+      if (positions.some((position) => position < 0)) problems.push(`${rule}: a section is missing`);
+      else if ([...positions].sort((a, b) => a - b).join() !== positions.join()) {
+        problems.push(`${rule}: sections out of order`);
+      }
+      if (severities.size !== 1) problems.push(`${rule}: published with several severities`);
+      for (const severity of severities) {
+        if (!text.includes(`**Severity:** ${severity} ·`))
+          problems.push(`${rule}: severity is not ${severity}`);
+      }
+      // Alarms are per stack (`<stack>-<name>`); the runbook names the one it is about, or the name after `<stack>-`.
+      const name = rule.slice(platformRulePrefix.length);
+      for (const alarm of alarms) {
+        if (!text.includes(alarm) && !text.includes(`<stack>-${name}`)) {
+          problems.push(`${rule}: alarm ${alarm} not named`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps no platform runbook of an alert the stacks no longer publish', () => {
+    const files = readdirSync(runbooks).filter((file) => file.startsWith(platformRulePrefix));
+    const stale = files.filter((file) => !platformRules.has(file.replace(/\.md$/, '')));
+    expect(stale).toEqual([]);
+  });
+
+  it('links every platform runbook from README.md with the severity the template publishes', () => {
+    const readme = read('README.md');
+    const problems: string[] = [];
+    for (const { rule, severities } of platformRules.values()) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| ${rule} |`));
+      if (row === undefined) problems.push(`${rule}: no row in the index`);
+      else if (!row.includes(`](${rule}.md)`)) problems.push(`${rule}: no link`);
+      else if (!row.includes(`| ${[...severities][0]} |`)) problems.push(`${rule}: severity differs`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('the README toolbox', () => {
+  it('looks resources up by logical ids the templates have', () => {
+    const readme = read('README.md');
+    const byStack = new Map(resources(built));
+    const stackOf = { API_STACK: built.apiStack.stackName, DATA_STACK: built.dataStack.stackName };
+    const lookups = [...readme.matchAll(/phys \$(API_STACK|DATA_STACK) ([A-Za-z0-9]+)/g)];
+    expect(lookups.length).toBeGreaterThan(20);
+    const missing = lookups
+      .map(([, stack, id]) => ({ stack: stackOf[stack as keyof typeof stackOf], id: id ?? '' }))
+      .filter(({ stack, id }) => byStack.get(stack)?.[id] === undefined)
+      .map(({ stack, id }) => `${stack} ${id}`);
+    expect(missing).toEqual([]);
+  });
+});
