@@ -43,6 +43,18 @@ export function addApiWebAcl(scope: Construct, options: ApiWebAclOptions): wafv2
     visibilityConfig: visibility(name),
   });
 
+  // Addresses operations block during an incident (docs/runbooks): created empty, filled with
+  // `aws wafv2 update-ip-set`; a deployment leaves the addresses alone unless this definition itself changes.
+  const blockedAddresses = (id: string, ipAddressVersion: 'IPV4' | 'IPV6') =>
+    new wafv2.CfnIPSet(scope, id, {
+      scope: 'REGIONAL',
+      ipAddressVersion,
+      addresses: [],
+      description: `Ledgerlock: ${ipAddressVersion} addresses blocked by operations`,
+    });
+  const blockedV4 = blockedAddresses('BlockedAddressesV4', 'IPV4');
+  const blockedV6 = blockedAddresses('BlockedAddressesV6', 'IPV6');
+
   const webAcl = new wafv2.CfnWebACL(scope, 'WebAcl', {
     scope: 'REGIONAL',
     defaultAction: { allow: {} },
@@ -52,8 +64,22 @@ export function addApiWebAcl(scope: Construct, options: ApiWebAclOptions): wafv2
     associationConfig: { requestBody: { API_GATEWAY: { defaultSizeInspectionLimit: 'KB_64' } } },
     rules: [
       {
-        name: 'RateLimitPerIp',
+        name: 'BlockedAddresses',
         priority: 0,
+        action: { block: {} },
+        statement: {
+          orStatement: {
+            statements: [
+              { ipSetReferenceStatement: { arn: blockedV4.attrArn } },
+              { ipSetReferenceStatement: { arn: blockedV6.attrArn } },
+            ],
+          },
+        },
+        visibilityConfig: visibility('BlockedAddresses'),
+      },
+      {
+        name: 'RateLimitPerIp',
+        priority: 1,
         action: { block: {} },
         statement: {
           rateBasedStatement: {
@@ -66,7 +92,7 @@ export function addApiWebAcl(scope: Construct, options: ApiWebAclOptions): wafv2
       },
       {
         name: 'BodySizeLimit',
-        priority: 1,
+        priority: 2,
         action: { block: {} },
         statement: {
           sizeConstraintStatement: {
@@ -80,10 +106,10 @@ export function addApiWebAcl(scope: Construct, options: ApiWebAclOptions): wafv2
       },
       // The common rule set blocks bodies over 8 KB; an invoice with many lines is larger. Count instead and
       // let BodySizeLimit enforce the route table's limit.
-      managedRuleGroup('AWSManagedRulesCommonRuleSet', 2, [
+      managedRuleGroup('AWSManagedRulesCommonRuleSet', 3, [
         { name: 'SizeRestrictions_BODY', actionToUse: { count: {} } },
       ]),
-      managedRuleGroup('AWSManagedRulesKnownBadInputsRuleSet', 3),
+      managedRuleGroup('AWSManagedRulesKnownBadInputsRuleSet', 4),
     ],
   });
 

@@ -4,6 +4,8 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -58,6 +60,8 @@ export class Detection extends Construct {
   /** The subscription filters, by the log group they read: the access log first, then each signal source. */
   readonly subscriptions: readonly logs.SubscriptionFilter[];
   readonly alarms: readonly cloudwatch.Alarm[];
+  /** The schedule that lets detect resolve quiet alerts. */
+  readonly tick: events.Rule;
 
   constructor(scope: Construct, id: string, props: DetectionProps) {
     super(scope, id);
@@ -85,6 +89,14 @@ export class Detection extends Construct {
     });
     // CloudWatch Logs invokes asynchronously: what fails Lambda's own retries lands in the same queue.
     fn.sendFailedAsyncInvocationsTo(this.failureQueue);
+    // Once a minute: resolve alerts whose condition has been quiet (nothing else would tell ops it ended).
+    this.tick = new events.Rule(this, 'Tick', {
+      description: 'Ledgerlock detect: resolves alerts whose condition has gone quiet',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new targets.LambdaFunction(fn.function, { retryAttempts: 2, deadLetterQueue: this.failureQueue }),
+      ],
+    });
 
     const sources = props.signalSources.filter((signalSource) => signalSource !== fn);
     this.subscriptions = [

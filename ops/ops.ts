@@ -42,14 +42,16 @@ if (values.help || positionals.length === 0) {
 }
 
 const endpointsFile = join(resolve(values['state-dir'] ?? '.local'), 'endpoints.json');
-const local = existsSync(endpointsFile)
-  ? (JSON.parse(readFileSync(endpointsFile, 'utf8')) as {
-      region: string;
-      credentials: { accessKeyId: string; secretAccessKey: string };
-      dynamodb: string;
-      tables: { main: string };
-    })
-  : undefined;
+// --table means AWS, even on a machine that also runs a local stack.
+const local =
+  values.table === undefined && existsSync(endpointsFile)
+    ? (JSON.parse(readFileSync(endpointsFile, 'utf8')) as {
+        region: string;
+        credentials: { accessKeyId: string; secretAccessKey: string };
+        dynamodb: string;
+        tables: { main: string };
+      })
+    : undefined;
 const clients =
   local === undefined
     ? new AwsClients()

@@ -132,16 +132,17 @@ export class DynamoDbDetectorStore implements DetectorStore {
     return open;
   }
 
-  async countPublished(hour: string): Promise<number> {
+  async countAlerts(hour: string, kind: 'published' | 'held-back'): Promise<number> {
     const { Attributes: attributes } = await this.options.client.send(
       new UpdateCommand({
         TableName: this.options.tableName,
         Key: detectorKey('platform', `CAP#${hour}`),
-        UpdateExpression: 'ADD published :one SET expiresAt = :expires',
+        UpdateExpression: 'ADD #count :one SET expiresAt = :expires',
+        ExpressionAttributeNames: { '#count': kind === 'published' ? 'published' : 'heldBack' },
         ExpressionAttributeValues: { ':one': 1, ':expires': this.expiresAt(2 * 86_400) },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    return Number(attributes?.published ?? 1);
+    return Number(attributes?.[kind === 'published' ? 'published' : 'heldBack'] ?? 1);
   }
 }

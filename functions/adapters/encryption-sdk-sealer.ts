@@ -86,6 +86,27 @@ export async function tenantBranchKeyExists(
   }
 }
 
+const networkErrorCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** An AWS SDK answer (it carries `$metadata`) or a connection failure, anywhere in the error's cause chain. */
+export function isServiceOrNetworkError(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 8; depth += 1) {
+    const candidate = current as { $metadata?: unknown; code?: unknown; name?: unknown; cause?: unknown };
+    if (candidate.$metadata !== undefined) return true;
+    if (typeof candidate.code === 'string' && networkErrorCodes.has(candidate.code)) return true;
+    if (candidate.name === 'TimeoutError') return true;
+    current = candidate.cause;
+  }
+  return false;
+}
+
 function toContext(context: SealingContext): Record<string, string> {
   return {
     tenant: context.tenantId,
@@ -111,6 +132,8 @@ export class EncryptionSdkSealer implements Sealer {
     try {
       opened = await decrypt(this.keyring, ciphertext);
     } catch (error) {
+      // KMS or the key store out of reach is an outage (500, retry), not tampering: no integrity alarm for it.
+      if (isServiceOrNetworkError(error)) throw error;
       throw new IntegrityError('sealed attribute could not be decrypted', { cause: error });
     }
     // The SDK authenticates the context but does not compare it with what we expect: we must.

@@ -34,10 +34,12 @@ export function makeDetector(dependencies: DetectorDependencies) {
   const publish = async (rule: Rule, subject: Subject, notification: Notification) => {
     const at = now().getTime();
     const hour = new Date(at).toISOString().slice(0, 13);
-    // Critical alerts always go out; the cap keeps a flood of lesser ones from burying them.
-    const published = await dependencies.store.countPublished(hour);
+    // Critical alerts always go out; the cap keeps a flood of lesser ones from burying them. Held-back alerts are
+    // dropped (their state still changes, so an ongoing condition is not re-announced when the hour turns).
+    const published = await dependencies.store.countAlerts(hour, 'published');
     if (rule.severity !== 'critical' && published > hourlyCap) {
-      if (published === hourlyCap + 1) await dependencies.alerts.publish(capReached(hour, at));
+      const heldBack = await dependencies.store.countAlerts(hour, 'held-back');
+      if (heldBack === 1) await dependencies.alerts.publish(capReached(hour, at));
       return;
     }
     await dependencies.alerts.publish(toAlertMessage(rule, subject, notification, at));

@@ -46,7 +46,9 @@ export function makeSellerProfileCommands(dependencies: { readonly sellers: Sell
         // Which fields changed, never their values: the audit trail holds no personal data.
         details: {
           fields: changedFields.sort().join(','),
-          payoutChanged: payoutChanged(current?.profile, profile),
+          // A change of an account customers already pay into; a first account is `payoutAdded`.
+          payoutChanged: current?.profile.payout !== undefined && payoutChanged(current.profile, profile),
+          payoutAdded: current?.profile.payout === undefined && profile.payout !== undefined,
         },
       },
       reply: { body: toSellerProfileView(record) },

@@ -12,8 +12,11 @@ import {
 import { idPatterns, invoiceKey } from '../platform/key-layout';
 import { flushMetrics, type Observability } from '../platform/observability';
 import { PoisonRecordError, processStreamBatch } from '../platform/stream-batch';
+import { IntegrityError } from '../ports/sealer';
+import type { SecuritySignals } from '../ports/security-signals';
 
 export interface DeliverDependencies extends DeliveryDependencies {
+  readonly signals: SecuritySignals;
   readonly observability: Observability;
 }
 
@@ -52,7 +55,20 @@ export function makeHandler(dependencies: DeliverDependencies) {
       processStreamBatch(event, {
         process: async (record) => {
           const request = deliveryRequestOf(record);
-          const outcome = await deliver(request);
+          let outcome: Awaited<ReturnType<typeof deliver>>;
+          try {
+            outcome = await deliver(request);
+          } catch (error) {
+            // A tampered invoice met on the way to the customer is as much an incident as one met by the API.
+            if (error instanceof IntegrityError) {
+              dependencies.signals.record({
+                kind: 'integrity-failure',
+                tenantId: request.tenantId,
+                reason: 'deliver',
+              });
+            }
+            throw error;
+          }
           const context = { tenantId: request.tenantId, invoiceId: request.invoiceId };
           if (outcome.kind === 'retry') {
             logger.warn('delivery deferred', { ...context, reason: outcome.reason });

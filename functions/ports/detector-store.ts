@@ -17,6 +17,6 @@ export interface DetectorStore {
   /** Records whether the (rule, subject) has an open alert. */
   setOpen(rule: RuleId, subject: Subject, open: boolean): Promise<void>;
   openAlerts(): Promise<readonly { readonly rule: RuleId; readonly subject: Subject }[]>;
-  /** Counts one more published alert in the hour (`2026-12-01T10`) and returns the count so far. */
-  countPublished(hour: string): Promise<number>;
+  /** Counts one more alert of the hour (`2026-12-01T10`), published or held back, and returns the count so far. */
+  countAlerts(hour: string, kind: 'published' | 'held-back'): Promise<number>;
 }

@@ -243,6 +243,19 @@ describe('Api', () => {
       expect(JSON.stringify(association?.Properties.ResourceArn)).toContain(`"${stageId}"`);
     });
 
+    it('blocks, before anything else, the addresses operations put in its IP sets (created empty)', () => {
+      const sets = Object.values(built.apiTemplate.findResources('AWS::WAFv2::IPSet'));
+      expect(sets.map((set) => [set.Properties.IPAddressVersion, set.Properties.Addresses]).sort()).toEqual([
+        ['IPV4', []],
+        ['IPV6', []],
+      ]);
+      built.apiTemplate.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Name: 'BlockedAddresses', Priority: 0, Action: { Block: {} } }),
+        ]),
+      });
+    });
+
     it('runs the common and known-bad-inputs rule sets, a per-IP rate limit and a body size limit', () => {
       built.apiTemplate.hasResourceProperties('AWS::WAFv2::WebACL', {
         Scope: 'REGIONAL',

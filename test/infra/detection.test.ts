@@ -57,7 +57,8 @@ describe('Detection', () => {
         ofType('AWS::Lambda::Permission')
           .filter(
             ([, permission]) =>
-              JSON.stringify(permission.Properties.FunctionName) === JSON.stringify(detectRef()),
+              JSON.stringify(permission.Properties.FunctionName) === JSON.stringify(detectRef()) &&
+              permission.Properties.Principal === 'logs.amazonaws.com',
           )
           .map(([id, permission]) => [id, permission.Properties]),
       );
@@ -114,6 +115,18 @@ describe('Detection', () => {
       expect(resources[logicalId(detection.failureQueue)]?.Properties.KmsMasterKeyId).toEqual({
         'Fn::GetAtt': [logicalId(detection.failureQueueKey), 'Arn'],
       });
+    });
+  });
+
+  describe('tick', () => {
+    it('invokes detect once a minute, so alerts whose condition went quiet are resolved', () => {
+      const rules = ofType('AWS::Events::Rule').filter(
+        ([, rule]) => rule.Properties.ScheduleExpression !== undefined,
+      );
+      expect(rules.map(([, rule]) => rule.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
+      expect(JSON.stringify(rules[0]?.[1].Properties.Targets)).toContain(
+        JSON.stringify(detectRef()).slice(1, -1),
+      );
     });
   });
 });

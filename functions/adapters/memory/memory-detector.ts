@@ -44,9 +44,10 @@ export class MemoryDetectorStore implements DetectorStore {
     });
   }
 
-  async countPublished(hour: string): Promise<number> {
-    const count = (this.published.get(hour) ?? 0) + 1;
-    this.published.set(hour, count);
+  async countAlerts(hour: string, kind: 'published' | 'held-back'): Promise<number> {
+    const key = `${hour}|${kind}`;
+    const count = (this.published.get(key) ?? 0) + 1;
+    this.published.set(key, count);
     return count;
   }
 

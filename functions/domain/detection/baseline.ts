@@ -19,12 +19,18 @@ export interface Baseline {
 export interface Counter {
   /** Event counts of the recent minutes, by epoch minute. */
   readonly minutes: Readonly<Record<string, number>>;
+  /**
+   * Minutes that breached, with the limit they breached: such a minute enters the baseline at its limit, so an
+   * attack does not teach the baseline that attacks are usual.
+   */
+  readonly caps?: Readonly<Record<string, number>>;
   readonly baseline: Baseline;
 }
 
 /** One day of memory: a minute weighs 1/1440 in the mean. */
 export const ewmaWeight = 1 / 1440;
-export const peakHalfLifeDays = 45;
+/** Long enough that a monthly billing run is still in the peak when the next one comes (0.79 of it after 31 days). */
+export const peakHalfLifeDays = 90;
 /** Recent minutes kept beside the baseline (the longest window a rule sums over). */
 export const keptMinutes = 10;
 /** Idle minutes folded one by one; a longer idle spell fades the rest in one step. */
@@ -85,12 +91,18 @@ export function advance(counter: Counter, minute: number): Counter {
     const folded = Math.min(gap, maxFoldedGap);
     for (let index = 0; index < folded; index += 1) baseline = fold(baseline, 0);
     if (gap > folded) baseline = fade(baseline, gap - folded);
-    baseline = { ...fold(baseline, counter.minutes[String(m)] ?? 0), foldedThrough: m };
+    const count = counter.minutes[String(m)] ?? 0;
+    baseline = { ...fold(baseline, Math.min(count, counter.caps?.[String(m)] ?? count)), foldedThrough: m };
   }
-  const minutes = Object.fromEntries(
-    Object.entries(counter.minutes).filter(([m]) => Number(m) > minute - keptMinutes),
-  );
-  return { minutes, baseline };
+  const recent = ([m]: [string, number]) => Number(m) > minute - keptMinutes;
+  const minutes = Object.fromEntries(Object.entries(counter.minutes).filter(recent));
+  const caps = Object.fromEntries(Object.entries(counter.caps ?? {}).filter(recent));
+  return { minutes, ...(Object.keys(caps).length === 0 ? {} : { caps }), baseline };
+}
+
+/** Marks `minute` as a breach of `limit`: it will be folded into the baseline at no more than the limit. */
+export function capMinute(counter: Counter, minute: number, limit: number): Counter {
+  return { ...counter, caps: { ...counter.caps, [String(minute)]: Math.floor(limit) } };
 }
 
 export function record(counter: Counter, minute: number, count: number): Counter {

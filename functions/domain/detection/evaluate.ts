@@ -3,6 +3,7 @@
 // once it has been quiet. Pure: the application layer loads and saves the state and publishes what this says.
 import {
   type Counter,
+  capMinute,
   emptyCounter,
   limitFor,
   medianAndMad,
@@ -33,7 +34,8 @@ export interface RuleState {
     readonly until: number;
     readonly fired: number;
   };
-  readonly samples?: readonly number[];
+  /** Recent values of an outlier rule, per group (currency). */
+  readonly samples?: Readonly<Record<string, readonly number[]>>;
   /** The latest evidence ids (request or audit event ids), newest last. */
   readonly evidence: readonly string[];
   readonly tenantId?: string;
@@ -100,10 +102,11 @@ function readCounts(
   if (threshold.kind === 'baseline') {
     const observed = windowCount(counter, minute, 1);
     const judgement = limitFor(counter.baseline, threshold);
+    const breached = observed > judgement.limit;
     return {
-      state: next,
+      state: breached ? { ...next, counter: capMinute(counter, minute, judgement.limit) } : next,
       reading: {
-        breached: observed > judgement.limit,
+        breached,
         observed,
         baseline: Math.round(judgement.baseline * 100) / 100,
         windowFrom: minute * 60_000,
@@ -152,10 +155,12 @@ function readOutlier(
 ): { state: RuleState; reading: Reading } {
   const threshold = rule.threshold;
   if (threshold.kind !== 'outlier') throw new Error('not an outlier rule');
-  let samples = [...(state.samples ?? [])];
+  const groups: Record<string, readonly number[]> = { ...state.samples };
   let worst: Reading = { breached: false, observed: 0, baseline: 0, windowFrom: 0 };
   for (const { observation, match } of matched) {
     const value = match.value ?? 0;
+    const group = match.group ?? '';
+    const samples = groups[group] ?? [];
     if (samples.length >= threshold.minimumSamples) {
       const { median, mad } = medianAndMad(samples);
       // 1.4826 × MAD estimates a standard deviation for normally distributed values.
@@ -164,9 +169,9 @@ function readOutlier(
         worst = { breached: true, observed: value, baseline: median, windowFrom: observation.at };
       }
     }
-    samples = [...samples, value].slice(-threshold.keep);
+    groups[group] = [...samples, value].slice(-threshold.keep);
   }
-  return { state: { ...state, samples }, reading: worst };
+  return { state: { ...state, samples: groups }, reading: worst };
 }
 
 /** Folds this batch's matching observations for one rule and subject into its state; says what to publish. */

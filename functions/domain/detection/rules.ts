@@ -46,8 +46,9 @@ export interface RuleMatch {
   readonly subject: Subject;
   /** For a sequence rule: whether this observation arms the rule or, once armed, fires it. */
   readonly role?: 'arms' | 'fires';
-  /** For an outlier rule: the value judged. */
+  /** For an outlier rule: the value judged, and what it is comparable with (a currency). */
   readonly value?: number;
+  readonly group?: string;
 }
 
 export interface Rule {
@@ -178,7 +179,8 @@ export const rules: readonly Rule[] = [
     id: 'data-export-spike',
     severity: 'high',
     counts: 'list and PDF reads',
-    threshold: { kind: 'baseline', coldLimit: 600, floor: 120, peakFactor: 2, sigmas: 8, warmUpMinutes: 30 },
+    // A client paging through everything at 100 items a page reads 20,000 records a minute under the cold limit.
+    threshold: { kind: 'baseline', coldLimit: 200, floor: 100, peakFactor: 2, sigmas: 8, warmUpMinutes: 30 },
     match: (o) =>
       o.kind === 'request' && o.status === 200 && isExportRoute(o.method, o.route) && o.clientId !== undefined
         ? { subject: clientSubject(o.clientId) }
@@ -208,7 +210,12 @@ export const rules: readonly Rule[] = [
     threshold: { kind: 'outlier', minimumSamples: 20, keep: 200, mads: 12, factor: 10 },
     match: (o) =>
       o.kind === 'business' && o.action === 'invoice.issued' && typeof o.details.total === 'number'
-        ? { subject: tenantSubject(o.tenantId), value: o.details.total }
+        ? {
+            subject: tenantSubject(o.tenantId),
+            value: o.details.total,
+            // Minor units are only comparable within one currency.
+            group: typeof o.details.currency === 'string' ? o.details.currency : 'unknown',
+          }
         : undefined,
   },
 ];

@@ -22,6 +22,7 @@ export function composeDeliver(config: ConfigOf<'deliver'>, runtime: Runtime): D
     }),
     mailer: new SesV2Mailer({ client: clients.ses }),
     fromAddress: config.mailFrom,
+    signals: runtime.signals,
     observability: runtime.observability,
   };
 }

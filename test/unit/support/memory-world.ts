@@ -148,6 +148,7 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
       documents,
       mailer,
       fromAddress: 'invoices@ledgerlock.test',
+      signals,
       now: clock.now,
       observability: silentObservability('deliver'),
     }),
