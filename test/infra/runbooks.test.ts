@@ -1,7 +1,9 @@
 // test (infra): every platform alert the synthesized stacks can publish — each CloudWatch alarm's and each CloudTrail
 // rule's `platform-<name>` — has its runbook under docs/runbooks/ with the five sections, the severity the template
-// publishes and the alarm it names; no platform runbook is left over from an alarm that no longer exists; and the
-// logical ids the README's toolbox looks resources up by exist in the templates.
+// publishes and the alarm it names; no platform runbook is left over from an alarm that no longer exists; the
+// logical ids the README's toolbox looks resources up by exist in the templates; and what containment and alert
+// resolution rely on is there: the WAF rules the WAF runbook lists, the blocklist IP sets the README edits, the
+// one-minute tick that resolves quiet alerts.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { platformRulePrefix, runbookPath } from '../../lib/alert-routes';
@@ -164,5 +166,61 @@ describe('the README toolbox', () => {
       .filter(({ stack, id }) => byStack.get(stack)?.[id] === undefined)
       .map(({ stack, id }) => `${stack} ${id}`);
     expect(missing).toEqual([]);
+  });
+});
+
+describe('what containment and resolution rely on', () => {
+  const apiResources = () => built.apiTemplate.toJSON().Resources as Record<string, ResourceJson>;
+  const webAclRules = () => {
+    const acls = Object.values(apiResources()).filter((resource) => resource.Type === 'AWS::WAFv2::WebACL');
+    expect(acls).toHaveLength(1);
+    return [...(acls[0]?.Properties?.Rules ?? [])].sort((a, b) => a.Priority - b.Priority) as {
+      Name: string;
+      Priority: number;
+      Statement: unknown;
+      Action?: Record<string, unknown>;
+    }[];
+  };
+
+  it('lists every rule of the web ACL in the WAF runbook, in priority order', () => {
+    const text = read('platform-waf-blocked-requests.md');
+    const positions = webAclRules().map(({ Name }) => [Name, text.indexOf(`\`${Name}\``)] as const);
+    expect(positions.filter(([, position]) => position < 0)).toEqual([]);
+    const order = positions.map(([, position]) => position);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('blocks, with the first rule, the two IP sets (IPv4, IPv6) the README blocklist edits', () => {
+    const readme = read('README.md');
+    const [first] = webAclRules();
+    expect(first).toMatchObject({ Name: 'BlockedAddresses', Priority: 0, Action: { Block: {} } });
+    for (const [variable, version] of [
+      ['BLOCKED_V4', 'IPV4'],
+      ['BLOCKED_V6', 'IPV6'],
+    ] as const) {
+      const id = readme.match(new RegExp(`${variable}=\\$\\(phys \\$API_STACK ([A-Za-z0-9]+)\\)`))?.[1] ?? '';
+      expect([variable, apiResources()[id]?.Type, apiResources()[id]?.Properties?.IPAddressVersion]).toEqual([
+        variable,
+        'AWS::WAFv2::IPSet',
+        version,
+      ]);
+      expect(JSON.stringify(first?.Statement)).toContain(JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }));
+    }
+  });
+
+  it('ticks detect once a minute, as the runbooks say when they promise `resolved`', () => {
+    const detect = Object.entries(apiResources()).find(
+      ([id, resource]) =>
+        resource.Type === 'AWS::Lambda::Function' && id.startsWith('DetectionDetectFunction'),
+    )?.[0];
+    const ticks = Object.entries(apiResources()).filter(
+      ([, resource]) =>
+        resource.Type === 'AWS::Events::Rule' &&
+        resource.Properties?.ScheduleExpression === 'rate(1 minute)' &&
+        JSON.stringify(resource.Properties?.Targets).includes(`"${detect}"`),
+    );
+    expect(detect).toBeDefined();
+    expect(ticks.map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(['DetectionTick']);
+    expect(read('README.md')).toContain('detect checks once a minute, on its `Tick` schedule');
   });
 });

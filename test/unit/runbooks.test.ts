@@ -1,9 +1,11 @@
 // test (fast): every detection rule has its runbook under docs/runbooks/<rule>.md (the path every alert names), with
 // the five sections operations rely on, the rule's severity as the code has it, and the thresholds it tunes; the
-// README indexes every runbook and no link between them is broken. Platform rules are checked against the
-// synthesized stacks in test/infra/runbooks.test.ts.
+// peak half-life the runbooks quote is the code's; the README indexes every runbook, numbers its known gaps and no
+// link or "Known gaps N" reference between them is broken. Platform rules are checked against the synthesized
+// stacks in test/infra/runbooks.test.ts.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { peakHalfLifeDays } from '../../functions/domain/detection/baseline';
 import { type Rule, rules, runbookOf } from '../../functions/domain/detection/rules';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -58,6 +60,28 @@ describe('runbooks of the application rules', () => {
   )('$id names its thresholds as rules.ts has them ($text)', ({ id, text }) => {
     expect(read(`${id}.md`)).toContain(text);
   });
+
+  it(`quotes the peak half-life as baseline.ts has it (${peakHalfLifeDays} days) wherever it names one`, () => {
+    const quoted = readdirSync(runbooks)
+      .filter((file) => file.endsWith('.md'))
+      .flatMap((file) =>
+        [...read(file).matchAll(/half-life (?:of )?(\d+) days/g)].map(([, days]) => `${file}: ${days}`),
+      );
+    const baselineRules = rules
+      .filter((rule) => rule.threshold.kind === 'baseline')
+      .map((rule) => `${rule.id}.md`);
+    for (const file of baselineRules) expect(quoted).toContain(`${file}: ${peakHalfLifeDays}`);
+    expect(quoted.filter((entry) => !entry.endsWith(`: ${peakHalfLifeDays}`))).toEqual([]);
+  });
+
+  it('works out what a monthly run meets a month later from the code (create-spike)', () => {
+    const rule = rules.find((candidate) => candidate.id === 'create-spike');
+    if (rule?.threshold.kind !== 'baseline') throw new Error('create-spike is a baseline rule');
+    const kept = 0.5 ** (31 / peakHalfLifeDays);
+    const text = read('create-spike.md');
+    expect(text).toContain(`0.5^(31/${peakHalfLifeDays}) ≈ ${kept.toFixed(2)}`);
+    expect(text).toContain(`${(rule.threshold.peakFactor * kept).toFixed(2)} × last month's`);
+  });
 });
 
 describe('the runbook index', () => {
@@ -86,6 +110,22 @@ describe('the runbook index', () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it('numbers the known gaps 1, 2, 3, … and every "Known gaps N" names one of them', () => {
+    const section = readme.slice(readme.indexOf('\n## Known gaps\n'), readme.indexOf('\n## Runbooks\n'));
+    const numbers = [...section.matchAll(/^(\d+)\. \*\*/gm)].map(([, number]) => Number(number));
+    expect(numbers.length).toBeGreaterThan(0);
+    expect(numbers).toEqual(numbers.map((_, index) => index + 1));
+    const problems: string[] = [];
+    for (const file of [...files, 'README.md']) {
+      const text = read(file);
+      // Every mention but the section's own heading.
+      for (const [reference, number] of text.matchAll(/(?<!## )Known\s+gaps(?:\s+(\d+))?/g)) {
+        if (number === undefined || !numbers.includes(Number(number))) problems.push(`${file}: ${reference}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it('links README sections that exist', () => {
