@@ -5,6 +5,7 @@
 // - tooling:     the local emulators and the stream poller on their own (they start their own processes).
 // - integration: HTTP against one local stack (the global setup starts it), for what only real emulators show.
 // - fuzz:        the schema-driven fuzz run against a stack of its own, with a fixed, printed seed.
+// - detection:   normal traffic and attacks against a stack of its own, whose alerts nothing else pollutes.
 // The project is ESM (middy and fauxqs ship ESM only), so jest runs with --experimental-vm-modules (see .npmrc).
 const transform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false, tsconfig: { module: 'esnext' } }],
@@ -33,5 +34,11 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
     { ...common, ...againstTheLocalStack, displayName: 'fuzz', testMatch: ['<rootDir>/test/fuzz/**/*.test.ts'] },
+    {
+      ...common,
+      ...againstTheLocalStack,
+      displayName: 'detection',
+      testMatch: ['<rootDir>/test/detection/**/*.test.ts'],
+    },
   ],
 };

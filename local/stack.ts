@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { AwsClients } from '../functions/adapters/aws-clients';
+import { DynamoDbDetectorStore } from '../functions/adapters/dynamodb-detector-store';
+import { learnedCounter, minuteOf } from '../functions/domain/detection/baseline';
+import { emptyRuleState } from '../functions/domain/detection/evaluate';
+import type { RuleId } from '../functions/domain/detection/rules';
+import type { Subject } from '../functions/domain/detection/subjects';
 import { securitySignalFilterPattern } from '../functions/platform/observability';
 import { openApiDocument } from '../functions/platform/openapi';
 import {
@@ -295,6 +300,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       'POST /_local/kms/stats/reset': async () => {
         kms.resetStats();
         return { reset: true };
+      },
+      /**
+       * Plants a learned history for a rule and subject — `{ "rule", "subject", "mean", "deviation", "peak" }` per
+       * minute — as weeks of traffic would have taught the detector; tests cannot wait weeks. Learning itself is
+       * tested in the fast tier on a simulated clock.
+       */
+      'POST /_local/detect/seed': async (body: string) => {
+        const seed = JSON.parse(body || '{}') as {
+          rule: RuleId;
+          subject: Subject;
+          mean: number;
+          deviation: number;
+          peak: number;
+        };
+        const store = new DynamoDbDetectorStore({ tableName: localNames.table, client: probes.documents });
+        const counter = learnedCounter({
+          ...seed,
+          activeMinutes: 10_000,
+          throughMinute: minuteOf(Date.now()) - 1,
+        });
+        const current = await store.load(seed.rule, seed.subject);
+        await store.save(seed.rule, seed.subject, { ...emptyRuleState, counter }, current?.version ?? null);
+        return { seeded: seed.rule, subject: seed.subject };
       },
       /** Hands detect everything the logs subscription holds, and resolves quiet alerts now (no waiting). */
       'POST /_local/detect/flush': async () => {

@@ -160,3 +160,28 @@ function middle(sorted: readonly number[]): number {
   const half = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[half] ?? 0) : ((sorted[half - 1] ?? 0) + (sorted[half] ?? 0)) / 2;
 }
+
+/**
+ * A baseline as if learned over a long history: what an import of a tenant's history (or a test that cannot wait
+ * weeks) starts a subject from. `mean` and `deviation` are per minute; `peak` is the usual largest minute.
+ */
+export function learnedCounter(history: {
+  readonly mean: number;
+  readonly deviation: number;
+  readonly peak: number;
+  readonly activeMinutes: number;
+  readonly throughMinute: number;
+}): Counter {
+  return {
+    minutes: {},
+    baseline: {
+      mean: history.mean,
+      variance: history.deviation ** 2,
+      peak: history.peak,
+      activeMinutes: history.activeMinutes,
+      // Long enough that the bias correction is 1.
+      foldedMinutes: 60 * 1440,
+      foldedThrough: history.throughMinute,
+    },
+  };
+}
