@@ -3,6 +3,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type AuditEntry, appendToChain, type ChainHead, emptyChain } from '../domain/audit-chain';
+import { tenantLimitReached } from '../domain/delivery';
 import type { SequenceId } from '../domain/numbering';
 import {
   auditEventKey,
@@ -10,6 +11,7 @@ import {
   entityTypes,
   idempotencyKey,
   invoiceKey,
+  sendCounterKey,
   sequenceKey,
 } from '../platform/key-layout';
 import {
@@ -26,6 +28,7 @@ import {
   paymentCodec,
   sellerProfileCodec,
 } from './dynamodb-codecs';
+import { deliveryReminderItem } from './dynamodb-delivery-reminders';
 import { sealIdempotentResponse } from './dynamodb-idempotency-store';
 
 type TransactItem = NonNullable<
@@ -165,6 +168,26 @@ export class DynamoDbLedger implements Ledger {
                 }),
           },
         };
+      case 'remindDelivery':
+        // Unconditional: the newest request's reminder replaces whatever an older one left.
+        return { Put: { TableName, Item: deliveryReminderItem(change.reminder) } };
+      case 'countSends':
+        // An atomic counter: concurrent requests can never pass the cap between them.
+        return {
+          Update: {
+            TableName,
+            Key: sendCounterKey(tenantId, change.hour),
+            UpdateExpression: 'ADD #count :count SET entity = :entity, expiresAt = :expiresAt',
+            ConditionExpression: 'attribute_not_exists(#count) OR #count <= :most',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: {
+              ':count': change.count,
+              ':most': change.limit - change.count,
+              ':entity': entityTypes.sendCounter,
+              ':expiresAt': change.windowEndsAt + 24 * 3600,
+            },
+          },
+        };
     }
   }
 
@@ -238,6 +261,15 @@ export class DynamoDbLedger implements Ledger {
       await this.options.client.send(new TransactWriteCommand({ TransactItems: stamped }));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
+        const capped = changes.findIndex(
+          (change, index) =>
+            change.type === 'countSends' &&
+            error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed',
+        );
+        const cap = changes[capped];
+        if (cap?.type === 'countSends') {
+          throw tenantLimitReached(cap.limit, new Date(audit.at), cap.windowEndsAt);
+        }
         throw new ConcurrentChangeError('a concurrent change got there first', { cause: error });
       }
       throw error;

@@ -1,5 +1,12 @@
 // application: the invoice write use cases — each loads what it needs, lets the domain decide, and returns the
 // plan the mutation runner commits: the changes, the audit entry and the reply.
+import {
+  defaultQueuedGraceSeconds,
+  defaultSendLimits,
+  epochSeconds,
+  type SendLimits,
+  tenantSendWindow,
+} from '../domain/delivery';
 import { BusinessRuleError } from '../domain/errors';
 import type { CustomerDetails, Invoice } from '../domain/invoice';
 import {
@@ -17,7 +24,7 @@ import { defaultSeries, formatDocumentNumber, type SequenceId } from '../domain/
 import type { IdKind } from '../platform/key-layout';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { InvoiceRepository } from '../ports/invoice-repository';
-import type { Ledger } from '../ports/ledger';
+import type { Ledger, LedgerChange } from '../ports/ledger';
 import { UnknownEntityError } from './errors';
 import type { Caller, Command } from './request';
 import { toCreditNoteView, toPaymentView } from './views';
@@ -27,6 +34,8 @@ export interface InvoiceCommandDependencies {
   readonly customers: CustomerRepository;
   readonly ledger: Ledger;
   readonly newId: (kind: IdKind) => string;
+  /** Caps on requested emails, per invoice and per tenant. @default defaultSendLimits */
+  readonly sendLimits?: SendLimits;
 }
 
 // Another tenant's id and an unknown id must be indistinguishable.
@@ -34,6 +43,33 @@ export const invoiceNotFound = () => new UnknownEntityError('no invoice with thi
 
 export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
   const { invoices, customers, ledger, newId } = dependencies;
+  const sendLimits = dependencies.sendLimits ?? defaultSendLimits;
+
+  /**
+   * What queuing one email adds to a commit: it counts against the tenant's hourly cap (atomically, in the same
+   * transaction), and leaves the sweeper a reminder to look if no deliverer takes the request in time.
+   */
+  const sendChanges = (invoice: Invoice, now: Date): LedgerChange[] => {
+    const window = tenantSendWindow(now);
+    return [
+      {
+        type: 'countSends',
+        hour: window.id,
+        count: 1,
+        limit: sendLimits.perTenantPerHour,
+        windowEndsAt: window.endsAtSeconds,
+      },
+      {
+        type: 'remindDelivery',
+        reminder: {
+          tenantId: invoice.tenantId,
+          invoiceId: invoice.id,
+          requestToken: invoice.delivery.requestToken ?? '',
+          dueAt: epochSeconds(now) + defaultQueuedGraceSeconds,
+        },
+      },
+    ];
+  };
 
   const loadInvoice = async (caller: Caller, invoiceId: string): Promise<Invoice> => {
     const invoice = await invoices.get(caller.tenantId, invoiceId);
@@ -135,7 +171,12 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
     // Issue and send in one commit: the stream sees the invoice already queued for delivery.
     const withDelivery: Invoice =
       body.send === true
-        ? requestDelivery(issued, { token: newId('deliveryRequest'), now, resend: false }).invoice
+        ? requestDelivery(issued, {
+            token: newId('deliveryRequest'),
+            now,
+            resend: false,
+            limits: sendLimits,
+          }).invoice
         : issued;
     return {
       changes: [
@@ -146,6 +187,7 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
           expectedVersion: invoice.version,
           expectedDelivery: invoice.delivery,
         },
+        ...(body.send === true ? sendChanges(withDelivery, now) : []),
       ],
       audit: {
         action: 'invoice.issued',
@@ -247,6 +289,7 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
       token: newId('deliveryRequest'),
       now,
       resend: body.resend === true,
+      limits: sendLimits,
     });
     return {
       changes: requested.alreadyQueued
@@ -258,6 +301,7 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
               expectedVersion: invoice.version,
               expectedDelivery: invoice.delivery,
             },
+            ...sendChanges(requested.invoice, now),
           ],
       audit: {
         action: requested.alreadyQueued ? 'invoice.send-coalesced' : 'invoice.send-requested',

@@ -5,6 +5,7 @@ import type { Customer } from '../domain/customer';
 import type { CreditNote, Invoice, Payment } from '../domain/invoice';
 import type { SequenceId } from '../domain/numbering';
 import type { SellerProfile } from '../domain/seller';
+import type { DeliveryReminder } from './delivery-tracker';
 
 export type LedgerChange =
   /** `expectedVersion: null` means the invoice must not exist yet. */
@@ -29,7 +30,21 @@ export type LedgerChange =
       readonly updatedAt: string;
     }
   /** Consumes `value` from the counter, which must currently stand at `value - 1`. */
-  | { readonly type: 'takeNumber'; readonly sequence: SequenceId; readonly value: number };
+  | { readonly type: 'takeNumber'; readonly sequence: SequenceId; readonly value: number }
+  /** The delivery sweeper's reminder for a send request this commit queues (see DeliveryReminders). */
+  | { readonly type: 'remindDelivery'; readonly reminder: DeliveryReminder }
+  /**
+   * Adds `count` to the tenant's requested emails in clock hour `hour` — atomically, refused with the domain's
+   * SendLimitReachedError when the count would pass `limit` (the commit then changes nothing).
+   */
+  | {
+      readonly type: 'countSends';
+      readonly hour: string;
+      readonly count: number;
+      readonly limit: number;
+      /** Epoch seconds: when the hour ends (the refusal's Retry-After, and the counter's expiry). */
+      readonly windowEndsAt: number;
+    };
 
 export interface StoredResponse {
   readonly statusCode: number;

@@ -3,6 +3,7 @@
 // anything changes, so a commit is all or nothing here too.
 import { isDeepStrictEqual } from 'node:util';
 import { type AuditEntry, appendToChain, emptyChain } from '../../domain/audit-chain';
+import { tenantLimitReached } from '../../domain/delivery';
 import { type SequenceId, sequenceName } from '../../domain/numbering';
 import {
   ConcurrentChangeError,
@@ -62,6 +63,12 @@ export class MemoryLedger implements Ledger {
           (table.sequences.get(MemoryTable.key(tenantId, sequenceName(change.sequence))) ?? 0) ===
           change.value - 1
         );
+      case 'remindDelivery':
+        return true;
+      case 'countSends':
+        return (
+          (table.sendCounters.get(MemoryTable.key(tenantId, change.hour)) ?? 0) + change.count <= change.limit
+        );
     }
   }
 
@@ -101,6 +108,14 @@ export class MemoryLedger implements Ledger {
       case 'takeNumber':
         table.sequences.set(MemoryTable.key(tenantId, sequenceName(change.sequence)), change.value);
         return;
+      case 'remindDelivery':
+        table.reminders.set(MemoryTable.key(tenantId, change.reminder.invoiceId), { ...change.reminder });
+        return;
+      case 'countSends': {
+        const key = MemoryTable.key(tenantId, change.hour);
+        table.sendCounters.set(key, (table.sendCounters.get(key) ?? 0) + change.count);
+        return;
+      }
     }
   }
 
@@ -127,7 +142,10 @@ export class MemoryLedger implements Ledger {
     const claimHolds =
       idempotency === undefined ||
       (claim?.state === 'in-progress' && claim.claimToken === idempotency.claimToken);
-    if (!claimHolds || !changes.every((change) => this.holds(tenantId, change))) {
+    const failing = changes.filter((change) => !this.holds(tenantId, change));
+    const cap = failing.find((change) => change.type === 'countSends');
+    if (cap?.type === 'countSends') throw tenantLimitReached(cap.limit, new Date(audit.at), cap.windowEndsAt);
+    if (!claimHolds || failing.length > 0) {
       throw new ConcurrentChangeError('a concurrent change got there first');
     }
     changes.forEach((change, index) => {
