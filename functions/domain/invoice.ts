@@ -474,6 +474,11 @@ export function requestDelivery(
       );
     }
   }
+  if (current.status === 'failed' && current.outcome === 'unknown' && !request.resend) {
+    throw new InvalidStateError(
+      'the last email may have been delivered (its outcome is unknown); check with the customer, then send {"resend": true} to email it again',
+    );
+  }
   if (current.status === 'sent' && !request.resend) {
     throw new InvalidStateError(
       `this invoice was already sent at ${current.sentAt ?? 'an earlier time'}; send {"resend": true} to email it again`,

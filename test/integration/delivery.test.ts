@@ -192,11 +192,41 @@ describe('delivery', () => {
       expect(await emailsTo(address)).toHaveLength(1);
     });
 
+    it('settles a queued invoice whose sealed part is garbage as failed, never sending it', async () => {
+      const dynamoDb = new DynamoDBClient({ ...sdk(), endpoint: local().dynamodb });
+      const tamperedId = `inv_${'e'.repeat(24)}${Date.now().toString(16).slice(-8).padStart(8, '0')}`;
+      await dynamoDb.send(
+        new PutItemCommand({
+          TableName: local().tables.main,
+          Item: {
+            pk: { S: `${tenantA.tenantId}#INVOICE#${tamperedId}` },
+            sk: { S: 'INVOICE' },
+            entity: { S: 'invoice' },
+            id: { S: tamperedId },
+            tenantId: { S: tenantA.tenantId },
+            sealed: { B: Buffer.from('garbage') },
+            delivery: { M: { status: { S: 'queued' }, requestToken: { S: `dlv_${'0'.repeat(32)}` } } },
+          },
+        }),
+      );
+      const delivery = await waitFor('the tampered invoice settled', async () => {
+        const { Item: item } = await dynamoDb.send(
+          new GetItemCommand({
+            TableName: local().tables.main,
+            Key: { pk: { S: `${tenantA.tenantId}#INVOICE#${tamperedId}` }, sk: { S: 'INVOICE' } },
+          }),
+        );
+        return item?.delivery?.M?.status?.S === 'failed' ? item.delivery.M : undefined;
+      });
+      expect(delivery.reason?.S).toMatch(/integrity check/);
+    });
+
     it('delivers good records around a poison one, which lands in the on-failure queue', async () => {
       const canary = `poison${Date.now().toString(36)}`;
       const dynamoDb = new DynamoDBClient({ ...sdk(), endpoint: local().dynamodb });
-      const poisonId = `inv_${'f'.repeat(24)}${Date.now().toString(16).slice(-8).padStart(8, '0')}`;
-      // An invoice-shaped item queued for delivery whose sealed part is garbage: it can never be delivered.
+      // An id the stream consumer's schema refuses: the record can never be read as a send request.
+      const poisonId = `inv_${canary}`;
+      // An invoice-shaped item queued for delivery that no deliverer can ever take: it must not block the rest.
       await dynamoDb.send(
         new PutItemCommand({
           TableName: local().tables.main,

@@ -86,6 +86,11 @@ describe('delivery reliability', () => {
         reason: expect.stringMatching(/may have been delivered/),
       });
       expect(world.table.reminders.size).toBe(0);
+      // Like a sent email, one that may have been delivered goes again only when asked for explicitly.
+      const plain = await api.post(`/v1/invoices/${id}/send`, {});
+      expect(plain.status).toBe(409);
+      expect(plain.body.detail).toMatch(/resend/);
+      expect((await api.post(`/v1/invoices/${id}/send`, { resend: true })).status).toBe(202);
     });
 
     it('treats an error it cannot classify during the send as an unknown outcome, not a retry', async () => {
