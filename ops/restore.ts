@@ -120,17 +120,14 @@ const { clients } = settings;
 const say = (line: string) => process.stdout.write(`[restore] ${line}\n`);
 say(`restoring from s3://${settings.bucket} on ${settings.where} into ${into} and ${keyStoreInto}`);
 const started = performance.now();
-const sealer = new EncryptionSdkSealer(
-  tenantHierarchicalKeyring(
-    branchKeyStore({
-      tableName: keyStoreInto,
-      logicalName: settings.keyStoreName,
-      kmsKeyArn: settings.dataKeyArn,
-      dynamoDb: clients.dynamoDb,
-      kms: clients.kms,
-    }),
-  ),
-);
+const restoredKeyStore = branchKeyStore({
+  tableName: keyStoreInto,
+  logicalName: settings.keyStoreName,
+  kmsKeyArn: settings.dataKeyArn,
+  dynamoDb: clients.dynamoDb,
+  kms: clients.kms,
+});
+const sealer = new EncryptionSdkSealer(tenantHierarchicalKeyring(restoredKeyStore), restoredKeyStore);
 try {
   const report = await restoreFromBackups(
     {
