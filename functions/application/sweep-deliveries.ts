@@ -16,6 +16,11 @@ import type {
   DeliveryTracker,
 } from '../ports/delivery-tracker';
 
+/** Some reminders could not be handled; the others were, and the next sweep tries the rest again. */
+export class SweepIncompleteError extends Error {
+  override readonly name = 'SweepIncompleteError';
+}
+
 export interface DeliverySweepDependencies {
   readonly tracker: DeliveryTracker;
   readonly reminders: DeliveryReminders;
@@ -87,10 +92,21 @@ export function makeDeliverySweep(dependencies: DeliverySweepDependencies) {
   return async (): Promise<SweepReport> => {
     const due = await reminders.due(epochSeconds(now()), limit);
     const report = { due: due.length, requeued: 0, failed: 0, unknown: 0, forgotten: 0, postponed: 0 };
+    const errors: unknown[] = [];
     for (const reminder of due) {
-      const counted = await handle(reminder);
-      report[counted] += 1;
-      if (counted === 'unknown') report.failed += 1;
+      try {
+        const counted = await handle(reminder);
+        report[counted] += 1;
+        if (counted === 'unknown') report.failed += 1;
+      } catch (error) {
+        // One request the table will not move (throttled, an item it refuses) must not hold up the others.
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) {
+      throw new SweepIncompleteError(`${errors.length} of ${due.length} due reminders could not be handled`, {
+        cause: errors[0],
+      });
     }
     return report;
   };

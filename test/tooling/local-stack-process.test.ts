@@ -76,7 +76,7 @@ describe('the local stack process', () => {
       rmSync(stateDir, { recursive: true, force: true });
     });
 
-    it('stops every child (tsx, node, java, python) and frees the ports', async () => {
+    it('stops every child (the stack’s node, java, python) and frees the ports', async () => {
       stateDir = mkdtempSync(join(tmpdir(), 'ledgerlock-sigterm-'));
       const port = await freePort();
       child = spawn('npm', ['start', '--', '--in-memory', '--port', String(port), '--state-dir', stateDir], {

@@ -258,6 +258,24 @@ describe('delivery reliability', () => {
       expect(world.mailer.sent).toHaveLength(1);
     });
 
+    it('handles every other due reminder when one cannot be handled, and fails the run so it alarms', async () => {
+      const world = memoryWorld();
+      const first = await issued(world);
+      const second = await issued(world);
+      world.clock.advance(121_000);
+      world.table.faults.failNext(
+        'tracker.read',
+        1,
+        () => new Error('ProvisionedThroughputExceededException'),
+      );
+      await expect(world.sweep()).rejects.toThrow(/1 of 2 due reminders/);
+      const woken = [first.id, second.id].filter((id) => deliveryOf(world, id).wakeups === 1);
+      expect(woken).toHaveLength(1);
+      world.clock.advance(1_000);
+      await world.sweep();
+      expect([first.id, second.id].every((id) => deliveryOf(world, id).wakeups !== undefined)).toBe(true);
+    });
+
     it('forgets reminders of requests already settled or replaced', () => {
       const settled: Delivery = { status: 'sent', requestToken: 'dlv_a' };
       expect(sweepDecision(settled, 'dlv_a', 100, defaultRetryPolicy, 120)).toEqual({ kind: 'forget' });
