@@ -1,5 +1,6 @@
 // test: the local stack as a person runs it — `npm start` stops every process it started on SIGTERM and frees its
 // ports, a log line that cannot be written (a full disk) never stops it, and it warns when the disk is nearly full.
+// With the integration tests, which run one at a time: a second whole stack must not starve the parallel tiers.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
