@@ -119,7 +119,9 @@ const settings =
 const { clients } = settings;
 const started = performance.now();
 const say = (line: string) =>
-  process.stdout.write(`[restore ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+  process.stdout.write(
+    `[restore ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`,
+  );
 say(`restoring from s3://${settings.bucket} on ${settings.where} into ${into} and ${keyStoreInto}`);
 const restoredKeyStore = branchKeyStore({
   tableName: keyStoreInto,
