@@ -2,7 +2,7 @@
 // duplicates are handled, and no personal data leaks into documents, logs or the failure queue.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -221,6 +221,13 @@ describe('delivery', () => {
         return item?.delivery?.M?.status?.S === 'failed' ? item.delivery.M : undefined;
       });
       expect(delivery.reason?.S).toMatch(/integrity check/);
+      // Planted garbage must not outlive the test: a restore of the table would rightly refuse to verify it.
+      await dynamoDb.send(
+        new DeleteItemCommand({
+          TableName: local().tables.main,
+          Key: { pk: { S: `${tenantA.tenantId}#INVOICE#${tamperedId}` }, sk: { S: 'INVOICE' } },
+        }),
+      );
     });
 
     it('delivers good records around a poison one, which lands in the on-failure queue', async () => {
@@ -262,6 +269,12 @@ describe('delivery', () => {
         DDBStreamBatchInfo: { batchSize: 1 },
       });
       expect(message.Body).not.toContain(canary);
+      await dynamoDb.send(
+        new DeleteItemCommand({
+          TableName: local().tables.main,
+          Key: { pk: { S: `${tenantA.tenantId}#INVOICE#${poisonId}` }, sk: { S: 'INVOICE' } },
+        }),
+      );
     });
   });
 
