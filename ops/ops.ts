@@ -83,10 +83,11 @@ async function setClientStatus(clientId: string, status: 'active' | 'disabled') 
       new UpdateCommand({
         TableName: tableName,
         Key: apiClientKey(clientId),
-        UpdateExpression: 'SET #status = :status',
+        // Stamped like every other write, so a restore --as-of knows when the client was disabled.
+        UpdateExpression: 'SET #status = :status, changedAt = :changedAt',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status },
+        ExpressionAttributeValues: { ':status': status, ':changedAt': new Date().toISOString() },
       }),
     );
   } catch (error) {

@@ -24,6 +24,18 @@ export class DynamoDbDeliveryTracker implements DeliveryTracker {
     return Math.floor((this.options.now?.() ?? Date.now()) / 1000);
   }
 
+  /**
+   * Every write of the invoice carries its time, as the ledger's do: a restore `--as-of` a moment between two
+   * delivery updates stops between them, and the backup lag is measured from it.
+   */
+  private stamped(expression: string): { expression: string; values: Record<string, string> } {
+    if (!expression.startsWith('SET ')) throw new Error('delivery updates start with SET');
+    return {
+      expression: `SET changedAt = :changedAt, ${expression.slice('SET '.length)}`,
+      values: { ':changedAt': new Date(this.options.now?.() ?? Date.now()).toISOString() },
+    };
+  }
+
   async claim(
     tenantId: string,
     invoiceId: string,
@@ -31,15 +43,17 @@ export class DynamoDbDeliveryTracker implements DeliveryTracker {
     leaseSeconds: number,
   ): Promise<ClaimResult> {
     const now = this.nowSeconds();
+    const claimStamp = this.stamped(
+      'SET #delivery.#status = :sending, #delivery.leaseUntil = :lease, #delivery.retryable = :false, ' +
+        '#delivery.phase = :preparing, ' +
+        '#delivery.attempts = if_not_exists(#delivery.attempts, :zero) + :one REMOVE #delivery.retryAt',
+    );
     try {
       const result = await this.options.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: invoiceKey(tenantId, invoiceId),
-          UpdateExpression:
-            'SET #delivery.#status = :sending, #delivery.leaseUntil = :lease, #delivery.retryable = :false, ' +
-            '#delivery.phase = :preparing, ' +
-            '#delivery.attempts = if_not_exists(#delivery.attempts, :zero) + :one REMOVE #delivery.retryAt',
+          UpdateExpression: claimStamp.expression,
           // Queued; a retry that is due; or a claim whose deliverer stopped before handing anything over. Never for
           // a void invoice: voiding cancels what is queued, and this closes the race with it.
           ConditionExpression:
@@ -61,6 +75,7 @@ export class DynamoDbDeliveryTracker implements DeliveryTracker {
             ':false': false,
             ':zero': 0,
             ':one': 1,
+            ...claimStamp.values,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -91,15 +106,16 @@ export class DynamoDbDeliveryTracker implements DeliveryTracker {
     condition: string,
     values: Record<string, unknown>,
   ): Promise<boolean> {
+    const stamp = this.stamped(expression);
     try {
       await this.options.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: invoiceKey(tenantId, invoiceId),
-          UpdateExpression: expression,
+          UpdateExpression: stamp.expression,
           ConditionExpression: `#delivery.requestToken = :token AND ${condition}`,
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ...values, ':token': requestToken },
+          ExpressionAttributeValues: { ...values, ...stamp.values, ':token': requestToken },
         }),
       );
       return true;
