@@ -5,7 +5,8 @@ import { DynamoDbIdempotencyStore } from '../../adapters/dynamodb-idempotency-st
 import { DynamoDbLedger } from '../../adapters/dynamodb-ledger';
 import type { ApiWriteDependencies } from '../../api-write/handler';
 import { emailIndexPurpose, normalizeEmail } from '../../domain/customer';
-import { blindIndex, type ConfigOf, type Runtime, sealedRecords } from './runtime';
+import type { ConfigOf, Runtime } from './runtime';
+import { blindIndex, sealedRecords } from './sealed-records';
 
 export function composeApiWrite(config: ConfigOf<'api-write'>, runtime: Runtime): ApiWriteDependencies {
   const { table, invoices, sellers } = sealedRecords(config, runtime);
