@@ -21,6 +21,7 @@ import { monitorBackups } from './backup-monitor';
 import { startDynamoDb } from './emulators/dynamodb';
 import { localAwsIdentity, type RunningEmulator } from './emulators/emulator';
 import { startKms } from './emulators/kms';
+import { startLambda } from './emulators/lambda';
 import { startMotoS3 } from './emulators/moto-s3';
 import { startSes } from './emulators/ses';
 import { startSnsSqs } from './emulators/sns-sqs';
@@ -116,6 +117,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       track(startSes({ port: 0 })),
       track(startSnsSqs({ port: 0 })),
     ]);
+    // api-read invokes render synchronously (GET /v1/invoices/{id}/pdf); the handler is registered once built.
+    const lambda = await track(startLambda({ port: 0, region: localAwsIdentity.region }));
     if (s3.replay !== undefined) {
       log(
         `S3 (moto): replayed ${s3.replay.requests} recorded writes in ${Math.round(s3.replay.milliseconds)} ms`,
@@ -138,6 +141,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         sesv2: sesFaults.endpoint,
         sns: snsSqs.endpoint,
         sqs: snsSqs.endpoint,
+        lambda: lambda.endpoint,
       },
     };
     const clientConfig = (endpoint: string) => ({
@@ -177,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       backupBucket: localNames.backupBucket,
       backupKeyArn: provisioned.backupKeyArn,
       alertTopicArn: provisioned.alerts.topicArn,
+      renderFunctionName: localNames.renderFunction,
     };
     // Each function's log lines go to its own file (its log group) and to the logs subscription, whose filters
     // pick the security-signal lines for detect, as on AWS.
@@ -187,11 +192,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         subscription?.put(logGroup, line);
       },
     });
+    lambda.register(localNames.renderFunction, handlers.render as Parameters<typeof lambda.register>[1]);
     logs = startLogsSubscription({
       handler: handlers.detect as Parameters<typeof startLogsSubscription>[0]['handler'],
       filters: [
         { name: 'AccessLogSubscription', logGroup: 'api-access', pattern: '' },
-        ...(['authorizer', 'api-read', 'api-write', 'deliver', 'backup'] as const).map((name) => ({
+        ...(['authorizer', 'api-read', 'api-write', 'deliver', 'backup', 'render'] as const).map((name) => ({
           name: `${name}-signals`,
           logGroup: logGroupOf(name),
           pattern: securitySignalFilterPattern,
@@ -368,6 +374,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sns: snsSqs.endpoint,
       sqs: snsSqs.endpoint,
       kms: kms.endpoint,
+      lambda: lambda.endpoint,
+      functions: { render: localNames.renderFunction },
       mailViewUrl: ses.mailViewUrl,
       tables: { main: localNames.table, keyStore: localNames.keyStoreTable },
       keys: {
@@ -400,6 +408,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         'S3 (moto, Object Lock)': s3.endpoint,
         'SES v2 (via fault proxy)': sesFaults.endpoint,
         'SNS + SQS': snsSqs.endpoint,
+        'Lambda (Invoke: render)': lambda.endpoint,
         'alerts inbox (SQS)': provisioned.alerts.queueUrl,
       },
       stop: async () => {
