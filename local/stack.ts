@@ -32,6 +32,7 @@ import { healthOf } from './health';
 import { localLambdaContext } from './lambda-context';
 import { appendLogLine } from './log-file';
 import { type LogsSubscription, startLogsSubscription } from './logs-subscription';
+import { Metering } from './metering';
 import { onboardDemoTenants } from './onboarding';
 import { localNames, provisionLocalStack } from './provision-stack';
 import { type StreamPoller, startStreamPoller } from './stream-poller';
@@ -183,15 +184,42 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       alertTopicArn: provisioned.alerts.topicArn,
       renderFunctionName: localNames.renderFunction,
     };
+    // With test hooks the handlers reach every emulator through a metering proxy, and each invocation is timed:
+    // GET /_local/metering answers what AWS would bill (npm run cost reads it). Nothing else goes through them.
+    const metering = options.testHooks ? new Metering() : undefined;
+    const handlerAws: LocalAws =
+      metering === undefined
+        ? aws
+        : {
+            ...aws,
+            endpoints: {
+              ...aws.endpoints,
+              ...Object.fromEntries(
+                await Promise.all(
+                  (['dynamodb', 'kms', 's3', 'sesv2', 'sns', 'sqs'] as const).map(async (service) => {
+                    const proxy = await metering.proxy(service, aws.endpoints[service] ?? '');
+                    running.push(proxy);
+                    return [service, proxy.endpoint] as const;
+                  }),
+                ),
+              ),
+            },
+          };
     // Each function's log lines go to its own file (its log group) and to the logs subscription, whose filters
     // pick the security-signal lines for detect, as on AWS.
     let subscription: LogsSubscription | undefined;
-    const handlers = localFunctions(config, aws, {
+    const composed = localFunctions(config, handlerAws, {
       onLogLine: (logGroup, line) => {
         appendLogLine(join(logDir, `${logGroup.split('/').at(-1)}.log`), line, { timestamp: false });
         subscription?.put(logGroup, line);
       },
     });
+    const handlers =
+      metering === undefined
+        ? composed
+        : (Object.fromEntries(
+            Object.entries(composed).map(([name, handler]) => [name, metering.timed(name, handler)]),
+          ) as typeof composed);
     lambda.register(localNames.renderFunction, handlers.render as Parameters<typeof lambda.register>[1]);
     logs = startLogsSubscription({
       handler: handlers.detect as Parameters<typeof startLogsSubscription>[0]['handler'],
@@ -301,6 +329,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           outage: sesFaults.outage({ match: { path: '/v2/' }, durationMs: milliseconds }),
           milliseconds,
         };
+      },
+      /** What the handlers asked of each service and how long each invocation took, since start or reset. */
+      'GET /_local/metering': async () => metering?.snapshot(),
+      'POST /_local/metering/reset': async () => {
+        metering?.reset();
+        return { reset: true };
       },
       'GET /_local/kms/stats': async () => kms.stats(),
       'POST /_local/kms/stats/reset': async () => {
