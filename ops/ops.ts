@@ -7,7 +7,12 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsClients } from '../functions/adapters/aws-clients';
 import { DynamoDbAuditTrail } from '../functions/adapters/dynamodb-audit-trail';
+import { DynamoDbDetectorStore } from '../functions/adapters/dynamodb-detector-store';
 import { verifyChain } from '../functions/domain/audit-chain';
+import { acceptPeak } from '../functions/domain/detection/baseline';
+import { emptyRuleState } from '../functions/domain/detection/evaluate';
+import { rules } from '../functions/domain/detection/rules';
+import { parseSubject } from '../functions/domain/detection/subjects';
 import { apiClientKey, idPatterns } from '../functions/platform/key-layout';
 
 const usage = `Usage: npm run ops -- <command> [options]
@@ -17,6 +22,10 @@ Commands:
                               API Gateway may reuse a cached answer for up to 300 s)
   enable-client <clientId>    let a disabled client in again
   verify-audit <tenantId>     recompute the tenant's audit chain and name the first altered or missing event
+  accept-baseline <rule> <subject> --peak <n>
+                              after checking the traffic is legitimate: make n a minute usual for the subject
+                              (e.g. create-spike tenant:ten_…), so the rule alerts again only above its factor
+                              of n — breaching minutes are never learned on their own
 
 Options:
   --state-dir <dir>   the local stack whose endpoints.json to use (default: .local); without one, AWS:
@@ -29,6 +38,7 @@ const { values, positionals } = parseArgs({
   options: {
     'state-dir': { type: 'string' },
     table: { type: 'string' },
+    peak: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -62,7 +72,7 @@ const clients =
       });
 const tableName = local?.tables.main ?? values.table ?? fail('on AWS, --table <main table> is required');
 
-const [command, argument] = positionals;
+const [command, argument, second] = positionals;
 
 async function setClientStatus(clientId: string, status: 'active' | 'disabled') {
   try {
@@ -108,6 +118,41 @@ switch (command) {
         : `audit chain of ${tenantId}: BROKEN at event ${result.firstBrokenSequence} (${result.reason}); ${result.checked} events verified before it\n`,
     );
     process.exit(result.valid ? 0 : 1);
+    break;
+  }
+  case 'accept-baseline': {
+    const rule = rules.find((candidate) => candidate.id === argument);
+    if (rule === undefined || rule.threshold.kind !== 'baseline') {
+      fail(
+        `"${argument ?? ''}" is not a rule with a baseline (${rules
+          .filter((r) => r.threshold.kind === 'baseline')
+          .map((r) => r.id)
+          .join(', ')})`,
+      );
+      break;
+    }
+    const subjectText = second ?? fail('accept-baseline needs a subject (tenant:…, client:…, ip:…)');
+    const subject = (() => {
+      try {
+        return parseSubject(subjectText);
+      } catch (error) {
+        return fail((error as Error).message);
+      }
+    })();
+    const peak = Number(values.peak ?? fail('accept-baseline needs --peak <events a minute>'));
+    if (!Number.isFinite(peak) || peak <= 0) fail('--peak must be a positive number of events a minute');
+    const store = new DynamoDbDetectorStore({ tableName, client: clients.documents });
+    const current = await store.load(rule.id, subject);
+    const state = current?.state ?? emptyRuleState;
+    await store.save(
+      rule.id,
+      subject,
+      { ...state, counter: acceptPeak(state.counter, peak, rule.threshold.warmUpMinutes) },
+      current?.version ?? null,
+    );
+    process.stdout.write(
+      `${rule.id} ${subject}: ${peak} a minute is now usual; it alerts above ${Math.max(rule.threshold.floor, rule.threshold.peakFactor * peak)} a minute\n`,
+    );
     break;
   }
   default:

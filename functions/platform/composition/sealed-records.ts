@@ -19,16 +19,13 @@ export function sealedRecords(
   runtime: Runtime,
 ) {
   const { clients } = runtime;
-  const sealer = new EncryptionSdkSealer(
-    tenantHierarchicalKeyring(
-      branchKeyStore({
-        tableName: config.keyStoreTable,
-        kmsKeyArn: config.dataKeyArn,
-        dynamoDb: dynamoDbClient(clients),
-        kms: kmsClient(clients),
-      }),
-    ),
-  );
+  const keyStore = branchKeyStore({
+    tableName: config.keyStoreTable,
+    kmsKeyArn: config.dataKeyArn,
+    dynamoDb: dynamoDbClient(clients),
+    kms: kmsClient(clients),
+  });
+  const sealer = new EncryptionSdkSealer(tenantHierarchicalKeyring(keyStore), keyStore);
   const table = { tableName: config.tableName, client: documentClient(clients), sealer };
   return {
     sealer,
