@@ -127,6 +127,8 @@ async function callOnce(method: string, path: string, options: CallOptions): Pro
   }
   const response = await fetch(`${apiBaseUrl()}${path}`, {
     method,
+    // The API's own answer: a 303 (GET …/pdf) is what the route answers, not the document it links to.
+    redirect: 'manual',
     headers,
     ...(body === undefined ? {} : { body }),
   });
