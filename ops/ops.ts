@@ -1,5 +1,5 @@
-// ops: `npm run ops -- <command>` — what operations do by hand during an incident, against the local stack that
-// <state-dir>/endpoints.json names or, without one, against AWS (region and credentials from the environment).
+// ops: `npm run ops -- <command>` — what operations do by hand during an incident: against AWS when --table names
+// the main table (region and credentials from the environment), else against the local stack of <state-dir>.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,8 +28,8 @@ Commands:
                               of n — breaching minutes are never learned on their own
 
 Options:
-  --state-dir <dir>   the local stack whose endpoints.json to use (default: .local); without one, AWS:
-  --table <name>      AWS: the main table
+  --table <name>      run against AWS, on this main table (region and credentials from the environment)
+  --state-dir <dir>   without --table: the local stack whose endpoints.json to use (default: .local)
   -h, --help          show this help
 `;
 
@@ -70,7 +70,10 @@ const clients =
         credentials: local.credentials,
         endpoints: { dynamodb: local.dynamodb },
       });
-const tableName = local?.tables.main ?? values.table ?? fail('on AWS, --table <main table> is required');
+const tableName =
+  local?.tables.main ??
+  values.table ??
+  fail(`no local stack in ${endpointsFile} (is npm start running?), and no --table <main table> to use AWS`);
 
 const [command, argument, second] = positionals;
 

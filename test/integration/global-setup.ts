@@ -6,6 +6,13 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Jest runs the global setup of every selected project before any test: a second stack would silently take
+  // over the first one's suites (and their alerts, sellers and mail) through the environment below.
+  if (globalThis.ledgerlockStack !== undefined) {
+    throw new Error(
+      'one local-stack project per jest run: npm run test:integration, test:fuzz and test:detection each start their own',
+    );
+  }
   const stack = await startStackProcess({ testHooks: true });
   globalThis.ledgerlockStack = stack;
   // Test workers are started after this and inherit the environment.
