@@ -3,7 +3,12 @@
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { envNames } from '../functions/platform/config';
-import { apiClientKey } from '../functions/platform/key-layout';
+import {
+  apiClientKey,
+  invoiceDownloadPrefix,
+  invoiceKey,
+  sellerProfileKey,
+} from '../functions/platform/key-layout';
 import type { Alerts } from './alerts';
 import { Api } from './api';
 import { ApiAlarms } from './api-alarms';
@@ -14,15 +19,21 @@ import { Delivery, mailFromContextKey } from './delivery';
 import { Detection } from './detection';
 import type { Documents } from './documents';
 import type { Identity } from './identity';
+import { wildcardResourceFinding } from './nag-findings';
 import { ProjectFunction } from './project-function';
 
 /** Partition-key prefix of API-client items (client id → tenant), the only items the authorizer may read. */
 export const apiClientKeyPrefix = apiClientKey('').pk;
 
+/** Partition-key patterns of the items render reads: invoices and seller profiles. */
+export const renderReadablePartitionKeys = [invoiceKey('*', '*').pk, sellerProfileKey('*').pk] as const;
+
 export interface ReservedConcurrency {
   readonly authorizer: number;
   readonly apiRead: number;
   readonly apiWrite: number;
+  /** @default 20 (api-read waits on it for every PDF download) */
+  readonly render?: number;
   /** @default 10 */
   readonly deliver?: number;
   /** @default 10 */
@@ -56,9 +67,12 @@ export interface LedgerlockApiStackProps extends StackProps {
 }
 
 /**
- * Six functions, one per privilege set (DESIGN.md):
+ * Seven functions, one per privilege set (DESIGN.md):
  * - authorizer: `GetItem` on `CLIENT#` items only; no key but the table's, and that only through DynamoDB.
- * - api-read: table reads, branch keys from the key store (seal/open), generate/verify blind-index MACs.
+ * - api-read: table reads, branch keys from the key store (seal/open), generate/verify blind-index MACs, invoking
+ *   render.
+ * - render: GetItem on invoices and seller profiles, branch keys from the key store, put and get documents under
+ *   `documents/v1/` (and list the bucket, so a missing key answers 404).
  * - api-write: table reads and writes, branch keys from the key store (seal/open), generate blind-index MACs.
  * - deliver (in {@link Delivery}): reads invoices and seller profiles, branch keys from the key store, updates only
  *   `delivery`, puts documents, sends email from one address.
@@ -71,6 +85,8 @@ export class LedgerlockApiStack extends Stack {
   readonly authorizerFunction: ProjectFunction;
   readonly readFunction: ProjectFunction;
   readonly writeFunction: ProjectFunction;
+  /** Renders and links invoice PDFs for api-read. */
+  readonly renderFunction: ProjectFunction;
   readonly api: Api;
   readonly delivery: Delivery;
   readonly backup: Backup;
@@ -98,17 +114,45 @@ export class LedgerlockApiStack extends Stack {
 
     this.readFunction = new ProjectFunction(this, 'ReadFunction', {
       entry: 'api-read',
-      description: 'Serves GET routes: reads the table and opens sealed fields',
+      description: 'Serves GET routes: reads the table and opens sealed fields; asks render for PDF links',
       logKey,
       memorySize: 1024,
       timeout: Duration.seconds(10),
       reservedConcurrentExecutions: concurrency.apiRead,
-      // GET /v1/invoices/{id}/pdf renders with pdfkit.
-      bundlesPdfFonts: true,
     });
     this.readFunction.bindTable(dataStore.table, 'read');
     this.readFunction.bindKeyStore(dataStore.keyStore);
     this.readFunction.bindKey(dataStore.blindIndexKey, envNames.blindIndexKeyArn, 'generate-verify-mac');
+    const documentsBucket = props.documents.importBucket(this, 'DocumentsBucket');
+
+    // GET /v1/invoices/{id}/pdf: api-read asks render, which keeps pdfkit (and its fonts) out of the API bundles.
+    this.renderFunction = new ProjectFunction(this, 'RenderFunction', {
+      entry: 'render',
+      description:
+        'Renders invoices to PDF for api-read, once per state, and links to them; reads invoices and profiles, reads and writes documents/v1/ only',
+      logKey,
+      memorySize: 1024,
+      // Inside api-read's 10 s: a render that takes longer fails, and api-read answers 500 in time.
+      timeout: Duration.seconds(8),
+      reservedConcurrentExecutions: concurrency.render ?? 20,
+      bundlesPdfFonts: true,
+    });
+    this.renderFunction.bindTable(dataStore.table, 'get-item', {
+      partitionKeyPatterns: renderReadablePartitionKeys,
+    });
+    this.renderFunction.bindKeyStore(dataStore.keyStore);
+    this.renderFunction.bindBucket(documentsBucket, envNames.documentsBucket, 'put-and-link', {
+      keyPrefix: invoiceDownloadPrefix,
+    });
+    Validations.of(this.renderFunction.runtimePolicy).acknowledge({
+      id: wildcardResourceFinding(
+        this.renderFunction.runtimePolicy,
+        documentsBucket.arnForObjects(`${invoiceDownloadPrefix}*`),
+      ),
+      reason:
+        'Object keys are documents/v1/<tenant>/<invoice>/v<version>-p<profile>-r<layout>.pdf, one per state of an invoice; the grant is s3:PutObject and s3:GetObject (no delete, retention or legal hold) under that prefix of this one bucket',
+    });
+    this.readFunction.bindRenderFunction(this.renderFunction);
 
     this.writeFunction = new ProjectFunction(this, 'WriteFunction', {
       entry: 'api-write',
@@ -123,9 +167,9 @@ export class LedgerlockApiStack extends Stack {
     this.writeFunction.bindKeyStore(dataStore.keyStore);
     this.writeFunction.bindKey(dataStore.blindIndexKey, envNames.blindIndexKeyArn, 'generate-mac');
 
-    for (const fn of [this.authorizerFunction, this.readFunction, this.writeFunction]) {
+    for (const fn of [this.authorizerFunction, this.readFunction, this.writeFunction, this.renderFunction]) {
       const reason =
-        'Invoked synchronously by API Gateway: a failure goes back to the caller as a 5xx; an async dead-letter queue would never receive anything';
+        'Invoked synchronously (by API Gateway; render by api-read): a failure goes back to the caller as a 5xx; an async dead-letter queue would never receive anything';
       Validations.of(fn.function).acknowledge(
         { id: 'PCI.DSS.321-LambdaDLQ', reason },
         { id: 'Serverless-LambdaDLQ', reason },
@@ -148,7 +192,7 @@ export class LedgerlockApiStack extends Stack {
       table: dataStore.table,
       keyStore: dataStore.keyStore,
       logKey,
-      documentsBucket: props.documents.importBucket(this, 'DocumentsBucket'),
+      documentsBucket,
       mailFrom,
       alertTopic: alerts.topic,
       reservedConcurrentExecutions: concurrency.deliver,
@@ -172,6 +216,7 @@ export class LedgerlockApiStack extends Stack {
         this.authorizerFunction,
         this.readFunction,
         this.writeFunction,
+        this.renderFunction,
         this.delivery.deliverFunction,
         this.backup.backupFunction,
       ],
@@ -180,7 +225,7 @@ export class LedgerlockApiStack extends Stack {
 
     this.apiAlarms = new ApiAlarms(this, 'ApiAlarms', {
       alertTopic: alerts.topic,
-      functions: [this.authorizerFunction, this.readFunction, this.writeFunction],
+      functions: [this.authorizerFunction, this.readFunction, this.writeFunction, this.renderFunction],
       stage: this.api.restApi.deploymentStage,
       webAclMetricName: this.api.webAclMetricName,
     });
@@ -192,6 +237,7 @@ export class LedgerlockApiStack extends Stack {
       this.authorizerFunction,
       this.readFunction,
       this.writeFunction,
+      this.renderFunction,
       this.delivery.deliverFunction,
       this.backup.backupFunction,
       this.detection.detectFunction,

@@ -12,6 +12,7 @@ import type * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envNames } from '../functions/platform/config';
+import { lambdaBundleOptions, nodejsEsbuildArgs, projectRoot } from './bundling/options';
 import {
   type BindBucketOptions,
   type BucketAccess,
@@ -43,11 +44,15 @@ export type { BindTableOptions, TableAccess } from './grants/table-grants';
 export type { AlertTopicReference } from './grants/topic-grants';
 export type { TableStreamSourceOptions } from './table-stream-source';
 
-/** Repository root: entries are resolved against it and esbuild bundles from it. */
-const projectRoot = path.resolve(import.meta.dirname, '..');
-
 /** Entry folders under `functions/` that hold a `lambda.ts` (the AWS module) beside their `handler.ts`. */
-export type FunctionEntry = 'authorizer' | 'api-read' | 'api-write' | 'deliver' | 'backup' | 'detect';
+export type FunctionEntry =
+  | 'authorizer'
+  | 'api-read'
+  | 'api-write'
+  | 'deliver'
+  | 'render'
+  | 'backup'
+  | 'detect';
 
 /** The env vars that name a table, and so the stream a stream consumer may be told apart by. */
 export type TableNameEnvName = typeof envNames.tableName | typeof envNames.keyStoreTable;
@@ -201,19 +206,20 @@ export class ProjectFunction extends Construct {
       bundling: {
         // Local esbuild only: there is no Docker here, and the bundle must not depend on one.
         forceDockerBundling: false,
+        // Every esbuild option comes from lib/bundling/options.ts, which the bundle-size test builds with too.
         format: nodejs.OutputFormat.ESM,
-        // ESM output still runs CommonJS dependencies that call require(); give them one.
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
+        target: lambdaBundleOptions.target,
+        banner: lambdaBundleOptions.banner,
+        mainFields: [...lambdaBundleOptions.mainFields],
+        minify: lambdaBundleOptions.minify,
+        sourceMap: lambdaBundleOptions.sourcemap,
         sourceMapMode: nodejs.SourceMapMode.DEFAULT,
         // Line mappings without embedded sources keep the asset small and the sources out of AWS.
-        sourcesContent: false,
+        sourcesContent: lambdaBundleOptions.sourcesContent,
         // The SDK ships inside the bundle so its version is the one in package-lock.json, not the runtime's.
         bundleAwsSDK: true,
-        externalModules: [],
+        externalModules: [...lambdaBundleOptions.external],
+        esbuildArgs: nodejsEsbuildArgs(),
         commandHooks: this.bundlesPdfFonts
           ? {
               beforeBundling: () => [],
@@ -364,6 +370,25 @@ export class ProjectFunction extends Construct {
     this.setEnvironment(envNames.keyStoreTable, keyStore.table.tableName);
     this.setEnvironment(envNames.dataKeyArn, keyStore.wrappingKey.keyArn);
     this.runtimePolicy.addStatements(...keyStoreStatements(keyStore, this.grantContext()));
+  }
+
+  /**
+   * Sets `RENDER_FUNCTION_NAME` to `target`'s name and grants invoking it (`lambda:InvokeFunction` on that function
+   * only, unqualified): api-read asks render for PDF links synchronously.
+   */
+  bindRenderFunction(target: ProjectFunction): void {
+    if (target.entry !== 'render') {
+      throw new Error(
+        `ProjectFunction ${this.node.id}: bindRenderFunction takes the render function, not ${target.entry}`,
+      );
+    }
+    this.setEnvironment(envNames.renderFunctionName, target.function.functionName);
+    this.runtimePolicy.addStatements(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [target.function.functionArn],
+      }),
+    );
   }
 
   /** Sets `JWT_ISSUER` and `JWKS_URL`. Verifying a token needs no AWS permission. */

@@ -13,8 +13,10 @@ import { composeAuthorizer } from '../functions/platform/composition/authorizer'
 import { composeBackup } from '../functions/platform/composition/backup';
 import { composeDeliver } from '../functions/platform/composition/deliver';
 import { composeDetect } from '../functions/platform/composition/detect';
+import { composeRender } from '../functions/platform/composition/render';
 import { type configNames, createRuntime, type Runtime } from '../functions/platform/composition/runtime';
 import type { Config } from '../functions/platform/config';
+import { makeHandler as makeRender } from '../functions/render/handler';
 
 export interface LocalAws {
   readonly region: string;
@@ -52,7 +54,6 @@ export function localRuntime(
     {
       serviceName: `ledgerlock-${functionName}`,
       metricsNamespace: 'Ledgerlock',
-      tracingEnabled: false,
       ...(sink === undefined ? {} : { logSink: (line: string) => sink(logGroupOf(functionName), line) }),
     },
     { ...aws, s3ForcePathStyle: true },
@@ -68,5 +69,6 @@ export function localFunctions(config: LocalConfig, aws: LocalAws, options: Loca
     deliver: makeDeliver(composeDeliver(config, runtime('deliver'))),
     backup: makeBackup(composeBackup(config, runtime('backup'))),
     detect: makeDetect(composeDetect(config, runtime('detect'))),
+    render: makeRender(composeRender(config, runtime('render'))),
   };
 }

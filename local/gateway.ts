@@ -189,6 +189,8 @@ export class LocalGateway {
     const sourceIp = sourceAddressOf(request);
     response.setHeader('x-request-id', requestId);
     response.on('finish', () => {
+      // Local-only operations do not exist on AWS: no access-log line, nothing for detect, nothing metered.
+      if (url.pathname.startsWith('/_local/')) return;
       // The fields and string values of the deployed stage's access-log format (lib/api-logs.ts).
       const note = noteOf(response);
       const line: AccessLogLine = {

@@ -20,6 +20,8 @@ export const localNames = {
   alertsTopic: 'ledgerlock-alerts',
   alertsQueue: 'ledgerlock-ops-inbox',
   mailFrom: 'invoices@ledgerlock.local',
+  /** The render function api-read invokes, as the local Lambda emulator names it. */
+  renderFunction: 'ledgerlock-render-local',
 } as const;
 
 export interface LocalEndpointsForProvisioning {

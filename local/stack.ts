@@ -21,6 +21,7 @@ import { monitorBackups } from './backup-monitor';
 import { startDynamoDb } from './emulators/dynamodb';
 import { localAwsIdentity, type RunningEmulator } from './emulators/emulator';
 import { startKms } from './emulators/kms';
+import { startLambda } from './emulators/lambda';
 import { startMotoS3 } from './emulators/moto-s3';
 import { startSes } from './emulators/ses';
 import { startSnsSqs } from './emulators/sns-sqs';
@@ -31,6 +32,7 @@ import { healthOf } from './health';
 import { localLambdaContext } from './lambda-context';
 import { appendLogLine } from './log-file';
 import { type LogsSubscription, startLogsSubscription } from './logs-subscription';
+import { Metering } from './metering';
 import { onboardDemoTenants } from './onboarding';
 import { localNames, provisionLocalStack } from './provision-stack';
 import { type StreamPoller, startStreamPoller } from './stream-poller';
@@ -132,6 +134,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       track(startSes({ port: 0 })),
       track(startSnsSqs({ port: 0 })),
     ]);
+    // api-read invokes render synchronously (GET /v1/invoices/{id}/pdf); the handler is registered once built.
+    const lambda = await track(startLambda({ port: 0, region: localAwsIdentity.region }));
     if (s3.replay !== undefined) {
       log(
         `S3 (moto): replayed ${s3.replay.requests} recorded writes in ${Math.round(s3.replay.milliseconds)} ms`,
@@ -154,6 +158,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         sesv2: sesFaults.endpoint,
         sns: snsSqs.endpoint,
         sqs: snsSqs.endpoint,
+        lambda: lambda.endpoint,
       },
     };
     const clientConfig = (endpoint: string) => ({
@@ -193,21 +198,50 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       backupBucket: localNames.backupBucket,
       backupKeyArn: provisioned.backupKeyArn,
       alertTopicArn: provisioned.alerts.topicArn,
+      renderFunctionName: localNames.renderFunction,
     };
+    // With test hooks the handlers reach every emulator through a metering proxy, and each invocation is timed:
+    // GET /_local/metering answers what AWS would bill (npm run cost reads it). Nothing else goes through them.
+    const metering = options.testHooks ? new Metering() : undefined;
+    const handlerAws: LocalAws =
+      metering === undefined
+        ? aws
+        : {
+            ...aws,
+            endpoints: {
+              ...aws.endpoints,
+              ...Object.fromEntries(
+                await Promise.all(
+                  (['dynamodb', 'kms', 's3', 'sesv2', 'sns', 'sqs'] as const).map(async (service) => {
+                    const proxy = await metering.proxy(service, aws.endpoints[service] ?? '');
+                    running.push(proxy);
+                    return [service, proxy.endpoint] as const;
+                  }),
+                ),
+              ),
+            },
+          };
     // Each function's log lines go to its own file (its log group) and to the logs subscription, whose filters
     // pick the security-signal lines for detect, as on AWS.
     let subscription: LogsSubscription | undefined;
-    const handlers = localFunctions(config, aws, {
+    const composed = localFunctions(config, handlerAws, {
       onLogLine: (logGroup, line) => {
         appendLogLine(join(logDir, `${logGroup.split('/').at(-1)}.log`), line, { timestamp: false });
         subscription?.put(logGroup, line);
       },
     });
+    const handlers =
+      metering === undefined
+        ? composed
+        : (Object.fromEntries(
+            Object.entries(composed).map(([name, handler]) => [name, metering.timed(name, handler)]),
+          ) as typeof composed);
+    lambda.register(localNames.renderFunction, handlers.render as Parameters<typeof lambda.register>[1]);
     logs = startLogsSubscription({
       handler: handlers.detect as Parameters<typeof startLogsSubscription>[0]['handler'],
       filters: [
         { name: 'AccessLogSubscription', logGroup: 'api-access', pattern: '' },
-        ...(['authorizer', 'api-read', 'api-write', 'deliver', 'backup'] as const).map((name) => ({
+        ...(['authorizer', 'api-read', 'api-write', 'deliver', 'backup', 'render'] as const).map((name) => ({
           name: `${name}-signals`,
           logGroup: logGroupOf(name),
           pattern: securitySignalFilterPattern,
@@ -327,6 +361,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           milliseconds,
         };
       },
+      /** What the handlers asked of each service and how long each invocation took, since start or reset. */
+      'GET /_local/metering': async () => metering?.snapshot(),
+      'POST /_local/metering/reset': async () => {
+        metering?.reset();
+        return { reset: true };
+      },
       'GET /_local/kms/stats': async () => kms.stats(),
       'POST /_local/kms/stats/reset': async () => {
         kms.resetStats();
@@ -399,6 +439,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sns: snsSqs.endpoint,
       sqs: snsSqs.endpoint,
       kms: kms.endpoint,
+      lambda: lambda.endpoint,
+      functions: { render: localNames.renderFunction },
       mailViewUrl: ses.mailViewUrl,
       tables: { main: localNames.table, keyStore: localNames.keyStoreTable },
       keys: {
@@ -431,6 +473,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         'S3 (moto, Object Lock)': s3.endpoint,
         'SES v2 (via fault proxy)': sesFaults.endpoint,
         'SNS + SQS': snsSqs.endpoint,
+        'Lambda (Invoke: render)': lambda.endpoint,
         'alerts inbox (SQS)': provisioned.alerts.queueUrl,
       },
       stop: async () => {

@@ -1,15 +1,21 @@
 // adapter: the one factory for AWS SDK clients, created once per function instance. On Lambda, region,
 // credentials and endpoints come from the runtime; locally the composition root passes the emulators'
 // endpoints and fake credentials explicitly. Every client is handed to the tracer's capture when one is given.
+//
+// One function per service (dynamoDbClient, s3Client, …) rather than one getter per service on a class: a class
+// keeps every getter, and so every SDK client, in every bundle that uses it, while an unused function is dropped
+// by esbuild. The authorizer thus carries the DynamoDB client only. AwsClients, the class with getters, stays for
+// the tools that want every client (ops/, local/); a Lambda's composition root takes the functions.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export type AwsService = 'dynamodb' | 'kms' | 's3' | 'sesv2' | 'sns' | 'sqs';
+export type AwsService = 'dynamodb' | 'kms' | 'lambda' | 's3' | 'sesv2' | 'sns' | 'sqs';
 
 export interface AwsClientSettings {
   /** @default - the runtime's (AWS_REGION) */
@@ -30,12 +36,14 @@ const defaultMaxAttempts = 3;
 /** One SendEmail call waits at most this long for SES's answer (the deliverer's lease is 30 s by default). */
 export const sesRequestTimeoutMs = 10_000;
 
-export class AwsClients {
+/** Settings and the clients created from them, one per service; the service functions below fill it. */
+export class AwsClientFactory {
   private readonly created = new Map<string, unknown>();
 
-  constructor(private readonly settings: AwsClientSettings = {}) {}
+  constructor(readonly settings: AwsClientSettings = {}) {}
 
-  private config(service: AwsService) {
+  /** The constructor options every client of `service` gets. */
+  config(service: AwsService) {
     const endpoint = this.settings.endpoints?.[service];
     return {
       maxAttempts: defaultMaxAttempts,
@@ -45,7 +53,8 @@ export class AwsClients {
     };
   }
 
-  private once<Client>(name: string, create: () => Client, capture = true): Client {
+  /** The client called `name`, created (and instrumented, unless `capture` is false) on first use. */
+  once<Client>(name: string, create: () => Client, capture = true): Client {
     if (!this.created.has(name)) {
       const client = create();
       const instrument = capture ? this.settings.capture : undefined;
@@ -53,60 +62,104 @@ export class AwsClients {
     }
     return this.created.get(name) as Client;
   }
+}
 
+export function dynamoDbClient(factory: AwsClientFactory): DynamoDBClient {
+  return factory.once('dynamodb', () => new DynamoDBClient(factory.config('dynamodb')));
+}
+
+/** Shares the DynamoDB client's middleware stack, so it is traced through that client, not again. */
+export function documentClient(factory: AwsClientFactory): DynamoDBDocumentClient {
+  return factory.once(
+    'documents',
+    () =>
+      DynamoDBDocumentClient.from(dynamoDbClient(factory), {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      }),
+    false,
+  );
+}
+
+export function kmsClient(factory: AwsClientFactory): KMSClient {
+  return factory.once('kms', () => new KMSClient(factory.config('kms')));
+}
+
+export function lambdaClient(factory: AwsClientFactory): LambdaClient {
+  return factory.once('lambda', () => new LambdaClient(factory.config('lambda')));
+}
+
+export function s3Client(factory: AwsClientFactory): S3Client {
+  return factory.once(
+    's3',
+    () =>
+      new S3Client({ ...factory.config('s3'), forcePathStyle: factory.settings.s3ForcePathStyle ?? false }),
+  );
+}
+
+/**
+ * No SDK retries: SES has no idempotency key, so a retry after a lost answer could mail the customer twice.
+ * The deliverer decides what may be retried, from what the failure says (adapters/sesv2-mailer.ts).
+ */
+/**
+ * No SDK retries: SES has no idempotency key, so a retry after a lost answer could mail the customer twice. The
+ * deliverer decides what may be retried, from what the failure says (adapters/sesv2-mailer.ts).
+ */
+export function sesClient(factory: AwsClientFactory): SESv2Client {
+  return factory.once(
+    'sesv2',
+    () =>
+      new SESv2Client({
+        ...factory.config('sesv2'),
+        maxAttempts: 1,
+        // A bounded wait, below the deliverer's lease: a silent socket becomes an "unknown outcome", never a hang.
+        requestHandler: {
+          connectionTimeout: 3_000,
+          requestTimeout: sesRequestTimeoutMs,
+          throwOnRequestTimeout: true,
+        },
+      }),
+  );
+}
+
+export function snsClient(factory: AwsClientFactory): SNSClient {
+  return factory.once('sns', () => new SNSClient(factory.config('sns')));
+}
+
+export function sqsClient(factory: AwsClientFactory): SQSClient {
+  return factory.once('sqs', () => new SQSClient(factory.config('sqs')));
+}
+
+/** Every client as a getter: for tools that use several (ops/, local/), never for a Lambda bundle. */
+export class AwsClients extends AwsClientFactory {
   get dynamoDb(): DynamoDBClient {
-    return this.once('dynamodb', () => new DynamoDBClient(this.config('dynamodb')));
+    return dynamoDbClient(this);
   }
 
-  /** Shares the DynamoDB client's middleware stack, so it is traced through that client, not again. */
   get documents(): DynamoDBDocumentClient {
-    return this.once(
-      'documents',
-      () =>
-        DynamoDBDocumentClient.from(this.dynamoDb, {
-          marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-        }),
-      false,
-    );
+    return documentClient(this);
   }
 
   get kms(): KMSClient {
-    return this.once('kms', () => new KMSClient(this.config('kms')));
+    return kmsClient(this);
+  }
+
+  get lambda(): LambdaClient {
+    return lambdaClient(this);
   }
 
   get s3(): S3Client {
-    return this.once(
-      's3',
-      () => new S3Client({ ...this.config('s3'), forcePathStyle: this.settings.s3ForcePathStyle ?? false }),
-    );
+    return s3Client(this);
   }
 
-  /**
-   * No SDK retries: SES has no idempotency key, so a retry after a lost answer could mail the customer twice.
-   * The deliverer decides what may be retried, from what the failure says (adapters/sesv2-mailer.ts).
-   */
   get ses(): SESv2Client {
-    return this.once(
-      'sesv2',
-      () =>
-        new SESv2Client({
-          ...this.config('sesv2'),
-          maxAttempts: 1,
-          // A bounded wait, below the deliverer's lease: a silent socket becomes an "unknown outcome", never a hang.
-          requestHandler: {
-            connectionTimeout: 3_000,
-            requestTimeout: sesRequestTimeoutMs,
-            throwOnRequestTimeout: true,
-          },
-        }),
-    );
+    return sesClient(this);
   }
 
   get sns(): SNSClient {
-    return this.once('sns', () => new SNSClient(this.config('sns')));
+    return snsClient(this);
   }
 
   get sqs(): SQSClient {
-    return this.once('sqs', () => new SQSClient(this.config('sqs')));
+    return sqsClient(this);
   }
 }

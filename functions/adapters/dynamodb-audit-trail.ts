@@ -1,6 +1,6 @@
 // adapter: DynamoDB → AuditTrail (reads the events DynamoDbLedger wrote).
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AuditEvent, emptyChain } from '../domain/audit-chain';
 import { auditHeadKey, auditPartition } from '../platform/key-layout';
 import type { AuditTrail } from '../ports/audit-trail';

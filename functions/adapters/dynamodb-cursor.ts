@@ -4,7 +4,7 @@
 // client can neither read the key layout out of it nor forge, edit or move one to another tenant or list — any
 // such cursor fails to open and is refused (400) before DynamoDB sees it. The opened key is then still checked
 // against the list's own partitions, so even a bug elsewhere could not point a query at other data.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidCursorError } from '../ports/page';
 import type { Sealer } from '../ports/sealer';
 

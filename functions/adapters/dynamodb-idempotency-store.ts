@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { entityTypes, idempotencyKey } from '../platform/key-layout';
 import type { ClaimOutcome, IdempotencyStore } from '../ports/idempotency-store';
 import type { IdempotentResult, StoredResponse } from '../ports/ledger';

@@ -1,12 +1,13 @@
 // adapter: AWS Encryption SDK + hierarchical keyring (per-tenant branch keys under KMS) → Sealer.
+import { BranchKeyStoreNode } from '@aws-crypto/branch-keystore-node';
+import { buildDecrypt } from '@aws-crypto/decrypt-node';
+import { buildEncrypt } from '@aws-crypto/encrypt-node';
+import { KmsHierarchicalKeyRingNode } from '@aws-crypto/kms-keyring-node';
 import {
   AlgorithmSuiteIdentifier,
-  BranchKeyStoreNode,
-  buildClient,
   CommitmentPolicy,
   type KeyringNode,
-  KmsHierarchicalKeyRingNode,
-} from '@aws-crypto/client-node';
+} from '@aws-crypto/material-management-node';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { IntegrityError, KeysUnavailableError, type Sealer, type SealingContext } from '../ports/sealer';
@@ -16,11 +17,13 @@ import { IntegrityError, KeysUnavailableError, type Sealer, type SealingContext 
 // one key hierarchy and one trust domain.
 const suiteId = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
 
-const { encrypt, decrypt } = buildClient({
+const clientOptions = {
   commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
   // We only ever write one data key per message; refusing more bounds the work an attacker can cause.
   maxEncryptedDataKeys: 1,
-});
+} as const;
+const { encrypt } = buildEncrypt(clientOptions);
+const { decrypt } = buildDecrypt(clientOptions);
 
 export interface KeyStoreOptions {
   /** DynamoDB table holding the branch keys (partition `branch-key-id`, sort `type`). */

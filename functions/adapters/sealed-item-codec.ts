@@ -1,7 +1,7 @@
 // adapter: the one shape of every sealed DynamoDB item — a plaintext part (ids, states, amounts, dates) stored
 // as attributes, and a secret part (personal data) sealed into one `sealed` attribute under an encryption
 // context that binds it to the plaintext part, the tenant, the entity type and the entity id.
-import { z } from 'zod';
+import * as z from 'zod';
 import { IntegrityError, type Sealer } from '../ports/sealer';
 import { openRecord, sealRecord } from './sealed-record';
 

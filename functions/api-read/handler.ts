@@ -9,7 +9,7 @@ import type { Observability } from '../platform/observability';
 import { makeRouter, respond, toProxyResult } from '../platform/router';
 import type { AuditTrail } from '../ports/audit-trail';
 import type { CustomerRepository } from '../ports/customer-repository';
-import type { InvoiceRenderer } from '../ports/invoice-renderer';
+import type { InvoiceDocumentLinks } from '../ports/invoice-document-links';
 import type { InvoiceRepository } from '../ports/invoice-repository';
 import type { SecuritySignals } from '../ports/security-signals';
 import type { SellerProfiles } from '../ports/seller-profiles';
@@ -19,7 +19,8 @@ export interface ApiReadDependencies {
   readonly customers: CustomerRepository;
   readonly auditTrail: AuditTrail;
   readonly sellers: SellerProfiles;
-  readonly renderer: InvoiceRenderer;
+  /** The render function, asked for the PDF's link (GET /v1/invoices/{id}/pdf). */
+  readonly documentLinks: InvoiceDocumentLinks;
   readonly signals: SecuritySignals;
   readonly observability: Observability;
 }

@@ -2,7 +2,7 @@
 // (sealed fields stay sealed), named so the same batch always lands under the same name, written once.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AttributeValue } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type BackupSource, backupObjectKey } from '../platform/key-layout';
 import type { BackupArchive } from '../ports/backup-archive';
 

@@ -1,10 +1,9 @@
-// application: the invoice read use cases — invoices, their payments and credit notes, and the PDF.
+// application: the invoice read use cases — invoices, their payments and credit notes, and the PDF's link.
 import { InvalidStateError } from '../domain/errors';
 import { toInvoiceView } from '../domain/invoice';
-import { toInvoiceDocument } from '../domain/invoice-document';
-import type { InvoiceRenderer } from '../ports/invoice-renderer';
+import type { InvoiceDocumentLinks } from '../ports/invoice-document-links';
 import type { InvoiceRepository } from '../ports/invoice-repository';
-import type { SellerProfiles } from '../ports/seller-profiles';
+import { IntegrityError } from '../ports/sealer';
 import { UnknownEntityError } from './errors';
 import { invoiceNotFound } from './invoice-commands';
 import type { Caller, Query } from './request';
@@ -16,8 +15,7 @@ const creditNoteNotFound = () => new UnknownEntityError('no credit note with thi
 
 export function makeInvoiceQueries(dependencies: {
   readonly invoices: InvoiceRepository;
-  readonly sellers: SellerProfiles;
-  readonly renderer: InvoiceRenderer;
+  readonly documentLinks: InvoiceDocumentLinks;
 }) {
   const { invoices } = dependencies;
 
@@ -37,17 +35,20 @@ export function makeInvoiceQueries(dependencies: {
     return { body: { ...page, items: page.items.map(toInvoiceView) } };
   };
 
+  // The PDF is rendered by the render function (pdfkit is too heavy for an API bundle) and fetched from the
+  // documents bucket through the short-lived link it answers; the client follows a 303 there.
   const getInvoicePdf: Query<'getInvoicePdf'> = async ({ caller, path }) => {
-    const invoice = await loadInvoice(caller, path.invoiceId);
-    if (invoice.status === 'draft')
-      throw new InvalidStateError('a draft has no document yet; issue it first');
-    const seller = await dependencies.sellers.get(caller.tenantId);
-    if (seller === undefined) {
-      throw new InvalidStateError('set up the seller profile of this account before rendering invoices');
+    const link = await dependencies.documentLinks.link(caller.tenantId, path.invoiceId);
+    switch (link.outcome) {
+      case 'ready':
+        return { location: link.url };
+      case 'not-found':
+        throw invoiceNotFound();
+      case 'no-document':
+        throw new InvalidStateError(link.reason);
+      case 'integrity-failure':
+        throw new IntegrityError('the invoice or seller profile failed its integrity check while rendering');
     }
-    const document = toInvoiceDocument(invoice, seller);
-    const content = await dependencies.renderer.render(document);
-    return { document: { content, contentType: 'application/pdf', filename: `${document.number}.pdf` } };
   };
 
   const listPayments: Query<'listPayments'> = async ({ caller, path, query }) => {

@@ -20,16 +20,8 @@ export interface Caller {
 /** A use case's input: the parsed request of its route and its caller. */
 export type UseCaseRequest<Id extends OperationId> = OperationRequest<Id> & { readonly caller: Caller };
 
-/** What to answer with the route's success status: a JSON body (none for 204), or a document to download. */
-export type Reply =
-  | { readonly body?: unknown; readonly location?: string }
-  | {
-      readonly document: {
-        readonly content: Uint8Array;
-        readonly contentType: string;
-        readonly filename: string;
-      };
-    };
+/** What to answer with the route's success status: a JSON body (none for 204 and redirects), and a Location. */
+export type Reply = { readonly body?: unknown; readonly location?: string };
 
 /** A write use case: plans against the state it reads, at `now`; the mutation runner commits the plan. */
 export type Command<Id extends OperationId> = (

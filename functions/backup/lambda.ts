@@ -3,6 +3,9 @@
 import { composeBackup } from '../platform/composition/backup';
 import { configNames, createRuntime } from '../platform/composition/runtime';
 import { readConfig } from '../platform/config';
+import { tracedAwsCalls } from '../platform/tracing';
 import { makeHandler } from './handler';
 
-export const handler = makeHandler(composeBackup(readConfig(configNames.backup), createRuntime()));
+export const handler = makeHandler(
+  composeBackup(readConfig(configNames.backup), createRuntime({}, tracedAwsCalls())),
+);

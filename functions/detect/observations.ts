@@ -3,7 +3,7 @@
 // design: a line that is neither is skipped, never an error that would stall the stream.
 import { gunzipSync } from 'node:zlib';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Observation } from '../domain/detection/observations';
 import { securitySignalField } from '../platform/observability';
 

@@ -16,6 +16,8 @@ export const envNames = {
   jwtIssuer: 'JWT_ISSUER',
   jwksUrl: 'JWKS_URL',
   documentsBucket: 'DOCUMENTS_BUCKET',
+  /** The render function api-read asks for an invoice's current document (GET /v1/invoices/{id}/pdf). */
+  renderFunctionName: 'RENDER_FUNCTION_NAME',
   documentsKeyArn: 'DOCUMENTS_KEY_ARN',
   mailFrom: 'MAIL_FROM',
   /** The Object-Locked bucket the backup function writes change batches to, and the KMS key it encrypts them with. */

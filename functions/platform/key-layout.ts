@@ -102,6 +102,28 @@ export const sellerProfileKey = (tenantId: string) => ({ pk: `${tenantId}#PROFIL
 export const invoiceDocumentKey = (tenantId: string, invoiceId: string, requestToken: string) =>
   `${tenantId}/invoices/${invoiceId}/${requestToken}.pdf`;
 
+/** Where the documents GET /v1/invoices/{id}/pdf links to live: render may write and read there, and nothing else. */
+export const invoiceDownloadPrefix = 'documents/v1/';
+
+/**
+ * Raise when the renderer's output changes (layout, labels, fonts): documents rendered before are then never linked
+ * again, and each invoice is rendered anew on its next download.
+ */
+export const documentLayoutRevision = 1;
+
+/**
+ * The document of one state of an invoice: the invoice's version and the seller profile's version are all it is
+ * drawn from (with the layout), so a key names exactly one document and a stored one can never be stale for the
+ * state its key names. Ids and counters only.
+ */
+export const invoiceDownloadKey = (
+  tenantId: string,
+  invoiceId: string,
+  invoiceVersion: number,
+  sellerProfileVersion: number,
+) =>
+  `${invoiceDownloadPrefix}${tenantId}/${invoiceId}/v${invoiceVersion}-p${sellerProfileVersion}-r${documentLayoutRevision}.pdf`;
+
 export const apiClientKey = (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' });
 
 /**

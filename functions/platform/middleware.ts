@@ -1,7 +1,6 @@
 // platform: the middy stack every API function shares — observability first, problem+json mapping last — and
 // the one place where errors of the domain, the use cases and the ports get an HTTP status.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import {
@@ -117,7 +116,6 @@ export function apiMiddleware(
   handler: ApiRouteHandler,
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(captureLambdaHandler(observability.tracer, { captureResponse: false }))
     .use(injectLambdaContext(observability.logger, { resetKeys: true }))
     .use(flushMetrics(observability.metrics))
     .use(problemDetails(observability, signals))

@@ -1,24 +1,20 @@
-// platform: Powertools logger, metrics and tracer, created once per function instance. Service name and metrics
+// platform: Powertools logger and metrics, created once per function instance. Service name and metrics
 // namespace come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (set by the CDK construct) unless
-// the caller names them (local/ does).
+// the caller names them (local/ does). The tracer is not here: see tracing.ts for which functions carry it.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type middy from '@middy/core';
 import type { SecuritySignal, SecuritySignals } from '../ports/security-signals';
 
 export interface Observability {
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly tracer: Tracer;
 }
 
 export interface ObservabilityOptions {
   readonly serviceName?: string;
   readonly metricsNamespace?: string;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-  /** @default - POWERTOOLS_TRACE_ENABLED, on in Lambda */
-  readonly tracingEnabled?: boolean;
   /**
    * Where log lines go instead of stdout: locally, the function's own log file and the logs subscription — what
    * CloudWatch Logs is on AWS. @default - stdout, which Lambda ships to the function's log group
@@ -54,10 +50,6 @@ export function createObservability(options: ObservabilityOptions = {}): Observa
     metrics: new Metrics({
       ...serviceName,
       ...(options.metricsNamespace === undefined ? {} : { namespace: options.metricsNamespace }),
-    }),
-    tracer: new Tracer({
-      ...serviceName,
-      ...(options.tracingEnabled === undefined ? {} : { enabled: options.tracingEnabled }),
     }),
   };
 }

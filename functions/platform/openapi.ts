@@ -1,5 +1,5 @@
 // platform: the OpenAPI 3.1 document, generated from the route table and its zod schemas.
-import { z } from 'zod';
+import * as z from 'zod';
 import { problemBaseUrl } from './errors';
 import { type RouteDefinition, routes, scopeDescriptions, scopePrefix } from './routes';
 import { problemSchema } from './schemas';
@@ -35,7 +35,19 @@ function operation(route: RouteDefinition) {
   }));
   const responses: Record<string, unknown> = {
     [String(route.successStatus)]: {
-      description: 'Success',
+      description: route.successLocation === undefined ? 'Success' : 'See Other',
+      ...(route.successLocation === undefined
+        ? {}
+        : {
+            headers: {
+              Location: {
+                description: route.successLocation,
+                required: true,
+                schema: { type: 'string', format: 'uri' },
+              },
+              'Cache-Control': { schema: { type: 'string', const: 'no-store' } },
+            },
+          }),
       ...(route.responseSchema
         ? { content: { 'application/json': { schema: toJsonSchema(route.responseSchema) } } }
         : {}),

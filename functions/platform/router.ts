@@ -108,26 +108,20 @@ export function makeRouter<Function extends ApiFunctionName>(functionName: Funct
   };
 }
 
-/** The route's success response for a reply: its status, JSON (or nothing for 204), or a document. */
+/** The route's success response for a reply: its status, JSON (or nothing for 204 and 303), and its Location. */
 export function respond(
   route: RouteDefinition,
   reply: Reply,
 ): StoredResponse & { isBase64Encoded?: boolean } {
-  if ('document' in reply) {
+  if (reply.body === undefined) {
     return {
       statusCode: route.successStatus,
       headers: {
-        'content-type': reply.document.contentType,
-        'content-disposition': `attachment; filename="${reply.document.filename}"`,
         'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
+        ...(reply.location === undefined ? {} : { location: reply.location }),
       },
-      body: Buffer.from(reply.document.content).toString('base64'),
-      isBase64Encoded: true,
+      body: '',
     };
-  }
-  if (reply.body === undefined) {
-    return { statusCode: route.successStatus, headers: { 'cache-control': 'no-store' }, body: '' };
   }
   const response = jsonResponse(route.successStatus, reply.body);
   const headers: Record<string, string> = {};

@@ -1,6 +1,6 @@
 // platform: the route table — declared once; CDK builds API methods from it, local/ routes with it,
 // the authorizer builds its policy from it and the OpenAPI document is generated from it.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   auditEventSchema,
   auditVerificationSchema,
@@ -61,6 +61,8 @@ export interface RouteDefinition {
   readonly requestSchema?: z.ZodType;
   readonly querySchema?: z.ZodType;
   readonly successStatus: number;
+  /** For a redirect: what its Location header points at. */
+  readonly successLocation?: string;
   readonly responseSchema?: z.ZodType;
 }
 
@@ -187,8 +189,11 @@ const routeTable = [
     operationId: 'getInvoicePdf',
     method: 'GET',
     path: '/v1/invoices/{invoiceId}/pdf',
-    summary: 'The invoice as PDF (application/pdf), rendered from the stored, verified invoice',
-    successStatus: 200,
+    summary:
+      'The invoice as PDF: 303 to a link valid for 60 s to the document of the invoice as it is now (status, payments, seller profile), rendered from the stored, verified invoice',
+    successStatus: 303,
+    successLocation:
+      'A presigned URL of the documents bucket, valid for 60 s, that downloads the PDF (application/pdf, attachment; filename="<number>.pdf"); never cache it',
   }),
   write({
     operationId: 'recordPayment',

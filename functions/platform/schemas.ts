@@ -1,5 +1,5 @@
 // platform: request and response schemas at the trust boundary (zod); the OpenAPI document is generated from them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { containsCardNumber, emailHoldsCardNumber, findCardNumberAcrossFields } from '../domain/card-numbers';
 import { isCurrencyCode } from '../domain/currencies';
 import { findInvisibleCharacter } from '../domain/free-text';

@@ -8,8 +8,12 @@ import type { GrantContext } from './table-grants';
  * How a function may use a bucket.
  * - `put`: `s3:PutObject` on the bucket's objects (or only those under {@link BindBucketOptions.keyPrefix}), and
  *   `kms:GenerateDataKey` on its key through S3 only. No read, no delete, no listing, no retention or legal hold.
+ * - `put-and-link`: `put`, plus `s3:GetObject` on the same objects and `kms:Decrypt` through S3, so the function
+ *   can check for a document and presign links to it (a presigned GET acts with the signer's permissions), and
+ *   `s3:ListBucket` on the bucket, without which S3 answers a missing key with 403 instead of 404. Keys hold ids
+ *   only. No delete, no retention or legal hold.
  */
-export type BucketAccess = 'put';
+export type BucketAccess = 'put' | 'put-and-link';
 
 export interface BindBucketOptions {
   /**
@@ -57,9 +61,10 @@ export function bucketGrant(
       `${owner}: the bucket bound to ${envName} has no KMS key; create it with encryption KMS and an encryptionKey`,
     );
   }
-  if (access !== 'put') {
-    throw new Error(`${owner}: bucket access '${access}' is unknown; use 'put'`);
+  if (access !== 'put' && access !== 'put-and-link') {
+    throw new Error(`${owner}: bucket access '${access}' is unknown; use 'put' or 'put-and-link'`);
   }
+  const links = access === 'put-and-link';
   const { keyPrefix } = options;
   if (keyPrefix !== undefined && !/^[A-Za-z0-9!_.'()-]+(?:\/[A-Za-z0-9!_.'()-]+)*\/$/.test(keyPrefix)) {
     throw new Error(
@@ -71,12 +76,15 @@ export function bucketGrant(
     keyArn: key.keyArn,
     statements: [
       new iam.PolicyStatement({
-        actions: ['s3:PutObject'],
+        actions: links ? ['s3:PutObject', 's3:GetObject'] : ['s3:PutObject'],
         resources: [bucket.arnForObjects(`${keyPrefix ?? ''}*`)],
       }),
+      ...(links
+        ? [new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] })]
+        : []),
       new iam.PolicyStatement({
-        // A single-part SSE-KMS upload needs only a data key; Decrypt would let the role read objects back.
-        actions: ['kms:GenerateDataKey'],
+        // A single-part SSE-KMS upload needs only a data key; Decrypt lets the role (and its links) read objects.
+        actions: links ? ['kms:GenerateDataKey', 'kms:Decrypt'] : ['kms:GenerateDataKey'],
         resources: [key.keyArn],
         conditions: {
           StringEquals: {

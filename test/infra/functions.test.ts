@@ -104,10 +104,15 @@ function allFunctions(): readonly ProjectFunction[] {
 const projectVariables = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'];
 
 /** The functions that seal or open fields, and so read branch keys from the key store. */
-const sealingFunctionNames = [['api-read'], ['api-write'], ['deliver']] as const;
+const sealingFunctionNames = [['api-read'], ['api-write'], ['render'], ['deliver']] as const;
 function sealingFunction(name: (typeof sealingFunctionNames)[number][0]): ProjectFunction {
-  const { readFunction, writeFunction, delivery } = built.apiStack;
-  return { 'api-read': readFunction, 'api-write': writeFunction, deliver: delivery.deliverFunction }[name];
+  const { readFunction, writeFunction, renderFunction, delivery } = built.apiStack;
+  return {
+    'api-read': readFunction,
+    'api-write': writeFunction,
+    render: renderFunction,
+    deliver: delivery.deliverFunction,
+  }[name];
 }
 
 function environmentOf(fn: ProjectFunction): Record<string, unknown> {
@@ -151,7 +156,7 @@ describe('ProjectFunction', () => {
   describe('defaults', () => {
     it('runs every function on nodejs24.x, arm64, with active tracing and JSON logs', () => {
       const functions = built.apiTemplate.findResources('AWS::Lambda::Function');
-      expect(Object.keys(functions)).toHaveLength(6);
+      expect(Object.keys(functions)).toHaveLength(7);
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -393,6 +398,98 @@ describe('ProjectFunction', () => {
       for (const fn of allFunctions()) {
         expect(grants(statementsOf(fn), 'dynamodb:Scan')).toEqual([]);
       }
+    });
+  });
+
+  describe('the PDF link: api-read and render privileges', () => {
+    const renderStatements = () => statementsOf(built.apiStack.renderFunction);
+    const documentsBucket = () => built.apiStack.delivery.documentsBucket;
+
+    it('lets api-read invoke render and no other function, and touch no bucket', () => {
+      const statements = statementsOf(built.apiStack.readFunction);
+      expect(grants(statements, 'lambda:InvokeFunction')).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          Effect: 'Allow',
+          Resource: built.apiStack.resolve(built.apiStack.renderFunction.function.functionArn),
+        },
+      ]);
+      expect(
+        statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:'))),
+      ).toEqual([]);
+      expect(environmentOf(built.apiStack.readFunction).RENDER_FUNCTION_NAME).toEqual(
+        built.apiStack.resolve(built.apiStack.renderFunction.function.functionName),
+      );
+    });
+
+    it('lets render put and get documents under documents/v1/ only, list the bucket, and delete nothing', () => {
+      const statements = renderStatements();
+      const underPrefix = built.apiStack.resolve(documentsBucket().arnForObjects('documents/v1/*'));
+      expect(grants(statements, 's3:PutObject')).toEqual([
+        { Action: ['s3:GetObject', 's3:PutObject'], Effect: 'Allow', Resource: underPrefix },
+      ]);
+      expect(grants(statements, 's3:GetObject')).toEqual(grants(statements, 's3:PutObject'));
+      expect(grants(statements, 's3:ListBucket')).toEqual([
+        {
+          Action: 's3:ListBucket',
+          Effect: 'Allow',
+          Resource: built.apiStack.resolve(documentsBucket().bucketArn),
+        },
+      ]);
+      for (const action of [
+        's3:DeleteObject',
+        's3:PutObjectRetention',
+        's3:PutObjectLegalHold',
+        's3:PutBucketPolicy',
+      ]) {
+        expect({ action, statements: grants(statements, action) }).toEqual({ action, statements: [] });
+      }
+    });
+
+    it('lets render only get invoices and seller profiles from the table, and send no email', () => {
+      const statements = renderStatements();
+      for (const action of [
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'ses:SendEmail',
+        'lambda:InvokeFunction',
+      ]) {
+        expect({ action, statements: grants(statements, action) }).toEqual({ action, statements: [] });
+      }
+      const onTable = grants(statements, 'dynamodb:GetItem').filter((statement) =>
+        mentionsAny(
+          statement.Resource,
+          referenceNames(built.dataTemplate, logicalId(built.dataStack.dataStore.table)),
+        ),
+      );
+      expect(onTable).toEqual([
+        expect.objectContaining({
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#INVOICE#*', '*#PROFILE'] } },
+        }),
+      ]);
+    });
+
+    it('lets render use the documents key only through S3 for that bucket, to write and to read its links', () => {
+      const documentsKeyReferences = referenceNames(
+        built.dataTemplate,
+        logicalId(built.dataStack.documents.key),
+      );
+      expect(
+        renderStatements().filter((statement) => mentionsAny(statement.Resource, documentsKeyReferences)),
+      ).toEqual([
+        expect.objectContaining({
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': 's3.eu-central-1.amazonaws.com',
+              'kms:EncryptionContext:aws:s3:arn': built.apiStack.resolve(documentsBucket().bucketArn),
+            },
+          },
+        }),
+      ]);
     });
   });
 
@@ -733,13 +830,14 @@ describe('ProjectFunction', () => {
 
   describe('PDF fonts', () => {
     it('bundles pdfkit’s standard fonts with the two functions that render PDFs, and only those', () => {
-      const { authorizerFunction, readFunction, writeFunction, delivery } = built.apiStack;
+      const { authorizerFunction, readFunction, writeFunction, renderFunction, delivery } = built.apiStack;
       expect({
         authorizer: authorizerFunction.bundlesPdfFonts,
         read: readFunction.bundlesPdfFonts,
         write: writeFunction.bundlesPdfFonts,
+        render: renderFunction.bundlesPdfFonts,
         deliver: delivery.deliverFunction.bundlesPdfFonts,
-      }).toEqual({ authorizer: false, read: true, write: false, deliver: true });
+      }).toEqual({ authorizer: false, read: false, write: false, render: true, deliver: true });
     });
 
     it('copies the fonts with one node command on quoted paths, so any shell runs it', () => {

@@ -59,7 +59,7 @@ async function load(asset: string): Promise<{ stdout: string; stderr: string }> 
 }
 
 describe('PDF bundles', () => {
-  describe.each([['deliver'], ['api-read']] as const)('%s', (entry) => {
+  describe.each([['deliver'], ['render']] as const)('%s', (entry) => {
     let asset = '';
     beforeAll(() => {
       asset = bundle(entry, true);

@@ -88,7 +88,7 @@ describe('runbooks of the platform alerts', () => {
       'platform-alert-delivery-failures',
       'platform-api-5xx-rate',
       'platform-waf-blocked-requests',
-      ...['authorizer', 'api-read', 'api-write', 'deliver', 'backup', 'detect'].flatMap((fn) => [
+      ...['authorizer', 'api-read', 'api-write', 'render', 'deliver', 'backup', 'detect'].flatMap((fn) => [
         `platform-${fn}-errors`,
         `platform-${fn}-throttles`,
       ]),

@@ -199,9 +199,17 @@ const parameterisedRoutes = routes.filter(hasParameters);
 
 describe('route matrix', () => {
   let fixture: TenantAFixture;
+  // The matrix replaces tenant A's seller profile; the suites after it expect the demo profile back.
+  let sellerProfile: Record<string, unknown> = {};
 
   beforeAll(async () => {
     fixture = await createTenantAFixture();
+    const { updatedAt: _updatedAt, ...profile } = (await (await as(admin)).get('/v1/seller-profile')).body;
+    sellerProfile = profile;
+  });
+
+  afterAll(async () => {
+    expect((await (await as(admin)).put('/v1/seller-profile', sellerProfile)).status).toBe(200);
   });
 
   describe('request bodies used by the matrix', () => {

@@ -22,6 +22,9 @@ export interface Endpoints {
   readonly ses: string;
   readonly sqs: string;
   readonly sns: string;
+  /** The Lambda emulator api-read invokes render through, and the render function's name there. */
+  readonly lambda: string;
+  readonly functions: { readonly render: string };
   readonly tables: { readonly main: string; readonly keyStore: string };
   readonly keys: {
     readonly data: string;
@@ -124,6 +127,8 @@ async function callOnce(method: string, path: string, options: CallOptions): Pro
   }
   const response = await fetch(`${apiBaseUrl()}${path}`, {
     method,
+    // The API's own answer: a 303 (GET …/pdf) is what the route answers, not the document it links to.
+    redirect: 'manual',
     headers,
     ...(body === undefined ? {} : { body }),
   });
@@ -204,6 +209,7 @@ export function localHandlers() {
       backupBucket: config.buckets.backups,
       backupKeyArn: config.keys.backups,
       alertTopicArn: config.topics.alerts,
+      renderFunctionName: config.functions.render,
     },
     {
       region: config.region,
@@ -215,6 +221,7 @@ export function localHandlers() {
         sesv2: config.ses,
         sns: config.sns,
         sqs: config.sqs,
+        lambda: config.lambda,
       },
     },
   );

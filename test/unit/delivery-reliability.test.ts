@@ -42,14 +42,30 @@ async function settle(condition: () => boolean): Promise<void> {
   expect(condition()).toBe(true);
 }
 
+/** Gates still shut and deliverers still stuck behind them: each test's are let go after it. */
+const shutGates: Array<() => void> = [];
+const stuckDeliverers: Promise<unknown>[] = [];
+
 /** A promise the test resolves when it likes: a deliverer "killed" mid-step never gets past it. */
 function gate() {
   let open: () => void = () => undefined;
   const opened = new Promise<void>((resolve) => {
     open = resolve;
   });
+  shutGates.push(open);
   return { opened, open };
 }
+
+/** Starts a deliverer the test kills (or stalls) mid-step; it is not awaited, but never left running. */
+function startDeliverer(world: World): void {
+  stuckDeliverers.push(world.deliver());
+}
+
+// A deliverer left behind its gate would keep its invocation's timer running and abort after the test run.
+afterEach(async () => {
+  for (const open of shutGates.splice(0)) open();
+  await Promise.allSettled(stuckDeliverers.splice(0));
+});
 
 describe('delivery reliability', () => {
   describe('at most one email per send request', () => {
@@ -122,7 +138,7 @@ describe('delivery reliability', () => {
       const killed = gate();
       // The first deliverer claims, then stops for good while rendering (a killed process writes nothing more).
       world.renderer.faults.beforeNext('render', 1, () => killed.opened);
-      void world.deliver();
+      startDeliverer(world);
       await Promise.resolve();
       expect(deliveryOf(world, id)).toMatchObject({ status: 'sending', phase: 'preparing' });
       const settledAfter = await runFor(world, 300, () => deliveryOf(world, id).status === 'sent');
@@ -141,7 +157,7 @@ describe('delivery reliability', () => {
       const { api, id } = await issued(world);
       const killed = gate();
       world.mailer.faults.beforeNext('send', 1, () => killed.opened);
-      void world.deliver();
+      startDeliverer(world);
       await settle(() => deliveryOf(world, id).phase === 'mailing');
       const settledAfter = await runFor(world, 300, () => deliveryOf(world, id).status === 'failed');
       expect(settledAfter).toBeLessThanOrEqual(35);
@@ -162,7 +178,7 @@ describe('delivery reliability', () => {
       const { api, id } = await issued(world);
       const killed = gate();
       world.renderer.faults.beforeNext('render', 1, () => killed.opened);
-      void world.deliver();
+      startDeliverer(world);
       await Promise.resolve();
       const firstToken = deliveryOf(world, id).requestToken;
       // While the claim is live, a send is the same request…
@@ -183,8 +199,9 @@ describe('delivery reliability', () => {
     it('refuses a plain POST /send when the expired claim may have mailed already, and takes a resend', async () => {
       const world = memoryWorld();
       const { api, id } = await issued(world);
-      world.mailer.faults.beforeNext('send', 1, () => new Promise(() => undefined));
-      void world.deliver();
+      const stalled = gate();
+      world.mailer.faults.beforeNext('send', 1, () => stalled.opened);
+      startDeliverer(world);
       await settle(() => deliveryOf(world, id).phase === 'mailing');
       world.clock.advance(31_000);
       const plain = await api.post(`/v1/invoices/${id}/send`, {});

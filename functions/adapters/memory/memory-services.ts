@@ -1,9 +1,9 @@
 // adapter (memory): the service ports — Sealer, BlindIndexer, TokenVerifier, Mailer, InvoiceRenderer,
-// DocumentStore, SecuritySignals — in memory, each recording what it was asked and open to injected faults.
+// DocumentLibrary, SecuritySignals — in memory, each recording what it was asked and open to injected faults.
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { InvoiceDocument } from '../../domain/invoice-document';
 import type { BlindIndexer } from '../../ports/blind-indexer';
-import type { DocumentStore } from '../../ports/document-store';
+import type { DocumentLibrary } from '../../ports/document-store';
 import type { InvoiceRenderer } from '../../ports/invoice-renderer';
 import type { Mailer, OutgoingEmail } from '../../ports/mailer';
 import { IntegrityError, type Sealer, type SealingContext } from '../../ports/sealer';
@@ -110,13 +110,34 @@ export class MemoryInvoiceRenderer implements InvoiceRenderer {
   }
 }
 
-export class MemoryDocumentStore implements DocumentStore {
+export class MemoryDocumentStore implements DocumentLibrary {
   readonly faults = new Faults();
   readonly objects = new Map<string, { readonly content: Uint8Array; readonly contentType: string }>();
 
   async put(key: string, content: Uint8Array, contentType: string): Promise<void> {
     await this.faults.enter('put');
     this.objects.set(key, { content: new Uint8Array(content), contentType });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    await this.faults.enter('exists');
+    return this.objects.has(key);
+  }
+
+  /** `memory://documents/<key>?expires=<seconds>&filename=<name>`: what a presigned URL carries, readable. */
+  async temporaryLink(
+    key: string,
+    expiresInSeconds: number,
+    download: { readonly filename: string },
+  ): Promise<string> {
+    const query = new URLSearchParams({ expires: String(expiresInSeconds), filename: download.filename });
+    return `memory://documents/${key}?${query}`;
+  }
+
+  /** The stored object a link names, as the bucket would serve it. */
+  fetch(link: string): { readonly content: Uint8Array; readonly contentType: string } | undefined {
+    const url = new URL(link);
+    return this.objects.get(url.pathname.replace(/^\/+/, ''));
   }
 }
 

@@ -70,6 +70,9 @@ const isIdRoute = (route: string) => /\{[^}]+\}/.test(route);
 const isExportRoute = (method: string, route: string) =>
   method === 'GET' &&
   (route.endsWith('/pdf') || ['/v1/invoices', '/v1/customers', '/v1/audit-events'].includes(route));
+/** A read that handed data out: 200, or for a PDF the 303 to its link (the document itself is fetched from S3). */
+const isExportAnswer = (route: string, status: number) =>
+  status === 200 || (status === 303 && route.endsWith('/pdf'));
 
 /** A business event from one tenant, counted for that tenant. */
 const forTenant = (observation: Observation): RuleMatch | undefined =>
@@ -185,7 +188,10 @@ export const rules: readonly Rule[] = [
     // A client paging through everything at 100 items a page reads 20,000 records a minute under the cold limit.
     threshold: { kind: 'baseline', coldLimit: 200, floor: 100, peakFactor: 2, sigmas: 8, warmUpMinutes: 30 },
     match: (o) =>
-      o.kind === 'request' && o.status === 200 && isExportRoute(o.method, o.route) && o.clientId !== undefined
+      o.kind === 'request' &&
+      isExportAnswer(o.route, o.status) &&
+      isExportRoute(o.method, o.route) &&
+      o.clientId !== undefined
         ? { subject: clientSubject(o.clientId) }
         : undefined,
   },

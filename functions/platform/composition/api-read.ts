@@ -1,9 +1,12 @@
-// platform: the composition root of api-read — sealed-record readers, the blind index, the PDF renderer.
+// platform: the composition root of api-read — sealed-record readers, the blind index, and the render function
+// it asks for PDF links (pdfkit stays out of this bundle).
+import { lambdaClient } from '../../adapters/aws-clients';
 import { DynamoDbAuditTrail } from '../../adapters/dynamodb-audit-trail';
 import { DynamoDbCustomerRepository } from '../../adapters/dynamodb-customer-repository';
-import { PdfKitInvoiceRenderer } from '../../adapters/pdfkit-invoice-renderer';
+import { LambdaInvoiceDocumentLinks } from '../../adapters/lambda-invoice-document-links';
 import type { ApiReadDependencies } from '../../api-read/handler';
-import { blindIndex, type ConfigOf, type Runtime, sealedRecords } from './runtime';
+import type { ConfigOf, Runtime } from './runtime';
+import { blindIndex, sealedRecords } from './sealed-records';
 
 export function composeApiRead(config: ConfigOf<'api-read'>, runtime: Runtime): ApiReadDependencies {
   const { table, invoices, sellers } = sealedRecords(config, runtime);
@@ -12,7 +15,10 @@ export function composeApiRead(config: ConfigOf<'api-read'>, runtime: Runtime): 
     sellers,
     customers: new DynamoDbCustomerRepository({ ...table, blindIndexer: blindIndex(config, runtime) }),
     auditTrail: new DynamoDbAuditTrail(table),
-    renderer: new PdfKitInvoiceRenderer(),
+    documentLinks: new LambdaInvoiceDocumentLinks({
+      client: lambdaClient(runtime.clients),
+      functionName: config.renderFunctionName,
+    }),
     signals: runtime.signals,
     observability: runtime.observability,
   };

@@ -6,7 +6,8 @@ import { DynamoDbLedger } from '../../adapters/dynamodb-ledger';
 import type { ApiWriteDependencies } from '../../api-write/handler';
 import { emailIndexPurpose, normalizeEmail } from '../../domain/customer';
 import { readSendLimits } from '../tuning';
-import { blindIndex, type ConfigOf, type Runtime, sealedRecords } from './runtime';
+import type { ConfigOf, Runtime } from './runtime';
+import { blindIndex, sealedRecords } from './sealed-records';
 
 export function composeApiWrite(
   config: ConfigOf<'api-write'>,

@@ -1,5 +1,6 @@
 // platform: the composition root of deliver — invoice readers, the delivery tracker, the PDF renderer, the
 // documents bucket and the mail service.
+import { documentClient, s3Client, sesClient } from '../../adapters/aws-clients';
 import { DynamoDbDeliveryReminders } from '../../adapters/dynamodb-delivery-reminders';
 import { DynamoDbDeliveryTracker } from '../../adapters/dynamodb-delivery-tracker';
 import { PdfKitInvoiceRenderer } from '../../adapters/pdfkit-invoice-renderer';
@@ -7,7 +8,8 @@ import { S3DocumentStore } from '../../adapters/s3-document-store';
 import { SesV2Mailer } from '../../adapters/sesv2-mailer';
 import type { DeliverDependencies } from '../../deliver/handler';
 import { readDeliveryTuning } from '../tuning';
-import { type ConfigOf, type Runtime, sealedRecords } from './runtime';
+import type { ConfigOf, Runtime } from './runtime';
+import { sealedRecords } from './sealed-records';
 
 export function composeDeliver(
   config: ConfigOf<'deliver'>,
@@ -19,15 +21,18 @@ export function composeDeliver(
   return {
     invoices,
     sellers,
-    tracker: new DynamoDbDeliveryTracker({ tableName: config.tableName, client: clients.documents }),
-    reminders: new DynamoDbDeliveryReminders({ tableName: config.tableName, client: clients.documents }),
+    tracker: new DynamoDbDeliveryTracker({ tableName: config.tableName, client: documentClient(clients) }),
+    reminders: new DynamoDbDeliveryReminders({
+      tableName: config.tableName,
+      client: documentClient(clients),
+    }),
     renderer: new PdfKitInvoiceRenderer(),
     documents: new S3DocumentStore({
-      client: clients.s3,
+      client: s3Client(clients),
       bucket: config.documentsBucket,
       kmsKeyArn: config.documentsKeyArn,
     }),
-    mailer: new SesV2Mailer({ client: clients.ses }),
+    mailer: new SesV2Mailer({ client: sesClient(clients) }),
     fromAddress: config.mailFrom,
     signals: runtime.signals,
     observability: runtime.observability,

@@ -123,14 +123,22 @@ describe('api-read', () => {
   });
 
   describe('the PDF', () => {
-    it('renders an issued invoice’s document for download', async () => {
+    /** Follows the 303 as a client would, to the object the link names (what S3 serves). */
+    const download = (world: ReturnType<typeof setup>['world'], location: string) =>
+      world.documents.fetch(location);
+
+    it('answers 303 to a short-lived link of the issued invoice’s rendered document', async () => {
       const { world, writer, issued } = setup();
       const invoice = await issued();
       const pdf = await writer.get(`/v1/invoices/${invoice.id}/pdf`);
-      expect(pdf.status).toBe(200);
-      expect(pdf.headers['content-type']).toBe('application/pdf');
-      expect(pdf.headers['content-disposition']).toBe(`attachment; filename="${invoice.number}.pdf"`);
-      expect(Buffer.from(pdf.body).toString()).toContain(invoice.number);
+      expect(pdf.status).toBe(303);
+      expect(pdf.headers['cache-control']).toBe('no-store');
+      const location = new URL(pdf.headers.location ?? '');
+      expect(location.searchParams.get('expires')).toBe('60');
+      expect(location.searchParams.get('filename')).toBe(`${invoice.number}.pdf`);
+      const stored = download(world, pdf.headers.location ?? '');
+      expect(stored?.contentType).toBe('application/pdf');
+      expect(Buffer.from(stored?.content ?? []).toString()).toContain(invoice.number);
       expect(world.renderer.rendered.at(-1)).toMatchObject({
         status: 'issued',
         number: invoice.number,
@@ -138,23 +146,65 @@ describe('api-read', () => {
       });
     });
 
-    it('gives a void invoice’s document nothing due and no bank details', async () => {
+    it('keys the document by the caller’s tenant and the invoice’s state, never by anything in the request', async () => {
       const { world, writer, issued } = setup();
       const invoice = await issued();
+      const pdf = await writer.get(`/v1/invoices/${invoice.id}/pdf`);
+      expect(new URL(pdf.headers.location ?? '').pathname).toBe(
+        `/documents/v1/${tenantA}/${invoice.id}/v2-p1-r1.pdf`,
+      );
+      expect(world.renderInvocations).toEqual([{ tenantId: tenantA, invoiceId: invoice.id }]);
+    });
+
+    it('renders each state once: a second download links to the stored document', async () => {
+      const { world, writer, issued } = setup();
+      const invoice = await issued();
+      const first = await writer.get(`/v1/invoices/${invoice.id}/pdf`);
+      const second = await writer.get(`/v1/invoices/${invoice.id}/pdf`);
+      expect(second.headers.location).toBe(first.headers.location);
+      expect(world.renderer.rendered).toHaveLength(1);
+    });
+
+    it('gives a void invoice’s download nothing due and no bank details, never the document from before', async () => {
+      const { world, writer, issued } = setup();
+      const invoice = await issued();
+      const before = await writer.get(`/v1/invoices/${invoice.id}/pdf`);
       await writer.post(`/v1/invoices/${invoice.id}/void`, { reason: 'wrong customer' });
-      await writer.get(`/v1/invoices/${invoice.id}/pdf`);
+      const after = await writer.get(`/v1/invoices/${invoice.id}/pdf`);
+      expect(after.headers.location).not.toBe(before.headers.location);
+      expect(Buffer.from(download(world, after.headers.location ?? '')?.content ?? []).toString()).toContain(
+        'void',
+      );
       const document = world.renderer.rendered.at(-1);
       expect(document).toMatchObject({ status: 'void', amountDue: 0 });
       expect(document?.seller.paymentInstructions).toBeUndefined();
     });
 
-    it('answers 409 for a draft and for an account without a seller profile', async () => {
+    it('answers 409 for a draft and for an account without a seller profile, 404 for another tenant’s invoice', async () => {
       const { world, writer, issued } = setup();
       const draft = await writer.post('/v1/invoices', sampleInvoice());
       expect((await writer.get(`/v1/invoices/${draft.body.id}/pdf`)).status).toBe(409);
       const invoice = await issued();
+      const other = world.as(world.client(tenantB));
+      const foreign = await other.get(`/v1/invoices/${invoice.id}/pdf`);
+      expect(foreign.status).toBe(404);
+      expect(foreign.headers.location).toBeUndefined();
       world.table.sellers.delete(tenantA);
       expect((await writer.get(`/v1/invoices/${invoice.id}/pdf`)).status).toBe(409);
+      expect(world.renderer.rendered).toHaveLength(0);
+    });
+
+    it('fails closed with a generic 500 and a signal when the invoice fails its integrity check while rendering', async () => {
+      const { world, writer, issued } = setup();
+      const invoice = await issued();
+      world.table.faults.failNext('invoices.get', 1, () => new IntegrityError('encryption context mismatch'));
+      const answer = await writer.get(`/v1/invoices/${invoice.id}/pdf`);
+      expect(answer.status).toBe(500);
+      expect(answer.body.type).toMatch(/integrity-check-failed$/);
+      expect(answer.headers.location).toBeUndefined();
+      expect(world.signals.recorded).toEqual([
+        expect.objectContaining({ kind: 'integrity-failure', route: 'GET /v1/invoices/{invoiceId}/pdf' }),
+      ]);
     });
   });
 
@@ -263,6 +313,17 @@ describe('api-read', () => {
       expect((await writer.request('PUT', '/v1/seller-profile', { body: profile })).status).toBe(403);
       expect((await writer.get('/v1/seller-profile')).status).toBe(403);
       expect(world.table.sellers.get(tenantA)?.version).toBe(1);
+    });
+
+    it('renders an issued invoice anew with the current profile once the profile changes', async () => {
+      const { world, admin, issued } = setup();
+      const invoice = await issued();
+      const before = await admin.get(`/v1/invoices/${invoice.id}/pdf`);
+      await admin.request('PUT', '/v1/seller-profile', { body: profile });
+      const after = await admin.get(`/v1/invoices/${invoice.id}/pdf`);
+      expect(after.headers.location).not.toBe(before.headers.location);
+      expect(world.renderer.rendered).toHaveLength(2);
+      expect(world.renderer.rendered.at(-1)?.seller).toMatchObject({ name: 'Acme Renamed GmbH' });
     });
 
     it('prints the new payout account on the next invoice', async () => {

@@ -227,6 +227,15 @@ describe('detect', () => {
       expect(world.alerts.published.map((alert) => alert.rule)).toEqual(['data-export-spike']);
     });
 
+    it('counts PDF downloads, which answer 303 to their link, towards data-export-spike', async () => {
+      const world = setup();
+      await world.logs(
+        'api-access',
+        Array.from({ length: 601 }, () => accessLine(303, { resourcePath: '/v1/invoices/{invoiceId}/pdf' })),
+      );
+      expect(world.alerts.published.map((alert) => alert.rule)).toEqual(['data-export-spike']);
+    });
+
     it('ignores lines that are neither access logs nor signals, and control messages', async () => {
       const world = setup();
       await world.logs('/aws/lambda/api-read', [{ level: 'INFO', message: 'invoice sent' }]);

@@ -39,6 +39,8 @@ import type { RetryPolicy, SendLimits } from '../../../functions/domain/delivery
 import type { SellerProfile } from '../../../functions/domain/seller';
 import { createObservability } from '../../../functions/platform/observability';
 import { type Scope, scopePrefix, scopes } from '../../../functions/platform/routes';
+import type { InvoiceDocumentLink } from '../../../functions/ports/invoice-document-links';
+import { makeHandler as makeRender } from '../../../functions/render/handler';
 import { localLambdaContext } from '../../../local/lambda-context';
 import { matchRoute, toProxyEvent } from '../../../local/proxy-event';
 
@@ -85,7 +87,7 @@ export function sampleInvoice(overrides: Record<string, unknown> = {}) {
 
 /** Powertools with nothing printed: the fast tier asserts on signals and state, not on log lines. */
 export function silentObservability(serviceName: string) {
-  return createObservability({ serviceName, logLevel: 'SILENT', tracingEnabled: false });
+  return createObservability({ serviceName, logLevel: 'SILENT' });
 }
 
 export function memoryWorld(
@@ -114,6 +116,29 @@ export function memoryWorld(
   const pauses: number[] = [];
   let nextId = 0;
 
+  // What Lambda's Invoke does for api-read: hand the render function the event, return what it answers.
+  const render = makeRender({
+    invoices,
+    sellers,
+    renderer,
+    documents,
+    observability: silentObservability('render'),
+  });
+  const renderInvocations: unknown[] = [];
+  const documentLinks = {
+    link: async (tenantId: string, invoiceId: string) => {
+      const event = { tenantId, invoiceId };
+      renderInvocations.push(event);
+      const context = localLambdaContext({
+        functionName: 'render',
+        requestId: randomUUID(),
+        region: 'eu-central-1',
+        timeoutMs: 30_000,
+      });
+      return (await render(event, context)) as InvoiceDocumentLink;
+    },
+  };
+
   const handlers = {
     authorizer: makeAuthorizer({
       tokens,
@@ -126,7 +151,7 @@ export function memoryWorld(
       customers,
       sellers,
       auditTrail: new MemoryAuditTrail(table),
-      renderer,
+      documentLinks,
       signals,
       observability: silentObservability('api-read'),
     }),
@@ -298,6 +323,7 @@ export function memoryWorld(
     mailer,
     renderer,
     documents,
+    renderInvocations,
     tokens,
     pauses,
     handlers,

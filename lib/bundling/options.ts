@@ -1,0 +1,85 @@
+// cdk: the esbuild options of every Lambda bundle, in one place: ProjectFunction hands them to NodejsFunction, and
+// the bundle-size test and the init benchmark build with them through esbuild's API, so neither can drift from what
+// CDK ships (test/infra/bundle-size.test.ts also checks that both builds give the same bytes).
+import path from 'node:path';
+import type { BuildOptions } from 'esbuild';
+
+/** Repository root: entries and the stand-ins below are resolved against it, and esbuild runs from it. */
+export const projectRoot = path.resolve(import.meta.dirname, '..', '..');
+
+/** ESM output still runs CommonJS dependencies that call require(); give them one. */
+const requireBanner =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/**
+ * Packages a Lambda bundle replaces with a stand-in from lib/bundling/, each for code that can never run on
+ * Lambda and would otherwise be inlined (esbuild inlines dynamic imports into a single-file bundle):
+ * - the default credential chain's links for developer machines (profile files, SSO, `credential_process`, web
+ *   identity token files) — Lambda hands the role's credentials to the function in environment variables, which
+ *   the chain's first link reads; the environment, container and instance-metadata links stay as the SDK has
+ *   them. ~140 kB per function.
+ * - asn1.js (with its own copy of bn.js), which the Encryption SDK needs only for ECDSA-signed messages; the sealer
+ *   writes and accepts the unsigned committing suite alone, so a signed message fails closed with or without it.
+ *   ~68 kB in every function that opens sealed records.
+ * - fontkit, which pdfkit needs only for embedded (TrueType/OpenType/WOFF) fonts; the renderer draws with the PDF
+ *   standard fonts alone (functions/adapters/pdf/canvas.ts), whose metrics pdfkit reads without fontkit. ~720 kB
+ *   with brotli in deliver.
+ * Each stand-in throws a named error if it is ever reached, so a change that needs the real package fails loudly
+ * (the infra tests load every bundle and render a PDF from deliver's).
+ */
+export const bundleStandIns = {
+  '@aws-sdk/credential-provider-ini': 'lib/bundling/developer-credential-sources.ts',
+  '@aws-sdk/credential-provider-process': 'lib/bundling/developer-credential-sources.ts',
+  '@aws-sdk/credential-provider-sso': 'lib/bundling/developer-credential-sources.ts',
+  '@aws-sdk/credential-provider-web-identity': 'lib/bundling/developer-credential-sources.ts',
+  'asn1.js': 'lib/bundling/unsigned-messages-only.ts',
+  fontkit: 'lib/bundling/standard-fonts-only.ts',
+} as const;
+
+/**
+ * What every bundle is built with. ESM (pdfkit needs `import.meta.url`), Node 24, the `module` build of every
+ * package that has one (ESM tree-shakes; CommonJS does not), minified, line-mapped without embedded sources, the
+ * AWS SDK bundled so its version is the one in package-lock.json rather than the runtime's, nothing external.
+ */
+export const lambdaBundleOptions = {
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  banner: requireBanner,
+  external: [] as string[],
+  alias: Object.fromEntries(
+    Object.entries(bundleStandIns).map(([name, standIn]) => [name, `./${standIn}`]),
+  ) as Record<string, string>,
+} as const;
+
+/** The `esbuildArgs` of NodejsFunction for what its typed bundling props do not cover (the stand-ins). */
+export function nodejsEsbuildArgs(): Record<string, string[]> {
+  return {
+    '--alias': Object.entries(lambdaBundleOptions.alias).map(([name, target]) => `${name}=${target}`),
+  };
+}
+
+/**
+ * esbuild's build options for one entry, exactly as NodejsFunction runs esbuild (same flags, run from the
+ * project root), plus the metafile the size test reads.
+ */
+export function esbuildOptionsFor(entryFile: string, outfile: string): BuildOptions {
+  const { banner, ...options } = lambdaBundleOptions;
+  return {
+    ...options,
+    mainFields: [...options.mainFields],
+    external: [...options.external],
+    alias: { ...options.alias },
+    banner: { js: banner },
+    entryPoints: [path.relative(projectRoot, entryFile)],
+    absWorkingDir: projectRoot,
+    bundle: true,
+    outfile,
+    metafile: true,
+    logLevel: 'error',
+  };
+}

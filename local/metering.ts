@@ -1,0 +1,278 @@
+// local: metering — what the functions ask of each AWS service and how long each invocation runs, as AWS would bill
+// it: DynamoDB request units (the emulator's own ConsumedCapacity), KMS, S3, SES, SNS and SQS requests, Lambda
+// invocations and their duration. A reverse proxy per emulator sits between the handlers and it; the stack serves
+// the counts on GET /_local/metering (with test hooks), which `npm run cost` reads.
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { closeHttpServer } from './emulators/emulator';
+
+export type MeteredService = 'dynamodb' | 'kms' | 's3' | 'sesv2' | 'sns' | 'sqs';
+
+/** Counts since start or reset(), by what the bill is made of. */
+export interface MeteringSnapshot {
+  /** `<service>:<operation>` → requests (S3: `s3:PUT`, `s3:GET`, `s3:HEAD`, `s3:LIST`, `s3:DELETE`). */
+  readonly requests: Record<string, number>;
+  /** DynamoDB request units by table, as DynamoDB reports them (transactions count twice, as on AWS). */
+  readonly dynamodb: Record<string, { readonly readUnits: number; readonly writeUnits: number }>;
+  /** Bytes written into S3 by PUT, by bucket. */
+  readonly s3PutBytes: Record<string, number>;
+  /** Bytes of raw email content handed to SES. */
+  readonly sesBytes: number;
+  /** Per function: invocations and the milliseconds each took (wall time, what Lambda bills by). */
+  readonly lambda: Record<string, { readonly invocations: number; readonly milliseconds: number[] }>;
+}
+
+/** Hop-by-hop headers are the connection's own, never forwarded; lengths are set anew. */
+const connectionHeaders = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+  'expect',
+]);
+
+function endToEnd(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const kept: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !connectionHeaders.has(name)) kept[name] = value;
+  }
+  return kept;
+}
+
+async function readAll(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(Buffer.isBuffer(part) ? part : Buffer.from(part));
+  return Buffer.concat(parts);
+}
+
+/** DynamoDB operations that report consumed capacity, and whether they read or write. */
+const dynamoDbItemOperations: Readonly<Record<string, 'read' | 'write'>> = {
+  GetItem: 'read',
+  BatchGetItem: 'read',
+  Query: 'read',
+  Scan: 'read',
+  TransactGetItems: 'read',
+  PutItem: 'write',
+  UpdateItem: 'write',
+  DeleteItem: 'write',
+  BatchWriteItem: 'write',
+  TransactWriteItems: 'write',
+};
+
+interface CapacityJson {
+  readonly TableName?: string;
+  readonly CapacityUnits?: number;
+  readonly ReadCapacityUnits?: number;
+  readonly WriteCapacityUnits?: number;
+}
+
+export class Metering {
+  private requests = new Map<string, number>();
+  private units = new Map<string, { readUnits: number; writeUnits: number }>();
+  private putBytes = new Map<string, number>();
+  private sesBytes = 0;
+  private invocations = new Map<string, number[]>();
+
+  reset(): void {
+    this.requests = new Map();
+    this.units = new Map();
+    this.putBytes = new Map();
+    this.sesBytes = 0;
+    this.invocations = new Map();
+  }
+
+  snapshot(): MeteringSnapshot {
+    return {
+      requests: Object.fromEntries(this.requests),
+      dynamodb: Object.fromEntries([...this.units].map(([table, units]) => [table, { ...units }])),
+      s3PutBytes: Object.fromEntries(this.putBytes),
+      sesBytes: this.sesBytes,
+      lambda: Object.fromEntries(
+        [...this.invocations].map(([name, milliseconds]) => [
+          name,
+          { invocations: milliseconds.length, milliseconds: [...milliseconds] },
+        ]),
+      ),
+    };
+  }
+
+  private count(key: string): void {
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * Wraps a handler so each invocation is counted with its duration (failed ones too: Lambda bills them). detect's
+   * scheduled tick counts apart, as `detect:tick`: a fixed cost per minute, whatever the traffic.
+   */
+  timed<Handler extends (event: never, context: never) => unknown>(
+    functionName: string,
+    handler: Handler,
+  ): Handler {
+    const metered = async (event: never, context: never) => {
+      const started = performance.now();
+      const name =
+        (event as { tick?: unknown } | null)?.tick === true ? `${functionName}:tick` : functionName;
+      try {
+        return await handler(event, context);
+      } finally {
+        const list = this.invocations.get(name) ?? [];
+        list.push(performance.now() - started);
+        this.invocations.set(name, list);
+      }
+    };
+    return metered as unknown as Handler;
+  }
+
+  /** Starts a proxy in front of `target` that counts `service` requests; give its endpoint to the handlers. */
+  async proxy(service: MeteredService, target: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
+    const targetUrl = new URL(target);
+    const agent = new Agent({ keepAlive: true });
+    const server = createServer((request, response) => {
+      void (async () => {
+        let body = await readAll(request);
+        const observe = this.observe(service, request, body);
+        body = observe.body;
+        const answer = await new Promise<{
+          status: number;
+          headers: Record<string, string | string[]>;
+          body: Buffer;
+        }>((resolve, reject) => {
+          const outgoing = httpRequest(
+            {
+              agent,
+              hostname: targetUrl.hostname,
+              port: targetUrl.port,
+              method: request.method,
+              path: request.url,
+              // Host passes through: emulators that build URLs from it (presigned links) keep naming the proxy.
+              headers: { ...endToEnd(request.headers), 'content-length': String(body.length) },
+            },
+            (incoming) => {
+              readAll(incoming).then(
+                (answerBody) =>
+                  resolve({
+                    status: incoming.statusCode ?? 502,
+                    headers: endToEnd(incoming.headers),
+                    body: answerBody,
+                  }),
+                reject,
+              );
+            },
+          );
+          outgoing.on('error', reject);
+          outgoing.end(body);
+        });
+        observe.answered(answer.status, answer.body);
+        response.writeHead(answer.status, {
+          ...answer.headers,
+          ...(request.method === 'HEAD' ? {} : { 'content-length': String(answer.body.length) }),
+        });
+        response.end(request.method === 'HEAD' ? undefined : answer.body);
+      })().catch(() => {
+        if (!response.headersSent) response.writeHead(502);
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    return {
+      endpoint: `http://127.0.0.1:${port}`,
+      stop: async () => {
+        agent.destroy();
+        await closeHttpServer(server);
+      },
+    };
+  }
+
+  /** Counts one request; for DynamoDB, asks for the consumed capacity so the answer reports it. */
+  private observe(
+    service: MeteredService,
+    request: IncomingMessage,
+    body: Buffer,
+  ): { body: Buffer; answered(status: number, answer: Buffer): void } {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const done = { body, answered: () => undefined };
+    switch (service) {
+      case 'dynamodb': {
+        const operation = target.split('.')[1] ?? 'unknown';
+        this.count(`dynamodb:${operation}`);
+        const kind = dynamoDbItemOperations[operation];
+        if (kind === undefined) return done;
+        const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+        // DynamoDB Local computes units as DynamoDB does; it only reports them when asked. The SDK checks the
+        // answer's CRC, so the request is what changes (the emulator does not verify signatures).
+        input.ReturnConsumedCapacity = 'INDEXES';
+        return {
+          body: Buffer.from(JSON.stringify(input)),
+          answered: (status, answer) => {
+            if (status !== 200) return;
+            const consumed = (JSON.parse(answer.toString('utf8')) as { ConsumedCapacity?: unknown })
+              .ConsumedCapacity;
+            for (const capacity of (Array.isArray(consumed) ? consumed : [consumed]) as (CapacityJson & {
+              Table?: CapacityJson;
+              GlobalSecondaryIndexes?: Record<string, CapacityJson>;
+            })[]) {
+              if (capacity === undefined || capacity === null) continue;
+              const table = capacity.TableName ?? 'unknown';
+              const units = this.units.get(table) ?? { readUnits: 0, writeUnits: 0 };
+              const parts = [capacity.Table ?? {}, ...Object.values(capacity.GlobalSecondaryIndexes ?? {})];
+              const split = parts.some(
+                (part) => part.ReadCapacityUnits !== undefined || part.WriteCapacityUnits !== undefined,
+              );
+              if (split) {
+                for (const part of parts) {
+                  units.readUnits += part.ReadCapacityUnits ?? 0;
+                  units.writeUnits += part.WriteCapacityUnits ?? 0;
+                }
+              } else if (kind === 'read') units.readUnits += capacity.CapacityUnits ?? 0;
+              else units.writeUnits += capacity.CapacityUnits ?? 0;
+              this.units.set(table, units);
+            }
+          },
+        };
+      }
+      case 'kms':
+        this.count(`kms:${target.split('.')[1] ?? 'unknown'}`);
+        return done;
+      case 's3': {
+        const url = new URL(request.url ?? '/', 'http://s3.local');
+        const [, bucket = '', ...key] = url.pathname.split('/');
+        const method = request.method ?? 'GET';
+        const kind = method === 'GET' && key.join('/') === '' ? 'LIST' : method === 'POST' ? 'POST' : method;
+        this.count(`s3:${kind}`);
+        if (method === 'PUT' && key.length > 0) {
+          this.putBytes.set(bucket, (this.putBytes.get(bucket) ?? 0) + body.length);
+        }
+        return done;
+      }
+      case 'sesv2': {
+        const path = new URL(request.url ?? '/', 'http://ses.local').pathname;
+        this.count(path.endsWith('/outbound-emails') ? 'sesv2:SendEmail' : `sesv2:${request.method} ${path}`);
+        if (path.endsWith('/outbound-emails')) this.sesBytes += body.length;
+        return done;
+      }
+      case 'sns':
+      case 'sqs': {
+        // Query protocol (Action=… in the form) or JSON protocol (X-Amz-Target: AmazonSQS.SendMessage).
+        const action = target.includes('.')
+          ? target.split('.')[1]
+          : new URLSearchParams(body.toString('utf8')).get('Action');
+        this.count(`${service}:${action ?? 'unknown'}`);
+        return done;
+      }
+    }
+  }
+}

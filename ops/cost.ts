@@ -1,0 +1,621 @@
+// ops: `npm run cost` — the modelled AWS cost per million invoices, with and without email, from counters measured
+// on the local stack: a representative workload runs through the real handlers, the stack's metering proxies count
+// what each service is asked (DynamoDB request units as DynamoDB reports them, KMS, S3, SES, SNS, SQS requests),
+// each invocation is timed, log bytes are what the functions wrote; ops/aws-prices.ts turns them into dollars.
+// An ops command, not a benchmark: bench/ holds ratio benchmarks, this prints a bill.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { App } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LedgerlockApiStack } from '../lib/api-stack';
+import { LedgerlockDataStack } from '../lib/data-stack';
+import type { MeteringSnapshot } from '../local/metering';
+import { startStackProcess, stopStackProcess } from '../local/stack-process';
+import { prices, pricesAsOf } from './aws-prices';
+
+const usage = `Usage: npm run cost -- [options]
+
+Runs a representative workload on a local stack and prints the modelled AWS cost per million invoices, with
+and without email, from counters measured on that stack: DynamoDB read and write request units, KMS, S3, SES,
+SNS and SQS requests, Lambda invocations and their duration at each function's configured memory, log bytes,
+API requests, and the storage each invoice leaves behind. Prices: ops/aws-prices.ts (us-east-1, on-demand).
+
+Per invoice the workload creates a customer and a draft for it, issues it (the email run with "send": true, and
+waits for the email), downloads its PDF (GET …/pdf and the link it redirects to) and records its full payment.
+The figure is processing plus the first month of storing what the invoices leave behind; the storage run-rate
+once they are kept (backup copies at their steady-state count) is printed apart.
+
+Options:
+  --invoices <n>      invoices per run (default 20; one run without email, one with)
+  --downloads <n>     PDF downloads per invoice (default 1)
+  --state-dir <dir>   use the running stack of this state directory (started with --test-hooks, which meters);
+                      default: start a fresh in-memory stack of its own and stop it afterwards
+  --json              print the counters and the model as JSON
+  -h, --help          show this help
+`;
+
+const { values } = parseArgs({
+  options: {
+    invoices: { type: 'string', default: '20' },
+    downloads: { type: 'string', default: '1' },
+    'state-dir': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+const invoiceCount = Number(values.invoices);
+if (!Number.isSafeInteger(invoiceCount) || invoiceCount < 1 || invoiceCount > 1000) {
+  process.stderr.write(
+    `--invoices must be a whole number from 1 to 1000, got ${values.invoices}\n\n${usage}`,
+  );
+  process.exit(2);
+}
+const downloads = Number(values.downloads);
+if (!Number.isSafeInteger(downloads) || downloads < 0 || downloads > 10) {
+  process.stderr.write(
+    `--downloads must be a whole number from 0 to 10, got ${values.downloads}\n\n${usage}`,
+  );
+  process.exit(2);
+}
+const say = (line: string) => {
+  if (!values.json) process.stderr.write(`[cost] ${line}\n`);
+};
+
+// ---- the stack --------------------------------------------------------------------------------------------------
+
+interface Endpoints {
+  readonly apiBaseUrl: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly dynamodb: string;
+  readonly tables: { readonly main: string; readonly keyStore: string };
+  readonly buckets: { readonly documents: string; readonly backups: string };
+}
+interface DemoClient {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+}
+
+let stopStack: (() => Promise<void>) | undefined;
+let stateDir: string;
+if (values['state-dir'] === undefined) {
+  say('starting a local stack of its own (in memory, with test hooks, which meter)…');
+  // A process of its own, as npm start runs: its output (the functions' metric lines among it) goes to
+  // <state dir>/logs/stack-output.log, where the metric lines are counted as log bytes.
+  // npm start turns Powertools metrics off (nothing reads them locally); on AWS they are log lines, billed as such.
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  const stack = await startStackProcess({ testHooks: true });
+  stateDir = stack.stateDir;
+  stopStack = () => stopStackProcess(stack);
+} else {
+  stateDir = resolve(values['state-dir']);
+  if (!existsSync(join(stateDir, 'endpoints.json'))) {
+    process.stderr.write(
+      `no endpoints.json in ${stateDir}: start the stack with npm start -- --test-hooks\n`,
+    );
+    process.exit(2);
+  }
+}
+const endpoints = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as Endpoints;
+const clients = JSON.parse(readFileSync(join(stateDir, 'clients.json'), 'utf8')) as DemoClient[];
+const client = clients.find(
+  (candidate) =>
+    candidate.scopes.some((scope) => scope.endsWith('invoices:write')) &&
+    !candidate.scopes.some((scope) => scope.endsWith('admin')),
+);
+if (client === undefined) throw new Error('clients.json has no read-write client');
+const api = endpoints.apiBaseUrl;
+
+async function local<T>(method: 'GET' | 'POST', path: string): Promise<T> {
+  const response = await fetch(`${api}${path}`, { method });
+  if (response.status === 404) {
+    throw new Error(
+      `${path} is not served: the stack at ${stateDir} runs without test hooks (npm start -- --test-hooks)`,
+    );
+  }
+  return (await response.json()) as T;
+}
+
+async function token(): Promise<string> {
+  const response = await fetch(`${api}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client?.clientId}:${client?.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+// ---- the workload -----------------------------------------------------------------------------------------------
+
+let apiRequests = 0;
+let linkDownloads = 0;
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON answers, read by field name in a workload script
+type Json = any;
+
+async function call(bearer: string, method: string, path: string, body?: unknown) {
+  apiRequests += 1;
+  for (;;) {
+    const response = await fetch(`${api}${path}`, {
+      method,
+      redirect: 'manual',
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    // The stage throttles like API Gateway; a well-behaved client waits (a throttled request is not billed).
+    if (response.status === 429) {
+      await new Promise((done) => setTimeout(done, 100));
+      continue;
+    }
+    if (response.status >= 400)
+      throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+    return response;
+  }
+}
+
+async function oneInvoice(bearer: string, index: number, send: boolean) {
+  const customer: Json = await (
+    await call(bearer, 'POST', '/v1/customers', {
+      name: `Cost Customer ${index}`,
+      email: `cost.customer.${index}.${Date.now().toString(36)}@example.com`,
+      taxId: 'DE123456789',
+      address: { line1: 'Heidestraße 17', city: 'Köln', postalCode: '51147', country: 'DE' },
+    })
+  ).json();
+  const draft: Json = await (
+    await call(bearer, 'POST', '/v1/invoices', {
+      customerId: customer.id,
+      currency: 'EUR',
+      lines: [
+        { description: 'Consulting', quantity: 2, unitAmount: 12000, taxRateBps: 1900 },
+        { description: 'Travel', quantity: 1, unitAmount: 4999, taxRateBps: 700 },
+      ],
+      dueDate: '2099-12-31',
+      memo: 'Thank you for your business',
+    })
+  ).json();
+  const issued: Json = await (await call(bearer, 'POST', `/v1/invoices/${draft.id}/issue`, { send })).json();
+  for (let download = 0; download < downloads; download += 1) {
+    const pdf = await call(bearer, 'GET', `/v1/invoices/${draft.id}/pdf`);
+    const location = pdf.headers.get('location');
+    if (pdf.status !== 303 || location === null) throw new Error(`GET …/pdf answered ${pdf.status}, not 303`);
+    linkDownloads += 1;
+    const document = await fetch(location);
+    if (document.status !== 200) throw new Error(`the PDF link answered ${document.status}`);
+    await document.arrayBuffer();
+  }
+  await call(bearer, 'POST', `/v1/invoices/${draft.id}/payments`, { amount: issued.total });
+}
+
+/**
+ * What reaches CloudWatch Logs, in bytes: each function's log group and the API access log as the local stack
+ * writes them, plus the metric lines (EMF) Powertools prints to stdout, which Lambda ships to the function's log
+ * group — found in the stack's own output when this tool started the stack (not for --state-dir).
+ */
+function logBytes(): Record<string, number> {
+  const directory = join(stateDir, 'logs');
+  const sizes: Record<string, number> = {};
+  for (const file of readdirSync(directory)) {
+    if (/^ledgerlock-.+\.log$/.test(file) || file === 'api-access.log') {
+      sizes[file.replace(/\.log$/, '')] = statSync(join(directory, file)).size;
+    }
+  }
+  const output = join(directory, 'stack-output.log');
+  if (existsSync(output)) {
+    for (const line of readFileSync(output, 'utf8').split('\n')) {
+      const service = /^\{"_aws":.*"service":"(ledgerlock-[a-z-]+)"/.exec(line)?.[1];
+      if (service !== undefined)
+        sizes[`${service} metrics`] = (sizes[`${service} metrics`] ?? 0) + line.length + 1;
+    }
+  }
+  return sizes;
+}
+
+const totalInvocations = (snapshot: MeteringSnapshot) =>
+  Object.values(snapshot.lambda).reduce((sum, fn) => sum + fn.invocations, 0);
+
+/** Waits until the stream consumers and the logs subscription have handled everything the workload caused. */
+async function settle(emails: number): Promise<MeteringSnapshot> {
+  let previous = -1;
+  let quiet = 0;
+  for (let polls = 0; polls < 240; polls += 1) {
+    await new Promise((done) => setTimeout(done, 500));
+    await local('POST', '/_local/detect/flush');
+    const snapshot = await local<MeteringSnapshot>('GET', '/_local/metering');
+    const sent = snapshot.requests['sesv2:SendEmail'] ?? 0;
+    const now = totalInvocations(snapshot) - (snapshot.lambda['detect:tick']?.invocations ?? 0);
+    quiet = now === previous && sent >= emails ? quiet + 1 : 0;
+    previous = now;
+    if (quiet >= 4) return snapshot;
+  }
+  throw new Error('the stack did not settle within two minutes');
+}
+
+/** Bytes DynamoDB stores for both tables (DynamoDB Local reports TableSizeBytes live). */
+async function tableBytes(): Promise<number> {
+  const dynamoDb = new DynamoDBClient({
+    endpoint: endpoints.dynamodb,
+    region: endpoints.region,
+    credentials: { ...endpoints.credentials },
+  });
+  let total = 0;
+  for (const table of [endpoints.tables.main, endpoints.tables.keyStore]) {
+    total += (await dynamoDb.send(new DescribeTableCommand({ TableName: table }))).Table?.TableSizeBytes ?? 0;
+  }
+  dynamoDb.destroy();
+  return total;
+}
+
+interface Run {
+  readonly tableBytes: number;
+  readonly snapshot: MeteringSnapshot;
+  readonly logBytes: Record<string, number>;
+  readonly apiRequests: number;
+  readonly linkDownloads: number;
+}
+
+async function run(send: boolean): Promise<Run> {
+  const bearer = await token();
+  await settle(0);
+  await local('POST', '/_local/metering/reset');
+  const logsBefore = logBytes();
+  const tableBefore = await tableBytes();
+  apiRequests = 0;
+  linkDownloads = 0;
+  for (let index = 0; index < invoiceCount; index += 1) await oneInvoice(bearer, index, send);
+  const snapshot = await settle(send ? invoiceCount : 0);
+  const logsAfter = logBytes();
+  return {
+    tableBytes: (await tableBytes()) - tableBefore,
+    snapshot,
+    logBytes: Object.fromEntries(
+      Object.entries(logsAfter).map(([name, size]) => [name, size - (logsBefore[name] ?? 0)]),
+    ),
+    apiRequests,
+    linkDownloads,
+  };
+}
+
+// ---- memory sizes from the CDK app itself -----------------------------------------------------------------------
+
+function memorySizes(): Record<string, number> {
+  const cdkJson = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const app = new App({
+    outdir: mkdtempSync(join(tmpdir(), 'ledgerlock-cost-cdk-')),
+    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
+  });
+  const env = { account: '123456789012', region: 'us-east-1' };
+  const data = new LedgerlockDataStack(app, 'LedgerlockDataStack', { env });
+  const stack = new LedgerlockApiStack(app, 'LedgerlockApiStack', {
+    env,
+    dataStore: data.dataStore,
+    identity: data.identity,
+    documents: data.documents,
+    backups: data.backups,
+    alerts: data.alerts,
+  });
+  const sizes: Record<string, number> = {};
+  for (const fn of stack.functions) {
+    sizes[fn.entry] = Number((fn.function.node.defaultChild as lambda.CfnFunction).memorySize);
+  }
+  return sizes;
+}
+
+// ---- the model --------------------------------------------------------------------------------------------------
+
+const million = 1e6;
+const gb = 1024 ** 3;
+
+interface Line {
+  readonly service: string;
+  readonly item: string;
+  /** Per invoice, in the unit the price is for. */
+  readonly quantity: number;
+  readonly unit: string;
+  readonly unitPrice: number;
+}
+
+function model(measured: Run, memory: Record<string, number>) {
+  const { snapshot } = measured;
+  const per = (value: number) => value / invoiceCount;
+  const request = (key: string) => snapshot.requests[key] ?? 0;
+  const sumRequests = (prefix: string, exclude: readonly string[] = []) =>
+    Object.entries(snapshot.requests)
+      .filter(([key]) => key.startsWith(prefix) && !exclude.includes(key))
+      .reduce((sum, [, count]) => sum + count, 0);
+  const units = Object.values(snapshot.dynamodb).reduce(
+    (sum, table) => ({ read: sum.read + table.readUnits, write: sum.write + table.writeUnits }),
+    { read: 0, write: 0 },
+  );
+  // A scheduled tick (once a minute on AWS) costs the same however many invoices there are: not per invoice.
+  const perInvoiceFunctions = Object.entries(snapshot.lambda).filter(([name]) => !name.endsWith(':tick'));
+  const invocations = perInvoiceFunctions.reduce((sum, [, fn]) => sum + fn.invocations, 0);
+  const gbSeconds = perInvoiceFunctions.reduce(
+    (sum, [name, fn]) =>
+      sum +
+      (fn.milliseconds.reduce((ms, value) => ms + Math.ceil(value), 0) / 1000) *
+        ((memory[name] ?? 1024) / 1024),
+    0,
+  );
+  const logBytesTotal = Object.values(measured.logBytes).reduce((sum, bytes) => sum + bytes, 0);
+  const streamInvocations = ['deliver', 'backup', 'detect'].reduce(
+    (sum, name) => sum + (snapshot.lambda[name]?.invocations ?? 0),
+    0,
+  );
+  const emails = request('sesv2:SendEmail');
+  const documentsBytes = snapshot.s3PutBytes[endpoints.buckets.documents] ?? 0;
+  const backupBytes = snapshot.s3PutBytes[endpoints.buckets.backups] ?? 0;
+  const lines: Line[] = [
+    {
+      service: 'DynamoDB',
+      item: 'write request units',
+      quantity: per(units.write),
+      unit: 'WRU',
+      unitPrice: prices.dynamodb.writeRequestUnit,
+    },
+    {
+      service: 'DynamoDB',
+      item: 'read request units',
+      quantity: per(units.read),
+      unit: 'RRU',
+      unitPrice: prices.dynamodb.readRequestUnit,
+    },
+    {
+      service: 'KMS',
+      item: 'requests',
+      quantity: per(sumRequests('kms:')),
+      unit: 'request',
+      unitPrice: prices.kms.request,
+    },
+    {
+      service: 'S3',
+      item: 'PUT/LIST requests',
+      quantity: per(request('s3:PUT') + request('s3:POST') + request('s3:LIST')),
+      unit: 'request',
+      unitPrice: prices.s3.putRequest,
+    },
+    {
+      service: 'S3',
+      item: 'GET/HEAD requests (PDF links included)',
+      quantity: per(request('s3:GET') + request('s3:HEAD')),
+      unit: 'request',
+      unitPrice: prices.s3.getRequest,
+    },
+    {
+      service: 'Lambda',
+      item: 'requests',
+      quantity: per(invocations),
+      unit: 'request',
+      unitPrice: prices.lambda.request,
+    },
+    {
+      service: 'Lambda',
+      item: 'duration (Arm)',
+      quantity: per(gbSeconds),
+      unit: 'GB-s',
+      unitPrice: prices.lambda.gbSecondArm,
+    },
+    {
+      service: 'CloudWatch Logs',
+      item: 'ingestion',
+      quantity: per(logBytesTotal) / gb,
+      unit: 'GB',
+      unitPrice: prices.logs.ingestionGb,
+    },
+    {
+      service: 'API Gateway',
+      item: 'REST requests',
+      quantity: per(measured.apiRequests),
+      unit: 'request',
+      unitPrice: prices.apiGateway.restRequest,
+    },
+    {
+      service: 'WAF',
+      item: 'requests inspected',
+      quantity: per(measured.apiRequests),
+      unit: 'request',
+      unitPrice: prices.waf.request,
+    },
+    {
+      service: 'X-Ray',
+      item: 'traces (default sampling, 5 %)',
+      quantity: per(measured.apiRequests + streamInvocations) * prices.xray.defaultSampledShare,
+      unit: 'trace',
+      unitPrice: prices.xray.traceRecorded,
+    },
+    {
+      service: 'SNS',
+      item: 'publishes',
+      quantity: per(request('sns:Publish')),
+      unit: 'request',
+      unitPrice: prices.sns.publish,
+    },
+    {
+      service: 'SQS',
+      item: 'requests',
+      quantity: per(sumRequests('sqs:')),
+      unit: 'request',
+      unitPrice: prices.sqs.request,
+    },
+    { service: 'SES', item: 'emails', quantity: per(emails), unit: 'email', unitPrice: prices.ses.email },
+    {
+      service: 'SES',
+      item: 'attachments (raw message bytes)',
+      quantity: per(snapshot.sesBytes) / gb,
+      unit: 'GB',
+      unitPrice: prices.ses.attachmentGb,
+    },
+  ];
+  return {
+    lines,
+    counters: { units, invocations, gbSeconds, logBytesTotal, emails, documentsBytes, backupBytes },
+  };
+}
+
+/**
+ * What the invoices leave behind, per month: in their first month (the average number of AWS Backup copies that
+ * hold them then: 15.5 daily plus half a monthly one; change backups still in S3 Standard) or once kept (35 daily
+ * and 12 monthly copies; change backups in Glacier Instant Retrieval after 90 days).
+ */
+function storageLines(measured: Run, phase: 'first month' | 'steady state'): Line[] {
+  const per = (bytes: number) => bytes / invoiceCount / gb;
+  const table = per(measured.tableBytes);
+  const documents = per(measured.snapshot.s3PutBytes[endpoints.buckets.documents] ?? 0);
+  const backups = per(measured.snapshot.s3PutBytes[endpoints.buckets.backups] ?? 0);
+  const logs = per(Object.values(measured.logBytes).reduce((sum, bytes) => sum + bytes, 0));
+  const firstMonth = phase === 'first month';
+  const line = (service: string, item: string, quantity: number, unitPrice: number): Line => ({
+    service,
+    item: `${item}, ${phase}`,
+    quantity,
+    unit: 'GB-month',
+    unitPrice,
+  });
+  return [
+    line('DynamoDB', 'table storage', table, prices.dynamodb.storageGbMonth),
+    line('DynamoDB', 'point-in-time recovery', table, prices.dynamodb.pitrGbMonth),
+    line(
+      'AWS Backup',
+      `vault copies of the table (${firstMonth ? '16' : '47'} on average)`,
+      table * (firstMonth ? 16 : 47),
+      prices.backup.dynamoDbWarmGbMonth,
+    ),
+    line('S3', 'documents (Standard)', documents, prices.s3.standardGbMonth),
+    line(
+      'S3',
+      `change backups (${firstMonth ? 'Standard' : 'Glacier Instant Retrieval'})`,
+      backups,
+      firstMonth ? prices.s3.standardGbMonth : prices.s3.glacierInstantGbMonth,
+    ),
+    line('CloudWatch Logs', 'log storage', logs, prices.logs.storageGbMonth),
+  ];
+}
+
+// ---- run it -----------------------------------------------------------------------------------------------------
+
+try {
+  say('synthesizing the CDK app for each function’s memory size…');
+  const memory = memorySizes();
+  say(`running ${invoiceCount} invoices without email…`);
+  const plain = await run(false);
+  say(`running ${invoiceCount} invoices with email…`);
+  const withEmail = await run(true);
+  const scenarios = [
+    { name: 'without email', measured: plain },
+    { name: 'with email', measured: withEmail },
+  ].map(({ name, measured }) => {
+    const { lines, counters } = model(measured, memory);
+    const dollars = (line: Line) => ({ ...line, dollars: line.quantity * line.unitPrice * million });
+    const perMillion = [...lines, ...storageLines(measured, 'first month')].map(dollars);
+    const steady = storageLines(measured, 'steady state').map(dollars);
+    return {
+      name,
+      totalPerMillion: perMillion.reduce((sum, line) => sum + line.dollars, 0),
+      storagePerMonthKept: steady.reduce((sum, line) => sum + line.dollars, 0),
+      lines: perMillion,
+      steady,
+      counters,
+      measured,
+    };
+  });
+
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ pricesAsOf, invoices: invoiceCount, memory, scenarios }, null, 2)}\n`,
+    );
+  } else {
+    const money = (value: number) => `$${value.toFixed(value < 1 ? 3 : 2)}`;
+    for (const scenario of scenarios) {
+      const { measured } = scenario;
+      const lambda = Object.entries(measured.snapshot.lambda)
+        .map(([name, fn]) => {
+          const sorted = [...fn.milliseconds].sort((a, b) => a - b);
+          const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+          return `${name} ${(fn.invocations / invoiceCount).toFixed(2)}× median ${median.toFixed(0)} ms @ ${memory[name.split(':')[0] ?? ''] ?? '?'} MB`;
+        })
+        .join('; ');
+      console.log(`\n== ${scenario.name}: ${money(scenario.totalPerMillion)} per million invoices ==`);
+      console.log(`measured per invoice (${invoiceCount} invoices):`);
+      console.log(
+        `  API requests ${(measured.apiRequests / invoiceCount).toFixed(1)}, PDF link downloads ${(measured.linkDownloads / invoiceCount).toFixed(1)}`,
+      );
+      console.log(
+        `  DynamoDB ${(scenario.counters.units.write / invoiceCount).toFixed(1)} WRU, ${(scenario.counters.units.read / invoiceCount).toFixed(1)} RRU (${Object.entries(
+          measured.snapshot.dynamodb,
+        )
+          .map(
+            ([table, u]) =>
+              `${table}: ${(u.writeUnits / invoiceCount).toFixed(1)} W / ${(u.readUnits / invoiceCount).toFixed(1)} R`,
+          )
+          .join(', ')})`,
+      );
+      console.log(
+        `  requests: ${Object.entries(measured.snapshot.requests)
+          .filter(([key]) => !key.startsWith('dynamodb:'))
+          .sort()
+          .map(([key, count]) => `${key} ${(count / invoiceCount).toFixed(2)}`)
+          .join(', ')}`,
+      );
+      console.log(
+        `  DynamoDB calls: ${Object.entries(measured.snapshot.requests)
+          .filter(([key]) => key.startsWith('dynamodb:'))
+          .sort()
+          .map(([key, count]) => `${key.slice(9)} ${(count / invoiceCount).toFixed(2)}`)
+          .join(', ')}`,
+      );
+      console.log(`  Lambda: ${lambda}`);
+      console.log(
+        `  log bytes: ${Object.entries(measured.logBytes)
+          .filter(([, bytes]) => bytes > 0)
+          .map(([name, bytes]) => `${name} ${Math.round(bytes / invoiceCount)}`)
+          .join(', ')}`,
+      );
+      console.log(
+        `  stored: table items ${Math.round(measured.tableBytes / invoiceCount)} B, documents ${Math.round(scenario.counters.documentsBytes / invoiceCount)} B, change backups ${Math.round(scenario.counters.backupBytes / invoiceCount)} B`,
+      );
+      console.log('per million invoices:');
+      const byService = new Map<string, number>();
+      for (const line of scenario.lines)
+        byService.set(line.service, (byService.get(line.service) ?? 0) + line.dollars);
+      for (const [service, dollars] of [...byService].sort(([, a], [, b]) => b - a)) {
+        console.log(`  ${service.padEnd(16)} ${money(dollars).padStart(9)}`);
+        for (const line of scenario.lines.filter(
+          (candidate) => candidate.service === service && candidate.dollars >= 0.005,
+        )) {
+          console.log(
+            `      ${line.item.padEnd(62)} ${money(line.dollars).padStart(9)}  (${(line.quantity).toPrecision(3)} ${line.unit}/invoice)`,
+          );
+        }
+      }
+      console.log(
+        `storing what a million such invoices leave behind, per month once kept: ${money(scenario.storagePerMonthKept)} (${scenario.steady
+          .filter((line) => line.dollars >= 0.005)
+          .map((line) => `${line.service} ${line.item.replace(', steady state', '')} ${money(line.dollars)}`)
+          .join('; ')})`,
+      );
+    }
+    const [first, second] = scenarios;
+    console.log(
+      `\ncost per million invoices (processing and their first month of storage): ${money(first?.totalPerMillion ?? 0)} without email, ${money(second?.totalPerMillion ?? 0)} with email (goal without email: ≤ $20; prices of ${pricesAsOf}, us-east-1, ops/aws-prices.ts)`,
+    );
+  }
+} finally {
+  await stopStack?.();
+}

@@ -1,0 +1,88 @@
+// test: the local metering (local/metering.ts) — through its proxy DynamoDB Local reports the request units DynamoDB
+// would bill (transactions twice), the real SDK client still reads every answer, and timed handlers count apart.
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import { emulatorClientConfig, type RunningDynamoDb, startDynamoDb } from '../../local/emulators';
+import { Metering } from '../../local/metering';
+
+describe('metering', () => {
+  let dynamoDb: RunningDynamoDb;
+  let proxy: { endpoint: string; stop(): Promise<void> };
+  const metering = new Metering();
+  const table = 'metered-table';
+
+  beforeAll(async () => {
+    dynamoDb = await startDynamoDb({ port: 0 });
+    proxy = await metering.proxy('dynamodb', dynamoDb.endpoint);
+    await new DynamoDBClient(emulatorClientConfig(dynamoDb.endpoint)).send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    await proxy.stop();
+    await dynamoDb.stop();
+  });
+
+  beforeEach(() => metering.reset());
+
+  describe('DynamoDB', () => {
+    it('counts the units DynamoDB bills: per KB written, twice in a transaction, per 4 KB read consistently', async () => {
+      const client = new DynamoDBClient(emulatorClientConfig(proxy.endpoint));
+      const threeKilobytes = 'x'.repeat(3000);
+
+      await client.send(
+        new PutItemCommand({ TableName: table, Item: { pk: { S: 'a' }, v: { S: threeKilobytes } } }),
+      );
+      await client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: table, Item: { pk: { S: 'b' } } } },
+            { Put: { TableName: table, Item: { pk: { S: 'c' }, v: { S: threeKilobytes } } } },
+          ],
+        }),
+      );
+      const read = await client.send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: 'a' } }, ConsistentRead: true }),
+      );
+
+      expect(read.Item?.v?.S).toBe(threeKilobytes);
+      expect(metering.snapshot()).toMatchObject({
+        requests: { 'dynamodb:PutItem': 1, 'dynamodb:TransactWriteItems': 1, 'dynamodb:GetItem': 1 },
+        dynamodb: { [table]: { writeUnits: 3 + 2 * (1 + 3), readUnits: 1 } },
+      });
+    });
+  });
+
+  describe('timed handlers', () => {
+    it('counts each invocation with its duration, failures too, and detect’s tick apart', async () => {
+      const handler = metering.timed(
+        'detect',
+        async (event: { tick?: boolean; fail?: boolean }, _context: unknown) => {
+          if (event.fail) throw new Error('failed');
+          return 'ok';
+        },
+      );
+
+      await handler({}, undefined as never);
+      await handler({ tick: true }, undefined as never);
+      await expect(handler({ fail: true }, undefined as never)).rejects.toThrow('failed');
+
+      const { lambda } = metering.snapshot();
+      expect({ detect: lambda.detect?.invocations, tick: lambda['detect:tick']?.invocations }).toEqual({
+        detect: 2,
+        tick: 1,
+      });
+    });
+  });
+});
