@@ -3,10 +3,11 @@
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { envNames } from '../functions/platform/config';
-import { apiClientKey } from '../functions/platform/key-layout';
+import { apiClientKey, auditPartitionPattern } from '../functions/platform/key-layout';
 import type { Alerts } from './alerts';
 import { Api } from './api';
 import { ApiAlarms } from './api-alarms';
+import { AuditChain } from './audit-chain';
 import { Backup } from './backup';
 import type { Backups } from './backups';
 import type { DataStore } from './data-store';
@@ -29,6 +30,8 @@ export interface ReservedConcurrency {
   readonly backup?: number;
   /** @default 10 */
   readonly detect?: number;
+  /** @default 10 */
+  readonly chain?: number;
 }
 
 export interface LedgerlockApiStackProps extends StackProps {
@@ -56,10 +59,13 @@ export interface LedgerlockApiStackProps extends StackProps {
 }
 
 /**
- * Six functions, one per privilege set (DESIGN.md):
+ * Seven functions, one per privilege set (DESIGN.md):
  * - authorizer: `GetItem` on `CLIENT#` items only; no key but the table's, and that only through DynamoDB.
- * - api-read: table reads, branch keys from the key store (seal/open), generate/verify blind-index MACs.
- * - api-write: table reads and writes, branch keys from the key store (seal/open), generate blind-index MACs.
+ * - api-read: table reads, branch keys from the key store (seal/open), generate/verify blind-index MACs, the audit
+ *   key's public key (checkpoint signatures).
+ * - api-write: table reads and writes except the audit chain's `*#AUDIT` partitions (an explicit deny), branch
+ *   keys from the key store (seal/open), generate blind-index MACs. It writes audit entries, never the chain.
+ * - chain (in {@link AuditChain}): the `*#AUDIT` and `*#AUDIT#ENTRIES` partitions only, `kms:Sign` on the audit key.
  * - deliver (in {@link Delivery}): reads invoices and seller profiles, branch keys from the key store, updates only
  *   `delivery`, puts documents, sends email from one address.
  * - backup (in {@link Backup}): reads both table streams, puts objects under `changes/v1/` of the backup bucket.
@@ -75,6 +81,7 @@ export class LedgerlockApiStack extends Stack {
   readonly delivery: Delivery;
   readonly backup: Backup;
   readonly detection: Detection;
+  readonly auditChain: AuditChain;
   readonly apiAlarms: ApiAlarms;
 
   constructor(scope: Construct, id: string, props: LedgerlockApiStackProps) {
@@ -109,6 +116,7 @@ export class LedgerlockApiStack extends Stack {
     this.readFunction.bindTable(dataStore.table, 'read');
     this.readFunction.bindKeyStore(dataStore.keyStore);
     this.readFunction.bindKey(dataStore.blindIndexKey, envNames.blindIndexKeyArn, 'generate-verify-mac');
+    this.readFunction.bindKey(dataStore.auditKey, envNames.auditKeyArn, 'get-public-key');
 
     this.writeFunction = new ProjectFunction(this, 'WriteFunction', {
       entry: 'api-write',
@@ -118,7 +126,10 @@ export class LedgerlockApiStack extends Stack {
       timeout: Duration.seconds(15),
       reservedConcurrentExecutions: concurrency.apiWrite,
     });
-    this.writeFunction.bindTable(dataStore.table, 'write');
+    // Audit entries, yes; the chain they become, never: only the chain function writes `*#AUDIT`.
+    this.writeFunction.bindTable(dataStore.table, 'write', {
+      deniedPartitionKeyPatterns: [auditPartitionPattern],
+    });
     // Sealing derives each data key from the tenant's cached branch key: reading the key store is enough.
     this.writeFunction.bindKeyStore(dataStore.keyStore);
     this.writeFunction.bindKey(dataStore.blindIndexKey, envNames.blindIndexKeyArn, 'generate-mac');
@@ -163,6 +174,13 @@ export class LedgerlockApiStack extends Stack {
       reservedConcurrentExecutions: concurrency.backup,
     });
 
+    this.auditChain = new AuditChain(this, 'AuditChain', {
+      table: dataStore.table,
+      auditKey: dataStore.auditKey,
+      logKey,
+      reservedConcurrentExecutions: concurrency.chain,
+    });
+
     this.detection = new Detection(this, 'Detection', {
       table: dataStore.table,
       alerts,
@@ -174,6 +192,7 @@ export class LedgerlockApiStack extends Stack {
         this.writeFunction,
         this.delivery.deliverFunction,
         this.backup.backupFunction,
+        this.auditChain.chainFunction,
       ],
       reservedConcurrentExecutions: concurrency.detect,
     });
@@ -195,6 +214,7 @@ export class LedgerlockApiStack extends Stack {
       this.delivery.deliverFunction,
       this.backup.backupFunction,
       this.detection.detectFunction,
+      this.auditChain.chainFunction,
     ];
   }
 }

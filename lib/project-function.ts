@@ -47,7 +47,14 @@ export type { TableStreamSourceOptions } from './table-stream-source';
 const projectRoot = path.resolve(import.meta.dirname, '..');
 
 /** Entry folders under `functions/` that hold a `lambda.ts` (the AWS module) beside their `handler.ts`. */
-export type FunctionEntry = 'authorizer' | 'api-read' | 'api-write' | 'deliver' | 'backup' | 'detect';
+export type FunctionEntry =
+  | 'authorizer'
+  | 'api-read'
+  | 'api-write'
+  | 'deliver'
+  | 'backup'
+  | 'detect'
+  | 'chain';
 
 /** The env vars that name a table, and so the stream a stream consumer may be told apart by. */
 export type TableNameEnvName = typeof envNames.tableName | typeof envNames.keyStoreTable;

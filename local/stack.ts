@@ -14,6 +14,7 @@ import { securitySignalFilterPattern } from '../functions/platform/observability
 import { openApiDocument } from '../functions/platform/openapi';
 import {
   backupStreamSource,
+  chainStreamSource,
   deliverStreamSource,
   detectStreamSource,
 } from '../functions/platform/stream-source';
@@ -177,6 +178,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       backupBucket: localNames.backupBucket,
       backupKeyArn: provisioned.backupKeyArn,
       alertTopicArn: provisioned.alerts.topicArn,
+      auditKeyArn: provisioned.auditKeyArn,
     };
     // Each function's log lines go to its own file (its log group) and to the logs subscription, whose filters
     // pick the security-signal lines for detect, as on AWS.
@@ -191,7 +193,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       handler: handlers.detect as Parameters<typeof startLogsSubscription>[0]['handler'],
       filters: [
         { name: 'AccessLogSubscription', logGroup: 'api-access', pattern: '' },
-        ...(['authorizer', 'api-read', 'api-write', 'deliver', 'backup'] as const).map((name) => ({
+        ...(['authorizer', 'api-read', 'api-write', 'deliver', 'backup', 'chain'] as const).map((name) => ({
           name: `${name}-signals`,
           logGroup: logGroupOf(name),
           pattern: securitySignalFilterPattern,
@@ -256,6 +258,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       backupStreamSource,
       backups.watch('key-store', handlers.backup),
       failureQueues.backup.url,
+    );
+    await consumer(
+      'chain',
+      localNames.table,
+      chainStreamSource,
+      handlers.chain as Parameters<typeof startStreamPoller>[0]['handler'],
+      failureQueues.chain.url,
     );
     await consumer(
       'detect',
@@ -375,6 +384,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         blindIndex: provisioned.blindIndexKeyArn,
         documents: provisioned.documentsKeyArn,
         backups: provisioned.backupKeyArn,
+        audit: provisioned.auditKeyArn,
       },
       mailFrom: localNames.mailFrom,
       buckets: { documents: localNames.documentsBucket, backups: localNames.backupBucket },
@@ -384,6 +394,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         deliverFailures: failureQueues.deliver.url,
         backupFailures: failureQueues.backup.url,
         detectFailures: failureQueues.detect.url,
+        chainFailures: failureQueues.chain.url,
       },
     };
     writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 2)}\n`);

@@ -1,6 +1,6 @@
 // application: the invoice write use cases — each loads what it needs, lets the domain decide, and returns the
 // plan the mutation runner commits: the changes, the audit entry and the reply.
-import { BusinessRuleError } from '../domain/errors';
+import { BusinessRuleError, InvalidStateError } from '../domain/errors';
 import type { CustomerDetails, Invoice } from '../domain/invoice';
 import {
   assertDeletable,
@@ -14,7 +14,7 @@ import {
   voidInvoice,
 } from '../domain/invoice';
 import { defaultSeries, formatDocumentNumber, type SequenceId } from '../domain/numbering';
-import type { IdKind } from '../platform/key-layout';
+import { bulkIssueJobId, type IdKind } from '../platform/key-layout';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { InvoiceRepository } from '../ports/invoice-repository';
 import type { Ledger } from '../ports/ledger';
@@ -157,6 +157,111 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
     };
   };
 
+  /** A draft of a bulk issue that cannot be issued: the same error, naming which one. */
+  const atIndex = (index: number, error: unknown): never => {
+    const where = `invoiceIds[${index}]`;
+    if (error instanceof UnknownEntityError) throw new UnknownEntityError(`${where}: ${error.message}`);
+    if (error instanceof InvalidStateError) {
+      throw new InvalidStateError(`${where}: ${error.message}`, { cause: error });
+    }
+    if (error instanceof BusinessRuleError) {
+      throw new BusinessRuleError(`${where}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  };
+
+  const issueMany: Command<'issueInvoices'> = async ({ caller, body }, now) => {
+    const jobId = bulkIssueJobId(caller.tenantId, body.invoiceIds);
+    // An earlier attempt of this very run committed its numbers but did not finish: finish it, as committed.
+    const committed = await ledger.bulkIssueJob(caller.tenantId, jobId);
+    const resume = committed !== undefined && !committed.done;
+    const sequence: SequenceId = resume
+      ? committed.sequence
+      : { kind: 'invoice', series: body.series ?? defaultSeries.invoice, year: now.getUTCFullYear() };
+    const send = resume ? committed.send : body.send === true;
+    const loaded = await Promise.all(
+      body.invoiceIds.map(async (id, index) => {
+        const invoice = await invoices.get(caller.tenantId, id);
+        if (invoice === undefined) return atIndex(index, invoiceNotFound());
+        return invoice;
+      }),
+    );
+    const snapshots = new Map<string, CustomerDetails | undefined>();
+    await Promise.all(
+      [
+        ...new Set(loaded.flatMap((invoice) => (invoice.customerId === null ? [] : [invoice.customerId]))),
+      ].map(async (customerId) => {
+        snapshots.set(customerId, (await customers.get(caller.tenantId, customerId))?.details);
+      }),
+    );
+    const firstValue = resume
+      ? committed.firstValue
+      : (await ledger.currentNumber(caller.tenantId, sequence)) + 1;
+    const planned = loaded.map((invoice, index) => {
+      const number = formatDocumentNumber(sequence, firstValue + index);
+      if (resume && invoice.status !== 'draft' && invoice.number === number) {
+        return { invoice, issued: undefined, number };
+      }
+      try {
+        const customer =
+          invoice.customerId === null
+            ? invoice.customer
+            : (snapshots.get(invoice.customerId) ?? invoice.customer);
+        const issued = issueInvoice(invoice, { number, customer, now });
+        const withDelivery = send
+          ? requestDelivery(issued, { token: newId('deliveryRequest'), now, resend: false }).invoice
+          : issued;
+        return { invoice, issued: withDelivery, number };
+      } catch (error) {
+        return atIndex(index, error);
+      }
+    });
+    const toWrite = planned.flatMap((entry) =>
+      entry.issued === undefined ? [] : [{ draft: entry.invoice, issued: entry.issued }],
+    );
+    const firstNumber = formatDocumentNumber(sequence, firstValue);
+    const lastNumber = formatDocumentNumber(sequence, firstValue + loaded.length - 1);
+    return {
+      changes: [],
+      bulkIssue: {
+        jobId,
+        sequence,
+        firstValue,
+        invoices: toWrite,
+        invoiceIds: body.invoiceIds,
+        send,
+        resume,
+        invoiceAudits: toWrite.map(({ issued }) => ({
+          action: 'invoice.issued',
+          entityType: 'invoice',
+          entityId: issued.id,
+          details: {
+            number: issued.number,
+            total: issued.total,
+            currency: issued.currency,
+            send,
+            bulkIssue: jobId,
+          },
+        })),
+      },
+      audit: {
+        action: 'invoices.bulk-issued',
+        entityType: 'bulk-issue',
+        entityId: jobId,
+        details: { count: loaded.length, firstNumber, lastNumber, send, resumed: resume },
+      },
+      reply: {
+        body: {
+          invoices: planned.map(({ invoice, issued, number }) => ({
+            id: invoice.id,
+            number,
+            status: (issued ?? invoice).status,
+          })),
+        },
+      },
+    };
+  };
+
   const pay: Command<'recordPayment'> = async ({ caller, body, path }, now) => {
     const invoice = await loadInvoice(caller, path.invoiceId);
     const payment = {
@@ -274,6 +379,7 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
     updateInvoice,
     deleteInvoice,
     issueInvoice: issue,
+    issueInvoices: issueMany,
     sendInvoice: send,
     recordPayment: pay,
     voidInvoice: voidIt,

@@ -4,7 +4,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditActor, AuditEntry } from '../domain/audit-chain';
 import type { IdempotencyStore } from '../ports/idempotency-store';
-import { ConcurrentChangeError, type Ledger, type LedgerChange, type StoredResponse } from '../ports/ledger';
+import {
+  type BulkIssuePlan,
+  ConcurrentChangeError,
+  type Ledger,
+  type LedgerChange,
+  type StoredResponse,
+} from '../ports/ledger';
 import { ContentionError, IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from './errors';
 
 /** What a write use case decides, given the current state: the changes, what to record, what to answer. */
@@ -12,6 +18,10 @@ export interface MutationPlan<Reply> {
   readonly changes: readonly LedgerChange[];
   readonly audit: Omit<AuditEntry, 'actor' | 'at'>;
   readonly reply: Reply;
+  /** A bulk issue instead of `changes`: committed by the ledger's bulk protocol, still all or nothing. */
+  readonly bulkIssue?: Omit<BulkIssuePlan, 'audit' | 'invoiceAudits'> & {
+    readonly invoiceAudits: readonly Omit<AuditEntry, 'actor' | 'at'>[];
+  };
 }
 
 /** Plans against the state it reads; called again, with a new `now`, after a lost race. */
@@ -66,13 +76,28 @@ export function makeMutationRunner(dependencies: MutationRunnerDependencies) {
       const response = render(plan.reply);
       // Exactly these three: the audit event is hashed as stored, so nothing else of the caller may ride along.
       const who = { clientId: actor.clientId, sourceIp: actor.sourceIp, requestId: actor.requestId };
+      const at = now.toISOString();
+      const idempotent = claim === undefined ? undefined : { ...claim, response };
       try {
-        await dependencies.ledger.commit(
-          actor.tenantId,
-          plan.changes,
-          { ...plan.audit, actor: who, at: now.toISOString() },
-          claim === undefined ? undefined : { ...claim, response },
-        );
+        if (plan.bulkIssue === undefined) {
+          await dependencies.ledger.commit(
+            actor.tenantId,
+            plan.changes,
+            { ...plan.audit, actor: who, at },
+            idempotent,
+          );
+        } else {
+          const { invoiceAudits, ...bulk } = plan.bulkIssue;
+          await dependencies.ledger.commitBulkIssue(
+            actor.tenantId,
+            {
+              ...bulk,
+              audit: { ...plan.audit, actor: who, at },
+              invoiceAudits: invoiceAudits.map((audit) => ({ ...audit, actor: who, at })),
+            },
+            idempotent,
+          );
+        }
         return response;
       } catch (error) {
         if (!(error instanceof ConcurrentChangeError)) throw error;

@@ -151,7 +151,7 @@ describe('ProjectFunction', () => {
   describe('defaults', () => {
     it('runs every function on nodejs24.x, arm64, with active tracing and JSON logs', () => {
       const functions = built.apiTemplate.findResources('AWS::Lambda::Function');
-      expect(Object.keys(functions)).toHaveLength(6);
+      expect(Object.keys(functions)).toHaveLength(7);
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -858,7 +858,7 @@ describe('ProjectFunction', () => {
     it('refuses partition-key patterns for index reads', () => {
       const { table, fn } = fixture();
       expect(() => fn.bindTable(table, 'read', { partitionKeyPatterns: ['*#INVOICE#*'] })).toThrow(
-        /partitionKeyPatterns only works with access 'get-item' or 'update-attributes'/,
+        /partitionKeyPatterns only works with access 'get-item', 'update-attributes' or 'own-partitions'/,
       );
     });
 

@@ -122,6 +122,8 @@ const expectedFormatted = [
     (path) => `updateInvoice:${path}`,
   ),
   'issueInvoice:series',
+  'issueInvoices:invoiceIds.[]',
+  'issueInvoices:series',
   'putSellerProfile:address.country',
   'putSellerProfile:payout.bic',
   'putSellerProfile:payout.iban',

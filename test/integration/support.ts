@@ -1,7 +1,7 @@
 // test: shared helpers for integration tests — they reach the stack only through HTTP and the emulators.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { localFunctions } from '../../local/functions';
 import { fetchAccessToken } from '../../local/oauth-client';
 
@@ -28,6 +28,7 @@ export interface Endpoints {
     readonly blindIndex: string;
     readonly documents: string;
     readonly backups: string;
+    readonly audit: string;
   };
   readonly buckets: { readonly documents: string; readonly backups: string };
   readonly topics: { readonly alerts: string };
@@ -174,6 +175,36 @@ export function sampleInvoice(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/**
+ * Waits until the chain writer has chained every audit entry the table holds (none left under `*#AUDIT#ENTRIES`):
+ * writes are chained off the stream, a second or so after they commit.
+ */
+export async function auditChained(timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let pending = 0;
+    let startKey: Record<string, any> | undefined;
+    do {
+      const page = await tableClient().send(
+        new ScanCommand({
+          TableName: endpoints().tables.main,
+          FilterExpression: 'entity = :entry',
+          ExpressionAttributeValues: { ':entry': { S: 'audit-entry' } },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      pending += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    if (pending === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for the chain writer (${pending} entries left)`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** A raw DynamoDB client on the stack's emulator, for tests that inspect or tamper with stored items. */
 export function tableClient(): DynamoDBClient {
   const config = endpoints();
@@ -204,6 +235,7 @@ export function localHandlers() {
       backupBucket: config.buckets.backups,
       backupKeyArn: config.keys.backups,
       alertTopicArn: config.topics.alerts,
+      auditKeyArn: config.keys.audit,
     },
     {
       region: config.region,

@@ -8,12 +8,16 @@ import type {
   DynamoDBBatchResponse,
   DynamoDBRecord,
 } from 'aws-lambda';
+import {
+  MemoryAuditChainStore,
+  MemoryAuditTrail,
+  MemoryCheckpointKeys,
+} from '../../../functions/adapters/memory/memory-audit';
 import { MemoryDeliveryTracker } from '../../../functions/adapters/memory/memory-delivery-tracker';
 import { MemoryIdempotencyStore } from '../../../functions/adapters/memory/memory-idempotency-store';
 import { MemoryLedger } from '../../../functions/adapters/memory/memory-ledger';
 import {
   MemoryApiClientDirectory,
-  MemoryAuditTrail,
   MemoryCustomerRepository,
   MemoryInvoiceRepository,
   MemorySellerProfiles,
@@ -30,7 +34,9 @@ import { MemoryTable } from '../../../functions/adapters/memory/memory-table';
 import { makeHandler as makeApiRead } from '../../../functions/api-read/handler';
 import { makeHandler as makeApiWrite } from '../../../functions/api-write/handler';
 import { makeHandler as makeAuthorizer } from '../../../functions/authorizer/handler';
+import { makeHandler as makeChain } from '../../../functions/chain/handler';
 import { makeHandler as makeDeliver } from '../../../functions/deliver/handler';
+import type { PendingAuditEntry } from '../../../functions/domain/audit-chain';
 import { emailIndexPurpose, normalizeEmail } from '../../../functions/domain/customer';
 import type { SellerProfile } from '../../../functions/domain/seller';
 import { createObservability } from '../../../functions/platform/observability';
@@ -107,6 +113,9 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
   );
   const pauses: number[] = [];
   let nextId = 0;
+  const checkpointKeys = new MemoryCheckpointKeys();
+  /** Whether each write is chained right after it, as the stream would a second later; tests of the window turn it off. */
+  const chaining = { automatic: true };
 
   const handlers = {
     authorizer: makeAuthorizer({
@@ -120,6 +129,7 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
       customers,
       sellers,
       auditTrail: new MemoryAuditTrail(table),
+      checkpoints: checkpointKeys,
       renderer,
       signals,
       observability: silentObservability('api-read'),
@@ -135,10 +145,17 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
       now: clock.now,
       // Deterministic ids make failures readable; the commit retries do not wait, they only count.
       newId: (kind) =>
-        `${{ invoice: 'inv', customer: 'cus', payment: 'pay', creditNote: 'cn', deliveryRequest: 'dlv' }[kind]}_${String(++nextId).padStart(32, '0')}`,
+        `${{ invoice: 'inv', customer: 'cus', payment: 'pay', creditNote: 'cn', deliveryRequest: 'dlv', auditEntry: 'aud' }[kind]}_${String(++nextId).padStart(32, '0')}`,
       pause: async (milliseconds) => {
         pauses.push(milliseconds);
       },
+    }),
+    chain: makeChain({
+      store: new MemoryAuditChainStore(table),
+      signer: checkpointKeys,
+      signals,
+      now: clock.now,
+      observability: silentObservability('chain'),
     }),
     deliver: makeDeliver({
       invoices,
@@ -212,6 +229,7 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
       timeoutMs: 29_000,
     });
     const result = (await handler(event, context)) as APIGatewayProxyResult;
+    if (handler === handlers.apiWrite && chaining.automatic) await chain();
     const responseHeaders = Object.fromEntries(
       Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
     );
@@ -255,6 +273,22 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
     return (await handlers.deliver({ Records: records }, context)) as DynamoDBBatchResponse;
   }
 
+  /** The stream records of every entry not chained yet, in commit order (one batch, as the mapping would send). */
+  function pendingAuditRecords(): DynamoDBRecord[] {
+    return [...table.auditEntries.values()].flat().map((entry, index) => auditEntryRecordOf(entry, index));
+  }
+
+  async function chain(records: DynamoDBRecord[] = pendingAuditRecords()): Promise<DynamoDBBatchResponse> {
+    if (records.length === 0) return { batchItemFailures: [] };
+    const context = localLambdaContext({
+      functionName: 'chain',
+      requestId: randomUUID(),
+      region: 'eu-central-1',
+      timeoutMs: 60_000,
+    });
+    return (await handlers.chain({ Records: records }, context)) as DynamoDBBatchResponse;
+  }
+
   async function authorize(
     token: string,
     methodArn = 'arn:aws:execute-api:eu-central-1:000000000000:memory/v1/GET/v1/invoices',
@@ -286,6 +320,10 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
     request,
     queuedRecords,
     deliver,
+    chaining,
+    checkpointKeys,
+    pendingAuditRecords,
+    chain,
     authorize,
     allScopes: scopes.map((scope) => `${scopePrefix}${scope}`),
   };
@@ -313,6 +351,54 @@ export function streamRecordOf(
         id: { S: invoiceId },
         tenantId: { S: tenantId },
         delivery: { M: { status: { S: 'queued' }, requestToken: { S: requestToken } } },
+      },
+    },
+  };
+}
+
+const detailAttribute = (value: string | number | boolean | null) => {
+  if (value === null) return { NULL: true as const };
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  return { BOOL: value };
+};
+
+/** The INSERT record the table stream carries for an audit entry: DynamoDB JSON of the item as written. */
+export function auditEntryRecordOf(entry: PendingAuditEntry, sequence = 0): DynamoDBRecord {
+  return {
+    eventID: `audit-${sequence}`,
+    eventName: 'INSERT',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'eu-central-1',
+    dynamodb: {
+      SequenceNumber: String(5000 + sequence),
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+      NewImage: {
+        pk: { S: `${entry.tenantId}#AUDIT#ENTRIES` },
+        sk: { S: `ENTRY#${entry.entryId}` },
+        entity: { S: 'audit-entry' },
+        tenantId: { S: entry.tenantId },
+        entryId: { S: entry.entryId },
+        action: { S: entry.action },
+        entityType: { S: entry.entityType },
+        entityId: { S: entry.entityId },
+        at: { S: entry.at },
+        actor: {
+          M: {
+            clientId: { S: entry.actor.clientId },
+            sourceIp: { S: entry.actor.sourceIp },
+            requestId: { S: entry.actor.requestId },
+          },
+        },
+        ...(entry.details === undefined
+          ? {}
+          : {
+              details: {
+                M: Object.fromEntries(
+                  Object.entries(entry.details).map(([name, value]) => [name, detailAttribute(value)]),
+                ),
+              },
+            }),
       },
     },
   };

@@ -1,0 +1,15 @@
+// platform: the composition root of chain — the chain store over the table and the KMS checkpoint signer; it
+// opens no sealed record.
+import { DynamoDbAuditChainStore } from '../../adapters/dynamodb-audit-chain-store';
+import { KmsCheckpointSigner } from '../../adapters/kms-checkpoint-signer';
+import type { ChainDependencies } from '../../chain/handler';
+import type { ConfigOf, Runtime } from './runtime';
+
+export function composeChain(config: ConfigOf<'chain'>, runtime: Runtime): ChainDependencies {
+  return {
+    store: new DynamoDbAuditChainStore({ tableName: config.tableName, client: runtime.clients.documents }),
+    signer: new KmsCheckpointSigner({ keyArn: config.auditKeyArn, kms: runtime.clients.kms }),
+    signals: runtime.signals,
+    observability: runtime.observability,
+  };
+}
