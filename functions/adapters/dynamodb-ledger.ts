@@ -1,7 +1,12 @@
 // adapter: DynamoDB → Ledger. One TransactWriteItems per business change: the entities, the number taken,
 // the audit entry (chained later by the chain writer, off the stream) and the idempotency result — all or nothing.
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, PendingAuditEntry } from '../domain/audit-chain';
 import type { SequenceId } from '../domain/numbering';
 import {
@@ -53,8 +58,16 @@ export interface DynamoDbLedgerOptions {
  */
 const holdMilliseconds = 120_000;
 const holdSafetyMilliseconds = 30_000;
-/** Issued invoices per transaction: each is the invoice and its audit entry, plus the job and the response. */
+/** Issued invoices per transaction: each is the invoice and its audit entry. */
 const invoicesPerTransaction = 48;
+/** Drafts held per transaction. */
+const holdsPerTransaction = 50;
+
+function chunksOf<Item>(items: readonly Item[], size: number): Item[][] {
+  const chunks: Item[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
 
 export class DynamoDbLedger implements Ledger {
   constructor(private readonly options: DynamoDbLedgerOptions) {}
@@ -248,15 +261,21 @@ export class DynamoDbLedger implements Ledger {
   ): Promise<void> {
     const TableName = this.options.tableName;
     const at = plan.audit.at;
+    // Sealed first, all at once: the time between holding the drafts and finishing is only DynamoDB's.
+    const sealed = await Promise.all(
+      plan.invoices.map(({ issued }) => invoiceCodec.toItem(this.options.sealer, issued, undefined)),
+    );
     if (!plan.resume) {
       const heldUntil = this.now() + holdMilliseconds;
-      try {
-        await this.transact(
-          plan.invoices.map(({ draft }) => ({
-            Update: {
+      // One conditional update per draft, side by side: a hold needs no atomicity (a lost race releases what was
+      // held), and single-item writes are DynamoDB's cheapest.
+      const holds = await Promise.allSettled(
+        plan.invoices.map(({ draft }) =>
+          this.options.client.send(
+            new UpdateCommand({
               TableName,
               Key: invoiceKey(tenantId, draft.id),
-              UpdateExpression: 'SET heldBy = :job, heldUntil = :until',
+              UpdateExpression: 'SET heldBy = :job, heldUntil = :until, changedAt = :changedAt',
               ConditionExpression:
                 'version = :version AND delivery = :delivery AND #status = :draft AND (attribute_not_exists(heldBy) OR heldBy = :job)',
               ExpressionAttributeNames: { '#status': 'status' },
@@ -266,17 +285,22 @@ export class DynamoDbLedger implements Ledger {
                 ':version': draft.version,
                 ':delivery': draft.delivery,
                 ':draft': 'draft',
+                ':changedAt': at,
               },
-            },
-          })),
-          at,
-        );
-      } catch (error) {
+            }),
+          ),
+        ),
+      );
+      const lost = holds.find((outcome) => outcome.status === 'rejected');
+      if (lost !== undefined) {
+        await this.releaseHolds(tenantId, plan);
         await this.breakExpiredHolds(
           tenantId,
           plan.invoices.map(({ draft }) => draft.id),
         );
-        throw error;
+        throw lost.reason instanceof ConditionalCheckFailedException
+          ? new ConcurrentChangeError('a draft changed before it could be held', { cause: lost.reason })
+          : lost.reason;
       }
       try {
         if (this.now() > heldUntil - holdSafetyMilliseconds) {
@@ -330,25 +354,35 @@ export class DynamoDbLedger implements Ledger {
         throw error;
       }
     }
-    // Complete: from here on, every failure leaves a committed job that the re-plan finishes.
-    const { invoices } = plan;
-    for (let start = 0; start === 0 || start < invoices.length; start += invoicesPerTransaction) {
-      const chunk = invoices.slice(start, start + invoicesPerTransaction);
-      const items: TransactItem[] = [];
-      for (const [index, { issued }] of chunk.entries()) {
-        items.push({
-          Put: {
-            TableName,
-            Item: await invoiceCodec.toItem(this.options.sealer, issued, undefined),
-            ConditionExpression: 'heldBy = :job',
-            ExpressionAttributeValues: { ':job': plan.jobId },
-          },
-        });
-        const audit = plan.invoiceAudits[start + index];
-        if (audit !== undefined) items.push(this.auditEntryItem(tenantId, audit));
-      }
-      if (start + invoicesPerTransaction >= invoices.length) {
-        items.push({
+    // Complete: from here on, every failure leaves a committed job that the re-plan finishes. The invoices first,
+    // their transactions side by side; the job is marked done (and the response stored) only once all landed.
+    await Promise.all(
+      chunksOf(
+        plan.invoices.map((_, index) => index),
+        invoicesPerTransaction,
+      ).map((indexes) =>
+        this.transact(
+          indexes.flatMap((index) => {
+            const audit = plan.invoiceAudits[index];
+            return [
+              {
+                Put: {
+                  TableName,
+                  Item: sealed[index] as Record<string, unknown>,
+                  ConditionExpression: 'heldBy = :job',
+                  ExpressionAttributeValues: { ':job': plan.jobId },
+                },
+              },
+              ...(audit === undefined ? [] : [this.auditEntryItem(tenantId, audit)]),
+            ];
+          }),
+          at,
+        ),
+      ),
+    );
+    await this.transact(
+      [
+        {
           Update: {
             TableName,
             Key: bulkIssueJobKey(tenantId, plan.jobId),
@@ -356,30 +390,31 @@ export class DynamoDbLedger implements Ledger {
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeValues: { ':done': true, ':changedAt': at },
           },
-        });
-        if (idempotency !== undefined) items.push(await this.idempotencyItem(tenantId, idempotency, at));
-      }
-      await this.transact(items, at);
-    }
+        },
+        ...(idempotency === undefined ? [] : [await this.idempotencyItem(tenantId, idempotency, at)]),
+      ],
+      at,
+    );
   }
 
   private async releaseHolds(tenantId: string, plan: BulkIssuePlan): Promise<void> {
-    // Best effort: a hold left behind expires and is broken by the next writer that meets it.
-    await this.options.client
-      .send(
-        new TransactWriteCommand({
-          TransactItems: plan.invoices.map(({ draft }) => ({
-            Update: {
+    // One by one, each only if still ours; best effort: a hold left behind expires and is broken by the next
+    // writer that meets it.
+    await Promise.all(
+      plan.invoices.map(({ draft }) =>
+        this.options.client
+          .send(
+            new UpdateCommand({
               TableName: this.options.tableName,
               Key: invoiceKey(tenantId, draft.id),
               UpdateExpression: 'REMOVE heldBy, heldUntil',
               ConditionExpression: 'heldBy = :job',
               ExpressionAttributeValues: { ':job': plan.jobId },
-            },
-          })),
-        }),
-      )
-      .catch(() => undefined);
+            }),
+          )
+          .catch(() => undefined),
+      ),
+    );
   }
 
   /**

@@ -29,6 +29,23 @@ export interface InvoiceCommandDependencies {
   readonly newId: (kind: IdKind) => string;
 }
 
+/**
+ * The counter a write takes a number from, as a lane of the mutation runner (tenant, kind, series): issues on one
+ * series wait for each other within an instance instead of racing for the counter. Undefined for other writes.
+ */
+export function numberingLane(
+  operationId: string,
+  tenantId: string,
+  body: { readonly series?: unknown } | undefined,
+): string | undefined {
+  if (operationId === 'issueInvoice' || operationId === 'issueInvoices') {
+    const series = typeof body?.series === 'string' ? body.series : defaultSeries.invoice;
+    return `${tenantId}#invoice#${series}`;
+  }
+  if (operationId === 'createCreditNote') return `${tenantId}#credit-note#${defaultSeries['credit-note']}`;
+  return undefined;
+}
+
 // Another tenant's id and an unknown id must be indistinguishable.
 export const invoiceNotFound = () => new UnknownEntityError('no invoice with this id');
 
@@ -179,12 +196,8 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
       ? committed.sequence
       : { kind: 'invoice', series: body.series ?? defaultSeries.invoice, year: now.getUTCFullYear() };
     const send = resume ? committed.send : body.send === true;
-    const loaded = await Promise.all(
-      body.invoiceIds.map(async (id, index) => {
-        const invoice = await invoices.get(caller.tenantId, id);
-        if (invoice === undefined) return atIndex(index, invoiceNotFound());
-        return invoice;
-      }),
+    const loaded = (await invoices.getMany(caller.tenantId, body.invoiceIds)).map((invoice, index) =>
+      invoice === undefined ? atIndex(index, invoiceNotFound()) : invoice,
     );
     const snapshots = new Map<string, CustomerDetails | undefined>();
     await Promise.all(

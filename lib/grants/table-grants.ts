@@ -19,7 +19,13 @@ import { tableDefinition } from '../../functions/platform/table-definition';
  *   {@link BindTableOptions.partitionKeyPatterns}, which it requires (such as the chain writer's `*#AUDIT`). No
  *   update, no batch, no index.
  */
-export type TableAccess = 'get-item' | 'read' | 'write' | 'update-attributes' | 'own-items' | 'own-partitions';
+export type TableAccess =
+  | 'get-item'
+  | 'read'
+  | 'write'
+  | 'update-attributes'
+  | 'own-items'
+  | 'own-partitions';
 
 export interface BindTableOptions {
   /**
@@ -199,7 +205,12 @@ export function tableStatements(
     statements.push(
       new iam.PolicyStatement({
         effect: iam.Effect.DENY,
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+        actions: [
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+        ],
         resources: [table.tableArn],
         // ForAnyValue: a request naming one denied partition among others is denied too.
         conditions: {

@@ -25,6 +25,11 @@ export class MemoryInvoiceRepository implements InvoiceRepository {
     return this.table.getInvoice(tenantId, invoiceId);
   }
 
+  async getMany(tenantId: string, invoiceIds: readonly string[]): Promise<readonly (Invoice | undefined)[]> {
+    await this.table.faults.enter('invoices.get');
+    return invoiceIds.map((id) => this.table.getInvoice(tenantId, id));
+  }
+
   async list(
     tenantId: string,
     filter: InvoiceFilter,
