@@ -1,7 +1,8 @@
 // test: bulk issue through the local stack — numbered consecutively in the order given, all or nothing, idempotent,
 // each delivered once with send — and printed numbers unique across document kinds (issue 10 item 7).
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { listSentEmails } from '../../local/emulators/ses';
-import { as, clientsByRole, endpoints, sampleInvoice } from './support';
+import { as, clientsByRole, endpoints, sampleInvoice, tableClient } from './support';
 
 const { tenantA } = clientsByRole();
 
@@ -120,6 +121,70 @@ describe('bulk issue', () => {
       const refused = await api.post('/v1/invoices/issue', body);
       expect(refused.status).toBe(400);
       expect(refused.body.type).toMatch(/validation-failed$/);
+    });
+  });
+
+  describe('holds', () => {
+    const invoiceKey = (id: string) => ({
+      pk: { S: `${tenantA.tenantId}#INVOICE#${id}` },
+      sk: { S: 'INVOICE' },
+    });
+    const hold = (id: string, job: string, until: number) =>
+      tableClient().send(
+        new UpdateItemCommand({
+          TableName: endpoints().tables.main,
+          Key: invoiceKey(id),
+          UpdateExpression: 'SET heldBy = :job, heldUntil = :until',
+          ExpressionAttributeValues: { ':job': { S: job }, ':until': { N: String(until) } },
+        }),
+      );
+    const jobKey = (job: string) => ({ pk: { S: `${tenantA.tenantId}#BULKISSUE#${job}` }, sk: { S: 'JOB' } });
+
+    it('keeps every other change off a draft a bulk issue holds', async () => {
+      const api = await as(tenantA);
+      const [id] = await drafts(1);
+      await hold(id as string, 'blk_stillrunning', Date.now() + 600_000);
+      const edit = await api.patch(`/v1/invoices/${id}`, { memo: 'edited meanwhile' });
+      expect(edit.status).toBe(409);
+      expect((await api.get(`/v1/invoices/${id}`)).body.memo).not.toBe('edited meanwhile');
+    });
+
+    it('frees a draft whose hold expired before its bulk issue committed, and that attempt can never commit', async () => {
+      const api = await as(tenantA);
+      const [id] = await drafts(1);
+      const until = Date.now() - 1;
+      await hold(id as string, 'blk_crashedbeforecommit', until);
+      const edit = await api.patch(`/v1/invoices/${id}`, { memo: 'edited after the hold expired' });
+      expect(edit.status).toBe(200);
+      const { Item: tombstone } = await tableClient().send(
+        new GetItemCommand({
+          TableName: endpoints().tables.main,
+          Key: {
+            pk: { S: `${tenantA.tenantId}#BULKISSUE#blk_crashedbeforecommit` },
+            sk: { S: `ABORTED#${until}` },
+          },
+          ConsistentRead: true,
+        }),
+      );
+      expect(tombstone?.entity?.S).toBe('bulk-issue-abort');
+    });
+
+    it('never frees a draft held by a bulk issue that committed, even once the hold expired', async () => {
+      const api = await as(tenantA);
+      const [id] = await drafts(1);
+      await hold(id as string, 'blk_committedbutunfinished', Date.now() - 1);
+      await tableClient().send(
+        new PutItemCommand({
+          TableName: endpoints().tables.main,
+          Item: {
+            ...jobKey('blk_committedbutunfinished'),
+            entity: { S: 'bulk-issue-job' },
+            done: { BOOL: false },
+          },
+        }),
+      );
+      const edit = await api.patch(`/v1/invoices/${id}`, { memo: 'too late' });
+      expect(edit.status).toBe(409);
     });
   });
 
