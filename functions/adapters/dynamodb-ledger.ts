@@ -60,8 +60,6 @@ const holdMilliseconds = 120_000;
 const holdSafetyMilliseconds = 30_000;
 /** Issued invoices per transaction: each is the invoice and its audit entry. */
 const invoicesPerTransaction = 48;
-/** Drafts held per transaction. */
-const holdsPerTransaction = 50;
 
 function chunksOf<Item>(items: readonly Item[], size: number): Item[][] {
   const chunks: Item[][] = [];

@@ -17,7 +17,7 @@ function setup() {
   return { world, api, drafts };
 }
 
-const valueOf = (number: string) => Number(/-(\d+)$/.exec(number)?.[1]);
+const counterValueOf = (number: string) => Number(/-(\d+)$/.exec(number)?.[1]);
 
 describe('bulk issue', () => {
   describe('numbering', () => {
@@ -66,12 +66,12 @@ describe('bulk issue', () => {
         api.post('/v1/invoices/issue', { invoiceIds: bulkIds }),
         ...singleIds.map((id) => api.post(`/v1/invoices/${id}/issue`, {})),
       ]);
-      const bulkValues = (bulk?.body.invoices as { number: string }[]).map((invoice) =>
-        valueOf(invoice.number),
+      const bulkValues = ((bulk?.body.invoices ?? []) as { number: string }[]).map((invoice) =>
+        counterValueOf(invoice.number),
       );
       const first = bulkValues[0] ?? 0;
       expect(bulkValues).toEqual(Array.from({ length: 10 }, (_, index) => first + index));
-      const all = [...bulkValues, ...singles.map((answer) => valueOf(answer.body.number))].sort(
+      const all = [...bulkValues, ...singles.map((answer) => counterValueOf(answer.body.number))].sort(
         (a, b) => a - b,
       );
       expect(all).toEqual(Array.from({ length: 14 }, (_, index) => index + 1));
