@@ -97,6 +97,27 @@ export class Detection extends Construct {
         new targets.LambdaFunction(fn.function, { retryAttempts: 2, deadLetterQueue: this.failureQueue }),
       ],
     });
+    // EventBridge encrypts what it dead-letters under the queue's key, so it needs the key too — scoped to this
+    // stack's rules by name (the rule's own ARN would make key, queue and rule depend on each other in a cycle).
+    const stack = Stack.of(this);
+    this.failureQueueKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeDeadLettersTicks',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'events',
+              resource: 'rule',
+              resourceName: `${stack.stackName}-*`,
+            }),
+          },
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        },
+      }),
+    );
 
     const sources = props.signalSources.filter((signalSource) => signalSource !== fn);
     this.subscriptions = [

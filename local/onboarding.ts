@@ -96,7 +96,7 @@ export async function onboardDemoTenants(options: OnboardingOptions): Promise<Lo
   const sellers = new DynamoDbSellerProfiles({
     tableName: options.tableName,
     client: aws.documents,
-    sealer: new EncryptionSdkSealer(tenantHierarchicalKeyring(keyStore)),
+    sealer: new EncryptionSdkSealer(tenantHierarchicalKeyring(keyStore), keyStore),
   });
   const tenants = [...new Set(clients.map((client) => client.tenantId))];
   for (const [index, tenantId] of tenants.entries()) {

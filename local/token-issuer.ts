@@ -125,6 +125,9 @@ export class LocalTokenIssuer {
     let clientId = form.get('client_id') ?? '';
     let clientSecret = form.get('client_secret') ?? '';
     const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(request.authorization ?? '');
+    if (basic === null && /^Basic(\s|$)/i.test(request.authorization ?? '')) {
+      return error(400, 'invalid_request', 'Basic credentials must be base64 of client_id:client_secret');
+    }
     if (basic?.[1] !== undefined) {
       const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
       const separator = decoded.indexOf(':');

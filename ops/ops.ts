@@ -7,8 +7,13 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsClients } from '../functions/adapters/aws-clients';
 import { DynamoDbAuditTrail } from '../functions/adapters/dynamodb-audit-trail';
+import { DynamoDbDetectorStore } from '../functions/adapters/dynamodb-detector-store';
 import { KmsCheckpointVerifier } from '../functions/adapters/kms-checkpoint-signer';
 import { verifyAuditStep } from '../functions/application/audit-queries';
+import { acceptPeak } from '../functions/domain/detection/baseline';
+import { emptyRuleState } from '../functions/domain/detection/evaluate';
+import { rules } from '../functions/domain/detection/rules';
+import { parseSubject } from '../functions/domain/detection/subjects';
 import { apiClientKey, idPatterns } from '../functions/platform/key-layout';
 
 const usage = `Usage: npm run ops -- <command> [options]
@@ -19,6 +24,10 @@ Commands:
   enable-client <clientId>    let a disabled client in again
   verify-audit <tenantId>     recompute the tenant's audit chain and name the first altered or missing event,
                               in steps of at most --limit events, checking every signed checkpoint on the way
+  accept-baseline <rule> <subject> --peak <n>
+                              after checking the traffic is legitimate: make n a minute usual for the subject
+                              (e.g. create-spike tenant:ten_…), so the rule alerts again only above its factor
+                              of n — breaching minutes are never learned on their own
 
 Options:
   --from <where>      verify-audit: "genesis" (default) or "checkpoint" (start at the latest signed checkpoint)
@@ -37,6 +46,7 @@ const { values, positionals } = parseArgs({
     'audit-key': { type: 'string' },
     from: { type: 'string' },
     limit: { type: 'string' },
+    peak: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -72,7 +82,7 @@ const clients =
       });
 const tableName = local?.tables.main ?? values.table ?? fail('on AWS, --table <main table> is required');
 
-const [command, argument] = positionals;
+const [command, argument, second] = positionals;
 
 async function setClientStatus(clientId: string, status: 'active' | 'disabled') {
   try {
@@ -144,6 +154,41 @@ switch (command) {
       }
       after = step.continueAfter;
     }
+  }
+  case 'accept-baseline': {
+    const rule = rules.find((candidate) => candidate.id === argument);
+    if (rule === undefined || rule.threshold.kind !== 'baseline') {
+      fail(
+        `"${argument ?? ''}" is not a rule with a baseline (${rules
+          .filter((r) => r.threshold.kind === 'baseline')
+          .map((r) => r.id)
+          .join(', ')})`,
+      );
+      break;
+    }
+    const subjectText = second ?? fail('accept-baseline needs a subject (tenant:…, client:…, ip:…)');
+    const subject = (() => {
+      try {
+        return parseSubject(subjectText);
+      } catch (error) {
+        return fail((error as Error).message);
+      }
+    })();
+    const peak = Number(values.peak ?? fail('accept-baseline needs --peak <events a minute>'));
+    if (!Number.isFinite(peak) || peak <= 0) fail('--peak must be a positive number of events a minute');
+    const store = new DynamoDbDetectorStore({ tableName, client: clients.documents });
+    const current = await store.load(rule.id, subject);
+    const state = current?.state ?? emptyRuleState;
+    await store.save(
+      rule.id,
+      subject,
+      { ...state, counter: acceptPeak(state.counter, peak, rule.threshold.warmUpMinutes) },
+      current?.version ?? null,
+    );
+    process.stdout.write(
+      `${rule.id} ${subject}: ${peak} a minute is now usual; it alerts above ${Math.max(rule.threshold.floor, rule.threshold.peakFactor * peak)} a minute\n`,
+    );
+    break;
   }
   default:
     fail(`unknown command "${command}" (see --help)`);

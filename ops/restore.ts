@@ -122,20 +122,20 @@ const settings =
       };
 
 const { clients } = settings;
-const say = (line: string) => process.stdout.write(`[restore] ${line}\n`);
-say(`restoring from s3://${settings.bucket} on ${settings.where} into ${into} and ${keyStoreInto}`);
 const started = performance.now();
-const sealer = new EncryptionSdkSealer(
-  tenantHierarchicalKeyring(
-    branchKeyStore({
-      tableName: keyStoreInto,
-      logicalName: settings.keyStoreName,
-      kmsKeyArn: settings.dataKeyArn,
-      dynamoDb: clients.dynamoDb,
-      kms: clients.kms,
-    }),
-  ),
-);
+const say = (line: string) =>
+  process.stdout.write(
+    `[restore ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`,
+  );
+say(`restoring from s3://${settings.bucket} on ${settings.where} into ${into} and ${keyStoreInto}`);
+const restoredKeyStore = branchKeyStore({
+  tableName: keyStoreInto,
+  logicalName: settings.keyStoreName,
+  kmsKeyArn: settings.dataKeyArn,
+  dynamoDb: clients.dynamoDb,
+  kms: clients.kms,
+});
+const sealer = new EncryptionSdkSealer(tenantHierarchicalKeyring(restoredKeyStore), restoredKeyStore);
 try {
   const report = await restoreFromBackups(
     {

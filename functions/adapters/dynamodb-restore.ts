@@ -55,6 +55,8 @@ export class DynamoDbRestoreTarget implements RestoreTarget {
       readonly tableName: string;
       readonly kind: 'main' | 'key-store';
       readonly pause?: (milliseconds: number) => Promise<void>;
+      /** BatchWriteItem calls in flight at once. @default 8 */
+      readonly writesInFlight?: number;
     },
   ) {}
 
@@ -91,13 +93,15 @@ export class DynamoDbRestoreTarget implements RestoreTarget {
     }
   }
 
+  /** BatchWriteItem 25 at a time, `writesInFlight` of them at once (default 8), retrying what DynamoDB leaves. */
   async write(items: readonly StoredItem[]): Promise<void> {
     const pause =
       this.options.pause ?? ((milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)));
-    for (let start = 0; start < items.length; start += 25) {
-      let requests = items
-        .slice(start, start + 25)
-        .map((item) => ({ PutRequest: { Item: toSdkItem(item) } }));
+    const chunks: StoredItem[][] = [];
+    for (let start = 0; start < items.length; start += 25) chunks.push(items.slice(start, start + 25));
+    let next = 0;
+    const writeChunk = async (chunk: readonly StoredItem[]) => {
+      let requests = chunk.map((item) => ({ PutRequest: { Item: toSdkItem(item) } }));
       for (let attempt = 0; requests.length > 0; attempt += 1) {
         const { UnprocessedItems: unprocessed } = await this.options.client.send(
           new BatchWriteItemCommand({ RequestItems: { [this.options.tableName]: requests } }),
@@ -108,7 +112,16 @@ export class DynamoDbRestoreTarget implements RestoreTarget {
           await pause(Math.min(1000, 25 * 2 ** attempt));
         }
       }
-    }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(this.options.writesInFlight ?? 8, chunks.length) }, async () => {
+        while (next < chunks.length) {
+          const chunk = chunks[next] ?? [];
+          next += 1;
+          await writeChunk(chunk);
+        }
+      }),
+    );
   }
 }
 

@@ -9,7 +9,7 @@ import {
 } from '@aws-crypto/client-node';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { IntegrityError, type Sealer, type SealingContext } from '../ports/sealer';
+import { IntegrityError, KeysUnavailableError, type Sealer, type SealingContext } from '../ports/sealer';
 
 // Committing suite without an ECDSA signature: key commitment stops a ciphertext from opening to two
 // plaintexts, while signing would cost 3–5 ms per message and buys nothing when writer and reader share
@@ -117,7 +117,15 @@ function toContext(context: SealingContext): Record<string, string> {
 }
 
 export class EncryptionSdkSealer implements Sealer {
-  constructor(private readonly keyring: KeyringNode) {}
+  /**
+   * @param keyStore where the keyring gets its branch keys. The hierarchical keyring rethrows a failed branch-key
+   *   fetch as a plain Error without its cause, so an unrecognised decrypt failure is only called tampering once
+   *   the tenant's branch key is shown to be reachable.
+   */
+  constructor(
+    private readonly keyring: KeyringNode,
+    private readonly keyStore?: BranchKeyStoreNode,
+  ) {}
 
   async seal(plaintext: Uint8Array, context: SealingContext): Promise<Uint8Array> {
     const { result } = await encrypt(this.keyring, plaintext, {
@@ -134,6 +142,9 @@ export class EncryptionSdkSealer implements Sealer {
     } catch (error) {
       // KMS or the key store out of reach is an outage (500, retry), not tampering: no integrity alarm for it.
       if (isServiceOrNetworkError(error)) throw error;
+      if (this.keyStore !== undefined && !(await tenantBranchKeyExists(this.keyStore, expected.tenantId))) {
+        throw new KeysUnavailableError('the tenant branch key could not be fetched', { cause: error });
+      }
       throw new IntegrityError('sealed attribute could not be decrypted', { cause: error });
     }
     // The SDK authenticates the context but does not compare it with what we expect: we must.

@@ -153,11 +153,11 @@ export async function restoreFromBackups(
       }
       items.push(change.item);
     }
-    for (let start = 0; start < items.length; start += 100) {
-      await target.write(items.slice(start, start + 100));
-      const done = Math.min(start + 100, items.length);
-      if (done % 1000 === 0 || done === items.length)
-        say(`${source}: wrote ${done}/${items.length} items into ${target.tableName}`);
+    for (let start = 0; start < items.length; start += 1000) {
+      await target.write(items.slice(start, start + 1000));
+      say(
+        `${source}: wrote ${Math.min(start + 1000, items.length)}/${items.length} items into ${target.tableName}`,
+      );
     }
     if (source === 'main') written.main = items.length;
     else written.keyStore = items.length;

@@ -46,8 +46,10 @@ export function makeSellerProfileCommands(dependencies: { readonly sellers: Sell
         // Which fields changed, never their values: the audit trail holds no personal data.
         details: {
           fields: changedFields.sort().join(','),
-          // A change of an account customers already pay into; a first account is `payoutAdded`.
-          payoutChanged: current?.profile.payout !== undefined && payoutChanged(current.profile, profile),
+          // Any change of where customers pay — replaced, removed, or added to a profile that had none — except
+          // in the profile's very first PUT (onboarding), so that removing an account and adding the attacker's
+          // a day later, or adding one to a tenant that invoiced without, is watched like a replacement.
+          payoutChanged: current !== undefined && payoutChanged(current.profile, profile),
           payoutAdded: current?.profile.payout === undefined && profile.payout !== undefined,
         },
       },

@@ -13,7 +13,10 @@ export interface SealingContext {
 
 export interface Sealer {
   seal(plaintext: Uint8Array, context: SealingContext): Promise<Uint8Array>;
-  /** Throws IntegrityError when the ciphertext or its context does not match. */
+  /**
+   * Throws IntegrityError when the ciphertext or its context does not match, KeysUnavailableError when the keys
+   * to open it cannot be reached (an outage: retry, no integrity alarm).
+   */
   open(ciphertext: Uint8Array, expected: SealingContext): Promise<Uint8Array>;
 }
 
@@ -24,4 +27,9 @@ export interface Sealer {
  */
 export class IntegrityError extends Error {
   override readonly name = 'IntegrityError';
+}
+
+/** The key hierarchy (KMS, the branch-key store) could not be reached: an outage of the system, not tampering. */
+export class KeysUnavailableError extends Error {
+  override readonly name = 'KeysUnavailableError';
 }

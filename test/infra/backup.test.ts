@@ -35,11 +35,11 @@ describe('Backup', () => {
     }
   });
 
-  it('takes every record, 500 at a time, retried until the stream drops it, from the shared backup stream source', () => {
+  it('takes every record, 500 at a time or every 10 s, retried until the stream drops it, from the shared backup stream source', () => {
     for (const mapping of backupMappings()) {
       expect(mapping.Properties).toMatchObject({
         BatchSize: 500,
-        MaximumBatchingWindowInSeconds: 1,
+        MaximumBatchingWindowInSeconds: 10,
         MaximumRetryAttempts: 10_000,
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],

@@ -128,5 +128,25 @@ describe('Detection', () => {
         JSON.stringify(detectRef()).slice(1, -1),
       );
     });
+
+    it('lets EventBridge dead-letter a tick into the encrypted failure queue: the key admits it, for this stack’s rules', () => {
+      const detection = built.apiStack.detection;
+      const [, rule] = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression) ?? [];
+      expect(rule?.Properties.Targets[0].DeadLetterConfig.Arn).toEqual({
+        'Fn::GetAtt': [logicalId(detection.failureQueue), 'Arn'],
+      });
+      const statements = resources[logicalId(detection.failureQueueKey)]?.Properties.KeyPolicy.Statement;
+      const forEvents = statements.filter(
+        (statement: any) => statement.Principal?.Service === 'events.amazonaws.com',
+      );
+      expect(forEvents).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Condition: expect.objectContaining({ ArnLike: { 'aws:SourceArn': expect.anything() } }),
+        }),
+      ]);
+      expect(JSON.stringify(forEvents[0].Condition.ArnLike)).toContain(':rule/');
+    });
   });
 });

@@ -5,24 +5,12 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import {
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectVersionsCommand,
-  PutObjectLegalHoldCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { canonicalJson } from '../../functions/domain/canonical-json';
 import { localLambdaContext } from '../../local/lambda-context';
+import { BackupProbe, toStreamJson } from './backup-probe';
 import {
   as,
   auditChained,
@@ -36,153 +24,14 @@ import {
 const execute = promisify(execFile);
 const { tenantA, tenantB } = clientsByRole();
 const stateDir = () => process.env.LEDGERLOCK_TEST_STATE_DIR ?? '';
-
-function s3(credentials = endpoints().credentials) {
-  return new S3Client({
-    endpoint: endpoints().s3,
-    region: endpoints().region,
-    credentials,
-    forcePathStyle: true,
-  });
-}
-const bucket = () => endpoints().buckets.backups;
-
-async function allVersions() {
-  const versions: { key: string; versionId: string }[] = [];
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  do {
-    const page = await s3().send(
-      new ListObjectVersionsCommand({
-        Bucket: bucket(),
-        KeyMarker: keyMarker,
-        VersionIdMarker: versionIdMarker,
-      }),
-    );
-    for (const version of page.Versions ?? [])
-      versions.push({ key: version.Key ?? '', versionId: version.VersionId ?? '' });
-    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-    versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (keyMarker !== undefined);
-  return versions;
-}
-
-async function contentOf(version: { key: string; versionId: string }): Promise<Buffer> {
-  const object = await s3().send(
-    new GetObjectCommand({ Bucket: bucket(), Key: version.key, VersionId: version.versionId }),
-  );
-  return Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
-}
-
-/** Every change in the bucket, decoded. */
-async function backedUpChanges() {
-  const changes: { pk: string; sk: string; sequence: bigint; item?: Record<string, unknown> }[] = [];
-  for (const version of await allVersions()) {
-    const [, ...lines] = gunzipSync(await contentOf(version))
-      .toString('utf8')
-      .trimEnd()
-      .split('\n');
-    for (const line of lines) {
-      const change = JSON.parse(line);
-      changes.push({
-        pk: change.keys.pk?.S ?? change.keys['branch-key-id']?.S,
-        sk: change.keys.sk?.S ?? change.keys.type?.S,
-        sequence: BigInt(change.sequenceNumber),
-        item: change.item,
-      });
-    }
-  }
-  return changes;
-}
-
-async function until<T>(
-  what: string | (() => string),
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** Waits until the bucket holds the latest state of every item the table holds (detector windows aside). */
-let lastBehind = '';
-async function caughtUp(): Promise<void> {
-  await until(
-    () => `the backups to catch up with the table (${lastBehind})`,
-    async () => {
-      const live = await scan(endpoints().tables.main);
-      const latest = new Map<string, { sequence: bigint; item?: Record<string, unknown> }>();
-      for (const change of await backedUpChanges()) {
-        const key = `${change.pk}|${change.sk}`;
-        const current = latest.get(key);
-        if (current === undefined || change.sequence > current.sequence) latest.set(key, change);
-      }
-      const behind = live.filter(
-        (item) =>
-          canonicalJson(latest.get(`${item.pk?.S}|${item.sk?.S}`)?.item) !==
-          canonicalJson(toStreamJson(item)),
-      );
-      lastBehind = behind
-        .slice(0, 2)
-        .map((item) => `${item.pk?.S}|${item.sk?.S}`)
-        .join('; ');
-      return behind.length === 0 ? true : undefined;
-    },
-  );
-}
-
-/** The SDK's binary attributes as the stream (and the backups) carry them: base64 text. */
-function toStreamJson(item: Record<string, any>): Record<string, unknown> {
-  const convert = (value: any): any => {
-    if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
-    if (value.M !== undefined)
-      return { M: Object.fromEntries(Object.entries(value.M).map(([k, v]) => [k, convert(v)])) };
-    if (value.L !== undefined) return { L: value.L.map(convert) };
-    return value;
-  };
-  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, convert(value)]));
-}
-
-async function scan(tableName: string) {
-  const items: Record<string, any>[] = [];
-  let startKey: Record<string, any> | undefined;
-  do {
-    const page = await tableClient().send(
-      new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return items.filter((item) => !String(item.pk?.S ?? '').startsWith('DETECT#'));
-}
-
-async function restore(into: string, asOf?: string) {
-  const args = [
-    'tsx',
-    'ops/restore.ts',
-    '--into',
-    into,
-    '--state-dir',
-    stateDir(),
-    ...(asOf === undefined ? [] : ['--as-of', asOf]),
-  ];
-  try {
-    const { stdout } = await execute('npx', args, {
-      env: { ...process.env, NODE_OPTIONS: '' },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? 1, stdout: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
-  }
-}
+const probe = new BackupProbe(endpoints(), stateDir());
+const s3 = (credentials?: { accessKeyId: string; secretAccessKey: string }) => probe.s3(credentials);
+const bucket = () => probe.bucket;
+const allVersions = () => probe.allVersions();
+const contentOf = (version: { key: string; versionId: string }) => probe.contentOf(version);
+const scan = (tableName: string) => probe.scan(tableName);
+const caughtUp = () => probe.caughtUp();
+const restore = (into: string, asOf?: string) => probe.restore(into, asOf);
 
 const canary = `canary${randomBytes(6).toString('hex')}`;
 
@@ -222,6 +71,7 @@ async function mixedHistory() {
 }
 
 describe('backups', () => {
+  afterAll(() => probe.close());
   let history: string[];
 
   beforeAll(async () => {

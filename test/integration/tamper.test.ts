@@ -83,6 +83,39 @@ describe('tamper detection', () => {
     });
   });
 
+  describe('stored payments', () => {
+    it('fails closed when a payment item is copied into another invoice’s partition, instead of listing it there', async () => {
+      const api = await as(tenantA);
+      const paid = (await api.post('/v1/invoices', sampleInvoice())).body;
+      const other = (await api.post('/v1/invoices', sampleInvoice())).body;
+      for (const invoice of [paid, other]) await api.post(`/v1/invoices/${invoice.id}/issue`, {});
+      expect((await api.post(`/v1/invoices/${paid.id}/payments`, { amount: 500 })).status).toBe(201);
+      const { Items: [payment] = [] } = await dynamoDb().send(
+        new QueryCommand({
+          TableName: endpoints().tables.main,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :payments)',
+          ExpressionAttributeValues: {
+            ':pk': { S: `${tenantA.tenantId}#INVOICE#${paid.id}` },
+            ':payments': { S: 'PAYMENT#' },
+          },
+        }),
+      );
+      if (payment === undefined) throw new Error('payment not stored');
+      const copy: Record<string, any> = { ...payment, pk: { S: `${tenantA.tenantId}#INVOICE#${other.id}` } };
+      await put(copy);
+      try {
+        const listed = await api.get(`/v1/invoices/${other.id}/payments`);
+        expect(listed.status).toBe(500);
+        expect(listed.body.type).toMatch(/integrity-check-failed$/);
+      } finally {
+        await dynamoDb().send(
+          new DeleteItemCommand({ TableName: endpoints().tables.main, Key: { pk: copy.pk, sk: copy.sk } }),
+        );
+      }
+      expect((await api.get(`/v1/invoices/${other.id}/payments`)).body.items).toEqual([]);
+    });
+  });
+
   describe('audit chain', () => {
     it('names the first event whose stored content was altered', async () => {
       const writer = await as(tenantA);

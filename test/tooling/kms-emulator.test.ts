@@ -24,7 +24,7 @@ import {
   EncryptionSdkSealer,
   tenantHierarchicalKeyring,
 } from '../../functions/adapters/encryption-sdk-sealer';
-import { IntegrityError } from '../../functions/ports/sealer';
+import { IntegrityError, KeysUnavailableError } from '../../functions/ports/sealer';
 import {
   emulatorClientConfig,
   listeningAddresses,
@@ -564,6 +564,7 @@ describe('KMS emulator under the Encryption SDK hierarchical keyring (as the app
   let dynamoDbClient: DynamoDBClient;
   let sealer: EncryptionSdkSealer;
   let keyStore: ReturnType<typeof branchKeyStore>;
+  let dataKeyArn: string;
 
   beforeAll(async () => {
     [kms, dynamoDb] = await Promise.all([startKms({ port: 0 }), startDynamoDb({ port: 0 })]);
@@ -571,6 +572,7 @@ describe('KMS emulator under the Encryption SDK hierarchical keyring (as the app
     dynamoDbClient = new DynamoDBClient(emulatorClientConfig(dynamoDb.endpoint));
     await ensureKeyStoreTable(emulatorClientConfig(dynamoDb.endpoint), tableName);
     const dataKey = await createKey(kmsClient);
+    dataKeyArn = dataKey.arn;
     keyStore = branchKeyStore({
       tableName,
       kmsKeyArn: dataKey.arn,
@@ -616,6 +618,47 @@ describe('KMS emulator under the Encryption SDK hierarchical keyring (as the app
     await expect(sealer.open(sealed, { ...context, entityId: 'inv-other' })).rejects.toBeInstanceOf(
       IntegrityError,
     );
+  });
+
+  describe('an outage of the key hierarchy', () => {
+    // A sealer on a cold instance (nothing cached), as after a deployment, with one of its services out of reach.
+    const coldSealer = (services: { kms?: KMSClient; dynamoDb?: DynamoDBClient }) => {
+      const store = branchKeyStore({
+        tableName,
+        kmsKeyArn: dataKeyArn,
+        dynamoDb: services.dynamoDb ?? dynamoDbClient,
+        kms: services.kms ?? kmsClient,
+      });
+      return new EncryptionSdkSealer(tenantHierarchicalKeyring(store), store);
+    };
+    const unreachable = 'http://127.0.0.1:9';
+
+    it.each([
+      ['KMS', { kms: new KMSClient({ ...emulatorClientConfig(unreachable), maxAttempts: 1 }) }],
+      [
+        'the key store',
+        { dynamoDb: new DynamoDBClient({ ...emulatorClientConfig(unreachable), maxAttempts: 1 }) },
+      ],
+    ])(
+      'is KeysUnavailableError when %s is out of reach, never IntegrityError',
+      async (_service, services) => {
+        const sealed = await sealer.seal(bytes('secret'), context);
+
+        const opened = coldSealer(services).open(sealed, context);
+
+        await expect(opened).rejects.toBeInstanceOf(KeysUnavailableError);
+      },
+    );
+
+    it('is still IntegrityError for a tampered ciphertext while the keys are reachable', async () => {
+      const sealed = await sealer.seal(bytes('secret'), context);
+      // Corrupt a byte inside the wrapped data key: the keyring cannot unwrap it with the (reachable) branch key.
+      const tampered = Uint8Array.from(sealed);
+      const at = Math.floor(tampered.length / 3);
+      tampered[at] = (tampered[at] ?? 0) ^ 0xff;
+
+      await expect(coldSealer({}).open(tampered, context)).rejects.toBeInstanceOf(IntegrityError);
+    });
   });
 });
 

@@ -20,8 +20,10 @@ export interface Counter {
   /** Event counts of the recent minutes, by epoch minute. */
   readonly minutes: Readonly<Record<string, number>>;
   /**
-   * Minutes that breached, with the limit they breached: such a minute enters the baseline at its limit, so an
-   * attack does not teach the baseline that attacks are usual.
+   * Minutes that breached, with the limit they breached: such a minute passes in the baseline as an ordinary one
+   * (the mean stays, the peak only decays), so an attack, however long, never teaches the baseline that attacks
+   * are usual. A level that has become legitimately usual is accepted by a person (`npm run ops --
+   * accept-baseline`), not learned.
    */
   readonly caps?: Readonly<Record<string, number>>;
   readonly baseline: Baseline;
@@ -54,6 +56,11 @@ function fold(baseline: Baseline, count: number): Baseline {
     foldedMinutes: (baseline.foldedMinutes ?? 0) + 1,
     foldedThrough: baseline.foldedThrough,
   };
+}
+
+/** A breaching minute: time passes (the variance and the peak decay as in a minute at the mean), nothing is learned. */
+function hold(baseline: Baseline): Baseline {
+  return { ...fold(baseline, baseline.mean), peak: baseline.peak * peakDecayPerMinute };
 }
 
 /**
@@ -92,7 +99,8 @@ export function advance(counter: Counter, minute: number): Counter {
     for (let index = 0; index < folded; index += 1) baseline = fold(baseline, 0);
     if (gap > folded) baseline = fade(baseline, gap - folded);
     const count = counter.minutes[String(m)] ?? 0;
-    baseline = { ...fold(baseline, Math.min(count, counter.caps?.[String(m)] ?? count)), foldedThrough: m };
+    const breached = counter.caps?.[String(m)] !== undefined;
+    baseline = { ...(breached ? hold(baseline) : fold(baseline, count)), foldedThrough: m };
   }
   const recent = ([m]: [string, number]) => Number(m) > minute - keptMinutes;
   const minutes = Object.fromEntries(Object.entries(counter.minutes).filter(recent));
@@ -100,7 +108,7 @@ export function advance(counter: Counter, minute: number): Counter {
   return { minutes, ...(Object.keys(caps).length === 0 ? {} : { caps }), baseline };
 }
 
-/** Marks `minute` as a breach of `limit`: it will be folded into the baseline at no more than the limit. */
+/** Marks `minute` as a breach of `limit`: it will pass in the baseline without being learned. */
 export function capMinute(counter: Counter, minute: number, limit: number): Counter {
   return { ...counter, caps: { ...counter.caps, [String(minute)]: Math.floor(limit) } };
 }
@@ -182,6 +190,23 @@ export function learnedCounter(history: {
       // Long enough that the bias correction is 1.
       foldedMinutes: 60 * 1440,
       foldedThrough: history.throughMinute,
+    },
+  };
+}
+
+/**
+ * A person's decision that `peak` a minute is now usual for the subject (it grew; the breaches were not an
+ * attack): the peak becomes `peak`, pending breaches are forgotten, and a baseline still warming up counts as
+ * learned. The mean and deviation stay what they were learned to be.
+ */
+export function acceptPeak(counter: Counter, peak: number, warmUpMinutes: number): Counter {
+  const { caps: _forgotten, ...rest } = counter;
+  return {
+    ...rest,
+    baseline: {
+      ...counter.baseline,
+      peak,
+      activeMinutes: Math.max(counter.baseline.activeMinutes, warmUpMinutes),
     },
   };
 }

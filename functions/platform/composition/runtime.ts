@@ -63,16 +63,13 @@ export function sealedRecords(
   runtime: Runtime,
 ) {
   const { clients } = runtime;
-  const sealer = new EncryptionSdkSealer(
-    tenantHierarchicalKeyring(
-      branchKeyStore({
-        tableName: config.keyStoreTable,
-        kmsKeyArn: config.dataKeyArn,
-        dynamoDb: clients.dynamoDb,
-        kms: clients.kms,
-      }),
-    ),
-  );
+  const keyStore = branchKeyStore({
+    tableName: config.keyStoreTable,
+    kmsKeyArn: config.dataKeyArn,
+    dynamoDb: clients.dynamoDb,
+    kms: clients.kms,
+  });
+  const sealer = new EncryptionSdkSealer(tenantHierarchicalKeyring(keyStore), keyStore);
   const table = { tableName: config.tableName, client: clients.documents, sealer };
   return {
     sealer,

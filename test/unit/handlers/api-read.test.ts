@@ -247,6 +247,19 @@ describe('api-read', () => {
       });
     });
 
+    it('marks removing the payout account, and adding one to a profile that had none, as payout changes', async () => {
+      const { world, admin } = setup();
+      await admin.request('PUT', '/v1/seller-profile', { body: profile });
+      const { payout: _removed, ...withoutPayout } = profile;
+      await admin.request('PUT', '/v1/seller-profile', { body: withoutPayout });
+      expect(world.table.auditOf(tenantA).at(-1)?.details).toMatchObject({ payoutChanged: true });
+      await admin.request('PUT', '/v1/seller-profile', { body: profile });
+      expect(world.table.auditOf(tenantA).at(-1)?.details).toMatchObject({
+        payoutChanged: true,
+        payoutAdded: true,
+      });
+    });
+
     it('refuses an invalid IBAN with 400, and writers without the admin scope with 403', async () => {
       const { world, writer, admin } = setup();
       const bad = await admin.request('PUT', '/v1/seller-profile', {

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { MemoryAlertSink, MemoryDetectorStore } from '../../../functions/adapters/memory/memory-detector';
 import { makeHandler } from '../../../functions/detect/handler';
+import { acceptPeak } from '../../../functions/domain/detection/baseline';
 import { localLambdaContext } from '../../../local/lambda-context';
 import { silentObservability, tenantA, tenantB } from '../support/memory-world';
 
@@ -262,6 +263,45 @@ describe('detect', () => {
         Array.from({ length: 200 }, () => ({ tenantId: tenantA, action: 'invoice.created' })),
       );
       expect(world.alerts.published).toEqual([]);
+    });
+
+    it('keeps a sustained attack open for its whole length: breaching minutes are never learned', async () => {
+      const world = setup();
+      await history(world, tenantA);
+      // An hour of 90 a minute against a usual 2: the limit must not creep up to the attack.
+      for (let minute = 0; minute < 60; minute += 1) {
+        await world.audit(
+          Array.from({ length: 90 }, () => ({ tenantId: tenantA, action: 'invoice.created' })),
+        );
+        world.advance(60_000);
+        await world.tick();
+      }
+      const statuses = world.alerts.published.map((alert) => alert.status);
+      expect(statuses[0]).toBe('open');
+      expect(statuses).not.toContain('resolved');
+      expect(statuses.filter((status) => status === 'ongoing').length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('stays quiet at a level a person accepted as usual, and alerts above its factor of it', async () => {
+      const world = setup();
+      await history(world, tenantA);
+      const stored = await world.store.load('create-spike', `tenant:${tenantA}`);
+      if (stored === undefined) throw new Error('no baseline learned');
+      await world.store.save(
+        'create-spike',
+        `tenant:${tenantA}`,
+        { ...stored.state, counter: acceptPeak(stored.state.counter, 90, 30) },
+        stored.version,
+      );
+      await world.audit(Array.from({ length: 90 }, () => ({ tenantId: tenantA, action: 'invoice.created' })));
+      world.advance(60_000);
+      expect(world.alerts.published).toEqual([]);
+      await world.audit(
+        Array.from({ length: 200 }, () => ({ tenantId: tenantA, action: 'invoice.created' })),
+      );
+      expect(world.alerts.published).toEqual([
+        expect.objectContaining({ rule: 'create-spike', observed: 200 }),
+      ]);
     });
 
     it('raises nothing for a new tenant’s first billing run below the conservative cold limit', async () => {
