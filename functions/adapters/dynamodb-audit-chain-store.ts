@@ -1,8 +1,9 @@
-// adapter: DynamoDB → AuditChainStore. The chain writer's reads (head and newest events, consistent) and its
-// append: events, entry removals, the head and the checkpoint in TransactWriteItems of at most 100 items, each
-// conditioned on the head the one before left.
+// adapter: DynamoDB → AuditChainStore. The chain writer's reads (head, newest event, which entries are chained —
+// consistent) and its append: events with their entries' markers and removals, the head and the checkpoint, in
+// TransactWriteItems of at most 100 items, each conditioned on the head the one before left.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -10,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ChainHead } from '../domain/audit-chain';
 import {
+  auditChainedKey,
   auditCheckpointKey,
   auditEntryKey,
   auditEventKey,
@@ -30,8 +32,11 @@ type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
 >[number];
 
-/** Events per transaction: each is a put and a delete, plus the head and the checkpoint — 2 × 45 + 2 ≤ 100. */
-const eventsPerTransaction = 45;
+/**
+ * Events per transaction: each is its put, its entry's marker and the entry's removal, plus the head and the
+ * checkpoint — 3 × 32 + 2 ≤ 100.
+ */
+const eventsPerTransaction = 32;
 
 export class DynamoDbAuditChainStore implements AuditChainStore {
   constructor(
@@ -57,6 +62,29 @@ export class DynamoDbAuditChainStore implements AuditChainStore {
       head: head === undefined ? undefined : { sequence: Number(head.sequence), hash: String(head.hash) },
       events: items.map(toAuditEvent),
     };
+  }
+
+  async chained(tenantId: string, entryIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const { tableName: TableName, client } = this.options;
+    const found = new Set<string>();
+    const unique = [...new Set(entryIds)];
+    for (let start = 0; start < unique.length; start += 100) {
+      let keys: Record<string, unknown>[] = unique
+        .slice(start, start + 100)
+        .map((entryId) => auditChainedKey(tenantId, entryId));
+      for (let attempt = 0; keys.length > 0; attempt += 1) {
+        if (attempt >= 10) throw new Error(`DynamoDB kept ${keys.length} keys unprocessed`);
+        const { Responses: responses, UnprocessedKeys: unprocessed } = await client.send(
+          new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of responses?.[TableName] ?? []) {
+          found.add(String(item.sk).slice(auditChainedKey(tenantId, '').sk.length));
+        }
+        keys = (unprocessed?.[TableName]?.Keys ?? []) as Record<string, unknown>[];
+        if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      }
+    }
+    return found;
   }
 
   async append(tenantId: string, append: ChainAppend): Promise<void> {

@@ -56,11 +56,14 @@ export function makeAuditChainer(dependencies: AuditChainerDependencies) {
 
   /** Chains `entries` (one tenant's, in stream order). Idempotent: a retried batch appends nothing twice. */
   return async (tenantId: string, entries: readonly PendingAuditEntry[]): Promise<ChainOutcome> => {
-    const { head, events: newestFirst } = await store.tail(tenantId, Math.max(entries.length, 1));
-    // A retried batch: its first entries may be chained already, and then they are the newest events.
-    const chained = new Set(
-      newestFirst.flatMap((event) => (event.entryId === undefined ? [] : [event.entryId])),
-    );
+    const [{ head, events: newestFirst }, chained] = await Promise.all([
+      store.tail(tenantId, 1),
+      // A retried batch, or the stream read again from its start: what was chained is marked so.
+      store.chained(
+        tenantId,
+        entries.map((entry) => entry.entryId),
+      ),
+    ]);
     const seen = new Set<string>();
     const fresh = entries.filter((entry) => {
       if (chained.has(entry.entryId) || seen.has(entry.entryId)) return false;

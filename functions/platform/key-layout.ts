@@ -45,6 +45,7 @@ export const entityTypes = {
   auditEvent: 'audit-event',
   auditHead: 'audit-head',
   auditCheckpoint: 'audit-checkpoint',
+  auditChained: 'audit-chained',
   idempotency: 'idempotency',
   apiClient: 'api-client',
   sellerProfile: 'seller-profile',
@@ -91,7 +92,8 @@ export const sequenceKey = (tenantId: string, sequence: SequenceId) => ({
  * A tenant's audit trail, in two partitions. A business change writes one ENTRY# item of its own under
  * `<tenant>#AUDIT#ENTRIES` (random id: no two writes share an item, so writes never contend); the chain writer
  * reads entries off the stream, appends them under `<tenant>#AUDIT` as EVENT# items (sequence, previous hash,
- * hash), moves the HEAD and signs a CHECKPOINT#, then deletes the entries it chained. Two partitions, so IAM can
+ * hash) each with a CHAINED#<entry id> marker, moves the HEAD and signs a CHECKPOINT#, then deletes the entries it
+ * chained. Two partitions, so IAM can
  * tell them apart (`dynamodb:LeadingKeys`): only the chain writer may write `*#AUDIT`, and api-write may not.
  */
 export const auditPartition = (tenantId: string) => `${tenantId}#AUDIT`;
@@ -103,6 +105,7 @@ export const auditHeadKey = (tenantId: string) => ({ pk: auditPartition(tenantId
 export const auditEventPrefix = 'EVENT#';
 export const auditEntryPrefix = 'ENTRY#';
 export const auditCheckpointPrefix = 'CHECKPOINT#';
+export const auditChainedPrefix = 'CHAINED#';
 const sequenceSortKey = (sequence: number) => String(sequence).padStart(12, '0');
 export const auditEventKey = (tenantId: string, sequence: number) => ({
   pk: auditPartition(tenantId),
@@ -111,6 +114,11 @@ export const auditEventKey = (tenantId: string, sequence: number) => ({
 export const auditEntryKey = (tenantId: string, entryId: string) => ({
   pk: auditEntriesPartition(tenantId),
   sk: `${auditEntryPrefix}${entryId}`,
+});
+/** Written with the event that chains an entry: a replayed stream (any age) never chains an entry twice. */
+export const auditChainedKey = (tenantId: string, entryId: string) => ({
+  pk: auditPartition(tenantId),
+  sk: `${auditChainedPrefix}${entryId}`,
 });
 export const auditCheckpointKey = (tenantId: string, sequence: number) => ({
   pk: auditPartition(tenantId),

@@ -14,7 +14,7 @@ export interface ChainAppend {
   readonly events: readonly AuditEvent[];
   /** The head as read: the append fails with ChainMovedError if it changed meanwhile. */
   readonly expectedHead: ChainHead | undefined;
-  /** The pending entries these events chain, removed with them. */
+  /** The pending entries these events chain, in order: each gets its marker and is removed, with its event. */
   readonly chainedEntryIds: readonly string[];
   /** The signed statement of the new head, stored with it. */
   readonly checkpoint?: SignedCheckpoint;
@@ -27,5 +27,7 @@ export class ChainMovedError extends Error {
 
 export interface AuditChainStore {
   tail(tenantId: string, count: number): Promise<ChainTail>;
+  /** Which of these entries an event already chains (a retried batch, or a stream replayed from its start). */
+  chained(tenantId: string, entryIds: readonly string[]): Promise<ReadonlySet<string>>;
   append(tenantId: string, append: ChainAppend): Promise<void>;
 }

@@ -15,7 +15,7 @@ import { tableDefinition } from '../../functions/platform/table-definition';
  * - `own-items`: `GetItem`, `Query`, `PutItem`, `UpdateItem` on the items under
  *   {@link BindTableOptions.partitionKeyPrefix}, which it requires (such as the detector's `DETECT#`). No delete,
  *   no batch, no index: a function that keeps state of its own touches nothing else.
- * - `own-partitions`: `GetItem`, `Query`, `PutItem`, `DeleteItem` on the items whose partition key matches
+ * - `own-partitions`: `GetItem`, `BatchGetItem`, `Query`, `PutItem`, `DeleteItem` on the items whose partition key matches
  *   {@link BindTableOptions.partitionKeyPatterns}, which it requires (such as the chain writer's `*#AUDIT`). No
  *   update, no batch, no index.
  */
@@ -72,7 +72,13 @@ const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
   // UpdateItem is granted in a statement of its own, under the attribute condition (see tableStatements).
   'update-attributes': ['dynamodb:GetItem'],
   'own-items': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  'own-partitions': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  'own-partitions': [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:DeleteItem',
+  ],
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
   write: [
     'dynamodb:GetItem',

@@ -718,7 +718,7 @@ describe('ProjectFunction', () => {
       });
     });
 
-    it('lets chain get, query, put and delete only the tenants’ #AUDIT and #AUDIT#ENTRIES items, and no index', () => {
+    it('lets chain get, batch-get, query, put and delete only the tenants’ #AUDIT and #AUDIT#ENTRIES items, and no index', () => {
       const dynamoDb = chainStatements().filter((statement) =>
         asList(statement.Action).some(
           (action) =>
@@ -730,7 +730,13 @@ describe('ProjectFunction', () => {
       );
       expect(dynamoDb).toEqual([
         {
-          Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+          Action: [
+            'dynamodb:BatchGetItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+          ],
           Effect: 'Allow',
           Resource: expect.not.objectContaining({ 'Fn::Join': expect.anything() }),
           Condition: {

@@ -114,6 +114,11 @@ export class MemoryAuditChainStore implements AuditChainStore {
     return { head: head === undefined ? undefined : { ...head }, events: structuredClone(events) };
   }
 
+  async chained(tenantId: string, entryIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const chained = new Set(this.table.auditOf(tenantId).flatMap((event) => event.entryId ?? []));
+    return new Set(entryIds.filter((entryId) => chained.has(entryId)));
+  }
+
   async append(tenantId: string, append: ChainAppend): Promise<void> {
     await this.table.faults.enter('chain.append');
     const current = this.table.auditHeads.get(tenantId);

@@ -72,6 +72,21 @@ describe('audit chain', () => {
       expect(world.table.checkpointsOf(tenantA)).toHaveLength(1);
     });
 
+    it('chains nothing twice when the stream is read again from its start, long after', async () => {
+      const { world, creates } = setup();
+      world.chaining.automatic = false;
+      await creates(3);
+      const early = world.pendingAuditRecords();
+      await world.chain(early);
+      world.chaining.automatic = true;
+      await creates(5);
+      // A new event source mapping (or a restarted poller) starting at TRIM_HORIZON delivers the first ones again.
+      expect((await world.chain(early)).batchItemFailures).toEqual([]);
+      const events = world.table.auditOf(tenantA);
+      expect(events.map((event) => event.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(new Set(events.map((event) => event.entryId)).size).toBe(8);
+    });
+
     it('signs the head at the end of each batch', async () => {
       const { world, creates } = setup();
       await creates(2);
