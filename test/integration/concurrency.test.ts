@@ -1,5 +1,5 @@
 // test: numbering and idempotency under concurrent requests, through HTTP.
-import { as, auditChained, clientsByRole, sampleInvoice } from './support';
+import { as, auditChained, clientsByRole, sampleInvoice, verifyWhole } from './support';
 
 const { tenantA, tenantB, admin } = clientsByRole();
 
@@ -130,7 +130,7 @@ describe('concurrency', () => {
       const writers = [await as(tenantA), await as(tenantB)];
       const auditor = await as(admin);
       await auditChained();
-      const before = (await auditor.get('/v1/audit-events/verification')).body;
+      const before = await verifyWhole(auditor);
       const created = await Promise.all(
         Array.from({ length: 40 }, async (_, index) => {
           const response = await writers[index % 2]?.post('/v1/invoices', sampleInvoice());
@@ -139,7 +139,7 @@ describe('concurrency', () => {
       );
       expect(created.map((entry) => entry.status)).toEqual(Array(40).fill(201));
       await auditChained();
-      const after = (await auditor.get('/v1/audit-events/verification')).body;
+      const after = await verifyWhole(auditor);
       expect(after).toMatchObject({ valid: true, complete: true, pendingEntries: 0 });
       expect(after.throughSequence).toBe(before.throughSequence + 20);
       // Each of tenant A's creates is in its chain once, in some order, with consecutive sequence numbers.

@@ -2,7 +2,7 @@
 // duplicates are handled, and no personal data leaks into documents, logs or the failure queue.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -240,6 +240,13 @@ describe('delivery', () => {
         DDBStreamBatchInfo: { batchSize: 1 },
       });
       expect(message.Body).not.toContain(canary);
+      // The poison item goes again: the stack is shared, and a restore verifies every sealed record it holds.
+      await dynamoDb.send(
+        new DeleteItemCommand({
+          TableName: local().tables.main,
+          Key: { pk: { S: `${tenantA.tenantId}#INVOICE#${poisonId}` }, sk: { S: 'INVOICE' } },
+        }),
+      );
     });
   });
 

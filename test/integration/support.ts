@@ -205,6 +205,25 @@ export async function auditChained(timeoutMs = 60_000): Promise<void> {
   }
 }
 
+/**
+ * The verification of a whole chain, step after step (each verifies at most 1,000 events and hands on a cursor),
+ * as a client would do it: the last step's answer, with `checked` summed over the steps.
+ */
+export async function verifyWhole(auditor: { get: (path: string) => Promise<ApiResponse> }) {
+  let checked = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    const step = (
+      await auditor.get(
+        `/v1/audit-events/verification${cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`}`,
+      )
+    ).body;
+    checked += step.checked ?? 0;
+    if (!step.valid || step.nextCursor === undefined) return { ...step, checked };
+    cursor = step.nextCursor;
+  }
+}
+
 /** A raw DynamoDB client on the stack's emulator, for tests that inspect or tamper with stored items. */
 export function tableClient(): DynamoDBClient {
   const config = endpoints();
