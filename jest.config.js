@@ -6,6 +6,8 @@
 // - integration: HTTP against one local stack (the global setup starts it), for what only real emulators show.
 // - fuzz:        the schema-driven fuzz run against a stack of its own, with a fixed, printed seed.
 // - detection:   normal traffic and attacks against a stack of its own, whose alerts nothing else pollutes.
+// Each of the last three runs in a jest run of its own (npm run test:stack): jest runs every selected project's
+// global setup before any test, so one run over several of them would point every suite at the last stack.
 // The project is ESM (middy and fauxqs ship ESM only), so jest runs with --experimental-vm-modules (see .npmrc).
 const transform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false, tsconfig: { module: 'esnext' } }],

@@ -3,6 +3,8 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -11,7 +13,11 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envNames } from '../functions/platform/config';
-import { invoiceKey, sellerProfileKey } from '../functions/platform/key-layout';
+import {
+  deliveryReminderPartitionPrefix,
+  invoiceKey,
+  sellerProfileKey,
+} from '../functions/platform/key-layout';
 import { deliverStreamSource, type StreamSourceDefinition } from '../functions/platform/stream-source';
 import { addFailureQueue } from './failure-queue';
 import type { BranchKeyStoreReference } from './key-store';
@@ -85,6 +91,8 @@ export class Delivery extends Construct {
   readonly functionErrorsAlarm: cloudwatch.Alarm;
   readonly functionThrottlesAlarm: cloudwatch.Alarm;
   readonly iteratorAgeAlarm: cloudwatch.Alarm;
+  /** Once a minute: the sweeper re-queues due retries and settles requests whose deliverer died. */
+  readonly sweep: events.Rule;
 
   constructor(scope: Construct, id: string, props: DeliveryProps) {
     super(scope, id);
@@ -122,6 +130,11 @@ export class Delivery extends Construct {
       updatablePartitionKeyPatterns: deliverUpdatablePartitionKeys,
       updatableAttributes: [deliveryAttribute],
     });
+    // The sweeper's reminders: ids and due times under DELIVERY#, dropped once a request settles.
+    deliver.bindTable(props.table, 'own-items', {
+      partitionKeyPrefix: deliveryReminderPartitionPrefix,
+      deletable: true,
+    });
     deliver.bindKeyStore(props.keyStore);
     deliver.bindBucket(props.documentsBucket, envNames.documentsBucket, 'put');
     Validations.of(deliver.runtimePolicy).acknowledge({
@@ -137,6 +150,19 @@ export class Delivery extends Construct {
     const reason =
       'Invoked synchronously by the DynamoDB stream event source mapping, whose on-failure destination (the encrypted FailureQueue) receives failed batches; an async dead-letter queue would never receive anything';
     Validations.of(deliver.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason });
+
+    // A missed sweep is covered by the next one a minute later; EventBridge's own retries are enough.
+    this.sweep = new events.Rule(this, 'Sweep', {
+      description:
+        'Ledgerlock deliver: re-queues due delivery retries and settles requests whose deliverer stopped, so none stays queued',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(deliver.function, { retryAttempts: 2 })],
+    });
+    Validations.of(this.sweep).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason:
+        'The sweep event carries no data, only "run now": an invocation EventBridge could not make is replaced by the next minute\'s, and reminders stay in the table until a sweep handles them, so a dead-letter queue would hold nothing worth replaying',
+    });
 
     const consumerAlarms = addStreamConsumerAlarms(this, deliver, this.failureQueue, {
       alertTopic: props.alertTopic,

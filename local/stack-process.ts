@@ -24,6 +24,8 @@ export interface StackProcessOptions {
   readonly stateDir?: string;
   /** @default a free port */
   readonly port?: number;
+  /** Extra environment for the stack (e.g. shorter delivery retries for a test). @default none */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function startStackProcess(options: StackProcessOptions = {}) {
@@ -46,7 +48,7 @@ export async function startStackProcess(options: StackProcessOptions = {}) {
     {
       cwd: process.cwd(),
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '' },
+      env: { ...process.env, ...options.env, NODE_OPTIONS: '' },
       detached: true,
     },
   );

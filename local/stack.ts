@@ -63,6 +63,20 @@ const host = '127.0.0.1';
 const accountId = '000000000000';
 /** EventBridge invokes detect once a minute on AWS to resolve quiet alerts; locally more often, for quick tests. */
 const detectTickMs = 10_000;
+/**
+ * EventBridge invokes deliver's sweep once a minute on AWS; locally every few seconds (LEDGERLOCK_SWEEP_INTERVAL_MS
+ * overrides), so a retry or a dead deliverer's request settles at a pace a person or a test can watch.
+ */
+const defaultSweepIntervalMs = 5_000;
+
+function sweepIntervalMs(): number {
+  const raw = process.env.LEDGERLOCK_SWEEP_INTERVAL_MS;
+  const value = raw === undefined || raw === '' ? defaultSweepIntervalMs : Number(raw);
+  if (!Number.isInteger(value) || value < 100 || value > 60_000) {
+    throw new Error(`LEDGERLOCK_SWEEP_INTERVAL_MS is "${raw}"; use milliseconds from 100 to 60000`);
+  }
+  return value;
+}
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -81,8 +95,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let gateway: LocalGateway | undefined;
   let logs: LogsSubscription | undefined;
   let tick: NodeJS.Timeout | undefined;
+  let sweeper: { stop(): Promise<void> } | undefined;
   const stopAll = async () => {
     clearInterval(tick);
+    await sweeper?.stop();
     await gateway?.stop();
     // Detect still needs DynamoDB and SNS to take what is pending.
     await logs?.stop();
@@ -213,6 +229,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         logTo('detect.log')(`tick failed (${(error as Error).name})`),
       );
     }, detectTickMs);
+
+    sweeper = startSweeper(
+      () =>
+        handlers.deliver(
+          { sweep: true },
+          localLambdaContext({
+            functionName: 'deliver',
+            requestId: crypto.randomUUID(),
+            region: aws.region,
+            timeoutMs: 60_000,
+          }),
+        ),
+      sweepIntervalMs(),
+      logTo('deliver-sweep.log'),
+    );
 
     // Each stream consumer behind the same filter, batching and failure handling as its AWS mapping.
     const backups = monitorBackups(stateDir);
@@ -422,4 +453,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The local stand-in for deliver's EventBridge schedule: one sweep at a time (a slow one is not overlapped, as a
+ * one-minute rule with a one-minute timeout would not be), and a failed sweep is logged, never fatal.
+ */
+function startSweeper(sweep: () => Promise<unknown>, intervalMs: number, log: (line: string) => void) {
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running !== undefined) return;
+    running = Promise.resolve()
+      .then(sweep)
+      .then(
+        () => undefined,
+        (error: unknown) => log(`sweep failed (${(error as Error).name})`),
+      )
+      .finally(() => {
+        running = undefined;
+      });
+  }, intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

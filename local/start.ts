@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from './stack';
+import { freeBytesUnder, lowDiskSpaceWarning, minimumFreeBytes } from './start-checks';
 
 const usage = `Usage: npm start -- [options]
 
@@ -50,6 +51,9 @@ if (values.reset) {
   say(`--reset: removed ${stateDir}`);
 }
 
+const lowDisk = lowDiskSpaceWarning(stateDir, freeBytesUnder(stateDir), minimumFreeBytes());
+if (lowDisk !== undefined) process.stderr.write(`[ledgerlock] ${lowDisk}\n`);
+
 const startedAt = performance.now();
 say(`starting the local stack (${values['in-memory'] ? 'in memory' : `data in ${stateDir}/data`})…`);
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
@@ -83,6 +87,11 @@ const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   say(`${signal}: stopping…`);
+  // A stop that hangs must still end: exiting runs the hook that SIGKILLs every child (emulators/child-processes).
+  setTimeout(() => {
+    process.stderr.write('[ledgerlock] the stack did not stop within 20 s; killing what is left\n');
+    process.exit(1);
+  }, 20_000).unref();
   await stack.stop();
   say('stopped');
   process.exit(0);

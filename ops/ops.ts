@@ -1,5 +1,5 @@
-// ops: `npm run ops -- <command>` — what operations do by hand during an incident, against the local stack that
-// <state-dir>/endpoints.json names or, without one, against AWS (region and credentials from the environment).
+// ops: `npm run ops -- <command>` — what operations do by hand during an incident: against AWS when --table names
+// the main table (region and credentials from the environment), else against the local stack of <state-dir>.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,9 +32,9 @@ Commands:
 Options:
   --from <where>      verify-audit: "genesis" (default) or "checkpoint" (start at the latest signed checkpoint)
   --limit <n>         verify-audit: events per step, 1–1000 (default 1000)
-  --state-dir <dir>   the local stack whose endpoints.json to use (default: .local); without one, AWS:
-  --table <name>      AWS: the main table
-  --audit-key <arn>   AWS: the KMS key that signs the audit checkpoints (its public key checks them)
+  --table <name>      run against AWS, on this main table (region and credentials from the environment)
+  --state-dir <dir>   without --table: the local stack whose endpoints.json to use (default: .local)
+  --audit-key <arn>   with --table: the KMS key that signs the audit checkpoints (its public key checks them)
   -h, --help          show this help
 `;
 
@@ -80,7 +80,10 @@ const clients =
         credentials: local.credentials,
         endpoints: { dynamodb: local.dynamodb, kms: local.kms },
       });
-const tableName = local?.tables.main ?? values.table ?? fail('on AWS, --table <main table> is required');
+const tableName =
+  local?.tables.main ??
+  values.table ??
+  fail(`no local stack in ${endpointsFile} (is npm start running?), and no --table <main table> to use AWS`);
 
 const [command, argument, second] = positionals;
 
@@ -90,10 +93,11 @@ async function setClientStatus(clientId: string, status: 'active' | 'disabled') 
       new UpdateCommand({
         TableName: tableName,
         Key: apiClientKey(clientId),
-        UpdateExpression: 'SET #status = :status',
+        // Stamped like every other write, so a restore --as-of knows when the client was disabled.
+        UpdateExpression: 'SET #status = :status, changedAt = :changedAt',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status },
+        ExpressionAttributeValues: { ':status': status, ':changedAt': new Date().toISOString() },
       }),
     );
   } catch (error) {

@@ -27,6 +27,9 @@ export interface AwsClientSettings {
 /** SDK retries: a few, for throttling and passing network trouble; callers with their own loops turn them off. */
 const defaultMaxAttempts = 3;
 
+/** One SendEmail call waits at most this long for SES's answer (the deliverer's lease is 30 s by default). */
+export const sesRequestTimeoutMs = 10_000;
+
 export class AwsClients {
   private readonly created = new Map<string, unknown>();
 
@@ -83,7 +86,20 @@ export class AwsClients {
    * The deliverer decides what may be retried, from what the failure says (adapters/sesv2-mailer.ts).
    */
   get ses(): SESv2Client {
-    return this.once('sesv2', () => new SESv2Client({ ...this.config('sesv2'), maxAttempts: 1 }));
+    return this.once(
+      'sesv2',
+      () =>
+        new SESv2Client({
+          ...this.config('sesv2'),
+          maxAttempts: 1,
+          // A bounded wait, below the deliverer's lease: a silent socket becomes an "unknown outcome", never a hang.
+          requestHandler: {
+            connectionTimeout: 3_000,
+            requestTimeout: sesRequestTimeoutMs,
+            throwOnRequestTimeout: true,
+          },
+        }),
+    );
   }
 
   get sns(): SNSClient {

@@ -46,8 +46,13 @@ const deliverySchema = z.object({
   messageId: z.string().optional(),
   sentAt: z.string().optional(),
   reason: z.string().optional(),
+  outcome: z.enum(['unknown']).optional(),
   leaseUntil: z.number().optional(),
   retryable: z.boolean().optional(),
+  phase: z.enum(['preparing', 'mailing']).optional(),
+  retryAt: z.number().optional(),
+  wakeups: z.int().optional(),
+  recentSends: z.array(z.string()).optional(),
 });
 
 const invoicePlainSchema = z.object({

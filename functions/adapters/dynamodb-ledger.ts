@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, PendingAuditEntry } from '../domain/audit-chain';
+import { tenantLimitReached } from '../domain/delivery';
 import type { SequenceId } from '../domain/numbering';
 import {
   auditEntryKey,
@@ -17,6 +18,7 @@ import {
   idempotencyKey,
   invoiceKey,
   randomId,
+  sendCounterKey,
   sequenceKey,
 } from '../platform/key-layout';
 import {
@@ -35,6 +37,7 @@ import {
   paymentCodec,
   sellerProfileCodec,
 } from './dynamodb-codecs';
+import { deliveryReminderItem } from './dynamodb-delivery-reminders';
 import { sealIdempotentResponse } from './dynamodb-idempotency-store';
 
 type TransactItem = NonNullable<
@@ -58,8 +61,9 @@ export interface DynamoDbLedgerOptions {
  */
 const holdMilliseconds = 120_000;
 const holdSafetyMilliseconds = 30_000;
-/** Issued invoices per transaction: each is the invoice and its audit entry. */
+/** Issued invoices per transaction: each is the invoice and its audit entry (and, when sent, its reminder). */
 const invoicesPerTransaction = 48;
+const sendingInvoicesPerTransaction = 33;
 
 function chunksOf<Item>(items: readonly Item[], size: number): Item[][] {
   const chunks: Item[][] = [];
@@ -192,6 +196,26 @@ export class DynamoDbLedger implements Ledger {
                   ExpressionAttributeNames: { '#value': 'value' },
                   ExpressionAttributeValues: { ':previous': change.value - 1 },
                 }),
+          },
+        };
+      case 'remindDelivery':
+        // Unconditional: the newest request's reminder replaces whatever an older one left.
+        return { Put: { TableName, Item: deliveryReminderItem(change.reminder) } };
+      case 'countSends':
+        // An atomic counter: concurrent requests can never pass the cap between them.
+        return {
+          Update: {
+            TableName,
+            Key: sendCounterKey(tenantId, change.hour),
+            UpdateExpression: 'ADD #count :count SET entity = :entity, expiresAt = :expiresAt',
+            ConditionExpression: 'attribute_not_exists(#count) OR #count <= :most',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: {
+              ':count': change.count,
+              ':most': change.limit - change.count,
+              ':entity': entityTypes.sendCounter,
+              ':expiresAt': change.windowEndsAt + 24 * 3600,
+            },
           },
         };
     }
@@ -344,11 +368,20 @@ export class DynamoDbLedger implements Ledger {
               },
             },
             this.auditEntryItem(tenantId, plan.audit),
+            ...(plan.sendCount === undefined ? [] : [await this.toTransactItem(tenantId, plan.sendCount)]),
           ],
           at,
         );
       } catch (error) {
         await this.releaseHolds(tenantId, plan);
+        const reasons =
+          error instanceof ConcurrentChangeError && error.cause instanceof TransactionCanceledException
+            ? (error.cause.CancellationReasons ?? [])
+            : [];
+        // The send count is the commit point's last item (after the abort check, counter, job and audit entry).
+        if (plan.sendCount !== undefined && reasons.at(-1)?.Code === 'ConditionalCheckFailed') {
+          throw tenantLimitReached(plan.sendCount.limit, new Date(at), plan.sendCount.windowEndsAt);
+        }
         throw error;
       }
     }
@@ -357,11 +390,12 @@ export class DynamoDbLedger implements Ledger {
     await Promise.all(
       chunksOf(
         plan.invoices.map((_, index) => index),
-        invoicesPerTransaction,
+        plan.send ? sendingInvoicesPerTransaction : invoicesPerTransaction,
       ).map((indexes) =>
         this.transact(
           indexes.flatMap((index) => {
             const audit = plan.invoiceAudits[index];
+            const reminder = plan.invoices[index]?.reminder;
             return [
               {
                 Put: {
@@ -372,6 +406,9 @@ export class DynamoDbLedger implements Ledger {
                 },
               },
               ...(audit === undefined ? [] : [this.auditEntryItem(tenantId, audit)]),
+              ...(reminder === undefined
+                ? []
+                : [{ Put: { TableName, Item: deliveryReminderItem(reminder) } }]),
             ];
           }),
           at,
@@ -521,6 +558,12 @@ export class DynamoDbLedger implements Ledger {
         error instanceof ConcurrentChangeError && error.cause instanceof TransactionCanceledException
           ? (error.cause.CancellationReasons ?? [])
           : [];
+      // The tenant's hourly send cap refused the commit: that is the answer, not a race to retry.
+      const cap = changes.find(
+        (change, index) => change.type === 'countSends' && reasons[index]?.Code === 'ConditionalCheckFailed',
+      );
+      if (cap?.type === 'countSends')
+        throw tenantLimitReached(cap.limit, new Date(audit.at), cap.windowEndsAt);
       const held = changes.flatMap((change, index) =>
         ((change.type === 'putInvoice' && change.expectedVersion !== null) ||
           change.type === 'deleteInvoice') &&

@@ -4,6 +4,7 @@ import { makeInvoiceCommands, numberingLane } from '../application/invoice-comma
 import { type MutationPlan, makeMutationRunner } from '../application/mutation-runner';
 import type { CommandsOf, Reply } from '../application/request';
 import { makeSellerProfileCommands } from '../application/seller-profile';
+import type { SendLimits } from '../domain/delivery';
 import { type IdKind, randomId } from '../platform/key-layout';
 import { apiMiddleware } from '../platform/middleware';
 import type { Observability } from '../platform/observability';
@@ -29,6 +30,8 @@ export interface ApiWriteDependencies {
   readonly newId?: (kind: IdKind) => string;
   /** Waits between commit retries. @default node's timer */
   readonly pause?: (milliseconds: number) => Promise<void>;
+  /** Caps on requested emails. @default defaultSendLimits (domain/delivery.ts) */
+  readonly sendLimits?: SendLimits;
 }
 
 export function makeHandler(dependencies: ApiWriteDependencies) {

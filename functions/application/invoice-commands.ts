@@ -1,5 +1,12 @@
 // application: the invoice write use cases — each loads what it needs, lets the domain decide, and returns the
 // plan the mutation runner commits: the changes, the audit entry and the reply.
+import {
+  defaultQueuedGraceSeconds,
+  defaultSendLimits,
+  epochSeconds,
+  type SendLimits,
+  tenantSendWindow,
+} from '../domain/delivery';
 import { BusinessRuleError, InvalidStateError } from '../domain/errors';
 import type { CustomerDetails, Invoice } from '../domain/invoice';
 import {
@@ -16,8 +23,9 @@ import {
 import { defaultSeries, formatDocumentNumber, type SequenceId } from '../domain/numbering';
 import { bulkIssueJobId, type IdKind } from '../platform/key-layout';
 import type { CustomerRepository } from '../ports/customer-repository';
+import type { DeliveryReminder } from '../ports/delivery-tracker';
 import type { InvoiceRepository } from '../ports/invoice-repository';
-import type { Ledger } from '../ports/ledger';
+import type { Ledger, LedgerChange } from '../ports/ledger';
 import { UnknownEntityError } from './errors';
 import type { Caller, Command } from './request';
 import { toCreditNoteView, toPaymentView } from './views';
@@ -27,6 +35,8 @@ export interface InvoiceCommandDependencies {
   readonly customers: CustomerRepository;
   readonly ledger: Ledger;
   readonly newId: (kind: IdKind) => string;
+  /** Caps on requested emails, per invoice and per tenant. @default defaultSendLimits */
+  readonly sendLimits?: SendLimits;
 }
 
 /**
@@ -51,6 +61,32 @@ export const invoiceNotFound = () => new UnknownEntityError('no invoice with thi
 
 export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
   const { invoices, customers, ledger, newId } = dependencies;
+  const sendLimits = dependencies.sendLimits ?? defaultSendLimits;
+
+  /**
+   * What queuing one email adds to a commit: it counts against the tenant's hourly cap (atomically, in the same
+   * transaction), and leaves the sweeper a reminder to look if no deliverer takes the request in time.
+   */
+  const countSends = (count: number, now: Date): Extract<LedgerChange, { type: 'countSends' }> => {
+    const window = tenantSendWindow(now);
+    return {
+      type: 'countSends',
+      hour: window.id,
+      count,
+      limit: sendLimits.perTenantPerHour,
+      windowEndsAt: window.endsAtSeconds,
+    };
+  };
+  const reminderOf = (invoice: Invoice, now: Date): DeliveryReminder => ({
+    tenantId: invoice.tenantId,
+    invoiceId: invoice.id,
+    requestToken: invoice.delivery.requestToken ?? '',
+    dueAt: epochSeconds(now) + defaultQueuedGraceSeconds,
+  });
+  const sendChanges = (invoice: Invoice, now: Date): LedgerChange[] => [
+    countSends(1, now),
+    { type: 'remindDelivery', reminder: reminderOf(invoice, now) },
+  ];
 
   const loadInvoice = async (caller: Caller, invoiceId: string): Promise<Invoice> => {
     const invoice = await invoices.get(caller.tenantId, invoiceId);
@@ -152,7 +188,12 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
     // Issue and send in one commit: the stream sees the invoice already queued for delivery.
     const withDelivery: Invoice =
       body.send === true
-        ? requestDelivery(issued, { token: newId('deliveryRequest'), now, resend: false }).invoice
+        ? requestDelivery(issued, {
+            token: newId('deliveryRequest'),
+            now,
+            resend: false,
+            limits: sendLimits,
+          }).invoice
         : issued;
     return {
       changes: [
@@ -163,6 +204,7 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
           expectedVersion: invoice.version,
           expectedDelivery: invoice.delivery,
         },
+        ...(body.send === true ? sendChanges(withDelivery, now) : []),
       ],
       audit: {
         action: 'invoice.issued',
@@ -221,17 +263,29 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
             ? invoice.customer
             : (snapshots.get(invoice.customerId) ?? invoice.customer);
         const issued = issueInvoice(invoice, { number, customer, now });
-        const withDelivery = send
-          ? requestDelivery(issued, { token: newId('deliveryRequest'), now, resend: false }).invoice
-          : issued;
-        return { invoice, issued: withDelivery, number };
+        if (!send) return { invoice, issued, number };
+        const withDelivery = requestDelivery(issued, {
+          token: newId('deliveryRequest'),
+          now,
+          resend: false,
+        }).invoice;
+        return { invoice, issued: withDelivery, number, reminder: reminderOf(withDelivery, now) };
       } catch (error) {
         return atIndex(index, error);
       }
     });
     const toWrite = planned.flatMap((entry) =>
-      entry.issued === undefined ? [] : [{ draft: entry.invoice, issued: entry.issued }],
+      entry.issued === undefined
+        ? []
+        : [
+            {
+              draft: entry.invoice,
+              issued: entry.issued,
+              ...('reminder' in entry ? { reminder: entry.reminder } : {}),
+            },
+          ],
     );
+    const sendCount = send && !resume ? countSends(toWrite.length, now) : undefined;
     const firstNumber = formatDocumentNumber(sequence, firstValue);
     const lastNumber = formatDocumentNumber(sequence, firstValue + loaded.length - 1);
     return {
@@ -243,6 +297,7 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
         invoices: toWrite,
         invoiceIds: body.invoiceIds,
         send,
+        ...(sendCount === undefined ? {} : { sendCount }),
         resume,
         invoiceAudits: toWrite.map(({ issued }) => ({
           action: 'invoice.issued',
@@ -365,6 +420,7 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
       token: newId('deliveryRequest'),
       now,
       resend: body.resend === true,
+      limits: sendLimits,
     });
     return {
       changes: requested.alreadyQueued
@@ -376,6 +432,7 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
               expectedVersion: invoice.version,
               expectedDelivery: invoice.delivery,
             },
+            ...sendChanges(requested.invoice, now),
           ],
       audit: {
         action: requested.alreadyQueued ? 'invoice.send-coalesced' : 'invoice.send-requested',

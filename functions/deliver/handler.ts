@@ -1,5 +1,7 @@
-// entry: deliver — DynamoDB stream consumer. For each queued invoice, runs the delivery use case: render, store,
-// email once, record the outcome. Its role reads the table and decrypts; it writes only `delivery`.
+// entry: deliver — DynamoDB stream consumer and delivery sweeper. For each queued invoice, runs the delivery use
+// case: render, store, email once, record the outcome; on a schedule, sweeps due reminders so every request
+// settles even when a deliverer died. Its role reads the table and decrypts; it writes only `delivery` and its
+// DELIVERY# reminders.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -9,6 +11,7 @@ import {
   type DeliveryRequest,
   makeInvoiceDelivery,
 } from '../application/deliver-invoice';
+import { makeDeliverySweep } from '../application/sweep-deliveries';
 import { idPatterns, invoiceKey } from '../platform/key-layout';
 import { flushMetrics, type Observability } from '../platform/observability';
 import { PoisonRecordError, processStreamBatch } from '../platform/stream-batch';
@@ -19,6 +22,12 @@ export interface DeliverDependencies extends DeliveryDependencies {
   readonly signals: SecuritySignals;
   readonly observability: Observability;
 }
+
+/** The schedule's event (EventBridge) or the local stand-in's `{ sweep: true }`. */
+export type SweepEvent =
+  | { readonly sweep: true }
+  | { readonly source: 'aws.events'; readonly 'detail-type': string };
+export type DeliverEvent = DynamoDBStreamEvent | SweepEvent;
 
 /** Only what the stream filter lets through is read from the record: ids and the request token. */
 const queuedInvoiceSchema = z.object({
@@ -48,11 +57,19 @@ function deliveryRequestOf(record: DynamoDBRecord): DeliveryRequest {
 export function makeHandler(dependencies: DeliverDependencies) {
   const { logger, metrics } = dependencies.observability;
   const deliver = makeInvoiceDelivery(dependencies);
-  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+  const sweep = makeDeliverySweep(dependencies);
+  return middy<DeliverEvent, DynamoDBBatchResponse | undefined>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(flushMetrics(metrics))
-    .handler((event) =>
-      processStreamBatch(event, {
+    .handler(async (event) => {
+      if (!('Records' in event)) {
+        const report = await sweep();
+        if (report.due > 0) logger.info('deliveries swept', { ...report });
+        metrics.addMetric('DeliveriesRequeued', 'Count', report.requeued);
+        metrics.addMetric('DeliveriesSettledBySweep', 'Count', report.failed);
+        return undefined;
+      }
+      return processStreamBatch(event, {
         process: async (record) => {
           const request = deliveryRequestOf(record);
           let outcome: Awaited<ReturnType<typeof deliver>>;
@@ -70,15 +87,27 @@ export function makeHandler(dependencies: DeliverDependencies) {
             throw error;
           }
           const context = { tenantId: request.tenantId, invoiceId: request.invoiceId };
-          if (outcome.kind === 'retry') {
-            logger.warn('delivery deferred', { ...context, reason: outcome.reason });
+          if (outcome.kind === 'deferred') {
+            logger.warn('delivery deferred', {
+              ...context,
+              reason: outcome.reason,
+              detail: outcome.detail,
+              retryAt: new Date(outcome.retryAt * 1000).toISOString(),
+            });
             metrics.addMetric('DeliveryRetries', 'Count', 1);
-            return { retry: true };
+            return { retry: false };
           }
-          logger.info('delivery settled', { ...context, result: outcome.result });
+          logger.info('delivery settled', {
+            ...context,
+            result: outcome.result,
+            ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
+          });
           if (outcome.result === 'sent') metrics.addMetric('InvoicesSent', 'Count', 1);
-          if (outcome.result === 'failed' || outcome.result === 'interrupted') {
+          if (['failed', 'interrupted', 'ambiguous'].includes(outcome.result)) {
             metrics.addMetric('DeliveryFailures', 'Count', 1);
+          }
+          if (outcome.result === 'ambiguous' || outcome.result === 'interrupted') {
+            metrics.addMetric('DeliveryOutcomeUnknown', 'Count', 1);
           }
           return { retry: false };
         },
@@ -86,6 +115,6 @@ export function makeHandler(dependencies: DeliverDependencies) {
           logger.error('delivery failed', failure);
           metrics.addMetric('DeliveryFailures', 'Count', 1);
         },
-      }),
-    );
+      });
+    });
 }

@@ -1,4 +1,12 @@
 // domain: the invoice entity and its lifecycle draft → issued → paid, issued → void. Pure, no AWS import.
+import {
+  defaultQueuedGraceSeconds,
+  defaultSendLimits,
+  epochSeconds,
+  isStalled,
+  recordInvoiceSend,
+  type SendLimits,
+} from './delivery';
 import { BusinessRuleError, InvalidStateError } from './errors';
 import { computeTotals, divideRoundHalfAwayFromZero, lineTax } from './money';
 
@@ -20,10 +28,25 @@ export interface Delivery {
   readonly sentAt?: string;
   /** Why the last attempt failed, in words a person can act on. */
   readonly reason?: string;
-  /** Deliverer's bookkeeping: until when its claim holds, and whether a failed attempt may be retried. */
+  /**
+   * `unknown` on a failed delivery: the mail service may have accepted the message (its answer was lost, or the
+   * deliverer died while handing it over), so it may have been delivered and is never sent again automatically.
+   */
+  readonly outcome?: DeliveryOutcomeKnowledge;
+  /** Deliverer's bookkeeping: until when its claim holds (epoch s), and whether a failed attempt may be retried. */
   readonly leaseUntil?: number;
   readonly retryable?: boolean;
+  /** `mailing` from the moment the message is handed to the mail service: an interruption then is ambiguous. */
+  readonly phase?: 'preparing' | 'mailing';
+  /** Epoch seconds: when a retryable attempt may run again (the sweeper re-queues it then). */
+  readonly retryAt?: number;
+  /** Bumped to make the table stream carry a stalled queued request to the deliverer again. */
+  readonly wakeups?: number;
+  /** ISO times of this invoice's recent send requests, newest last: what the per-invoice send cap counts. */
+  readonly recentSends?: readonly string[];
 }
+
+export type DeliveryOutcomeKnowledge = 'unknown';
 
 export interface PostalAddress {
   readonly line1: string;
@@ -283,7 +306,7 @@ export const voidedBeforeSendingReason = 'not sent: the invoice was voided befor
  */
 function cancelledDelivery(delivery: Delivery): Delivery {
   if (delivery.status !== 'queued') return delivery;
-  const { leaseUntil: _lease, retryable: _retryable, ...rest } = delivery;
+  const { leaseUntil: _lease, retryable: _retryable, phase: _phase, retryAt: _retryAt, ...rest } = delivery;
   return { ...rest, status: 'failed', reason: voidedBeforeSendingReason };
 }
 
@@ -417,24 +440,55 @@ export function creditInvoice(
 
 /**
  * Asks for the invoice to be emailed. A request while one is still on its way is the same request (no second
- * email); once sent, another email needs `resend`, so a retried call can never mail the customer twice.
+ * email); once sent, another email needs `resend`, so a retried call can never mail the customer twice. A
+ * pending request that stalled (its deliverer died, or none took it) is replaced — unless it was interrupted
+ * while handing the email to the mail service: then it may have been delivered, and only `resend` sends again.
+ * Every new request counts against the invoice's send cap (SendLimitReachedError).
  */
 export function requestDelivery(
   invoice: Invoice,
-  request: { readonly token: string; readonly now: Date; readonly resend: boolean },
+  request: {
+    readonly token: string;
+    readonly now: Date;
+    readonly resend: boolean;
+    readonly limits?: SendLimits;
+    readonly queuedGraceSeconds?: number;
+  },
 ): { readonly invoice: Invoice; readonly alreadyQueued: boolean } {
   if (invoice.status === 'draft' || invoice.status === 'void') {
     throw new InvalidStateError(
       `a ${invoice.status} invoice cannot be sent; only issued or paid invoices can`,
     );
   }
-  const current = invoice.delivery.status;
-  if (current === 'queued' || current === 'sending') return { invoice, alreadyQueued: true };
-  if (current === 'sent' && !request.resend) {
+  const current = invoice.delivery;
+  if (current.status === 'queued' || current.status === 'sending') {
+    const stalled = isStalled(
+      current,
+      epochSeconds(request.now),
+      request.queuedGraceSeconds ?? defaultQueuedGraceSeconds,
+    );
+    if (!stalled) return { invoice, alreadyQueued: true };
+    if (current.status === 'sending' && current.phase === 'mailing' && !request.resend) {
+      throw new InvalidStateError(
+        'the last send was interrupted while the email was being handed to the mail service, so it may have been delivered; send {"resend": true} to email it again',
+      );
+    }
+  }
+  if (current.status === 'failed' && current.outcome === 'unknown' && !request.resend) {
     throw new InvalidStateError(
-      `this invoice was already sent at ${invoice.delivery.sentAt ?? 'an earlier time'}; send {"resend": true} to email it again`,
+      'the last email may have been delivered (its outcome is unknown); check with the customer, then send {"resend": true} to email it again',
     );
   }
+  if (current.status === 'sent' && !request.resend) {
+    throw new InvalidStateError(
+      `this invoice was already sent at ${current.sentAt ?? 'an earlier time'}; send {"resend": true} to email it again`,
+    );
+  }
+  const recentSends = recordInvoiceSend(
+    current.recentSends,
+    request.now,
+    request.limits ?? defaultSendLimits,
+  );
   return {
     invoice: {
       ...invoice,
@@ -443,6 +497,7 @@ export function requestDelivery(
         requestToken: request.token,
         requestedAt: request.now.toISOString(),
         attempts: 0,
+        recentSends,
       },
       ...touched(invoice, request.now),
     },
@@ -458,6 +513,10 @@ export function toDeliveryView(delivery: Delivery) {
     ...(delivery.messageId === undefined ? {} : { messageId: delivery.messageId }),
     ...(delivery.sentAt === undefined ? {} : { sentAt: delivery.sentAt }),
     ...(delivery.reason === undefined ? {} : { reason: delivery.reason }),
+    ...(delivery.outcome === undefined ? {} : { outcome: delivery.outcome }),
+    ...(delivery.status === 'sending' && delivery.retryable === true && delivery.retryAt !== undefined
+      ? { nextAttemptAt: new Date(delivery.retryAt * 1000).toISOString() }
+      : {}),
   };
 }
 

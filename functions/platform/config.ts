@@ -46,3 +46,39 @@ export function readConfig<const Names extends readonly ConfigName[]>(
   }
   return config as Config<Names[number]>;
 }
+
+/**
+ * Optional numeric settings — caps and timings with a sane default, unlike resource names, which have none. Read
+ * once at start like the rest; a value that is set but not a whole number within bounds throws, naming it.
+ */
+export const tuningNames = {
+  sendLimitPerInvoice: 'SEND_LIMIT_PER_INVOICE',
+  sendLimitPerInvoiceWindowSeconds: 'SEND_LIMIT_PER_INVOICE_WINDOW_SECONDS',
+  sendLimitPerTenantPerHour: 'SEND_LIMIT_PER_TENANT_PER_HOUR',
+  deliveryLeaseSeconds: 'DELIVERY_LEASE_SECONDS',
+  deliveryRetryFirstDelaySeconds: 'DELIVERY_RETRY_FIRST_DELAY_SECONDS',
+  deliveryRetryMaxDelaySeconds: 'DELIVERY_RETRY_MAX_DELAY_SECONDS',
+  deliveryRetryWindowSeconds: 'DELIVERY_RETRY_WINDOW_SECONDS',
+} as const;
+
+export class InvalidConfigurationError extends Error {
+  override readonly name = 'InvalidConfigurationError';
+}
+
+export function readTuning(
+  name: keyof typeof tuningNames,
+  fallback: number,
+  bounds: { readonly min: number; readonly max: number },
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  const variable = tuningNames[name];
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {
+    throw new InvalidConfigurationError(
+      `environment variable ${variable} is "${raw}"; use a whole number from ${bounds.min} to ${bounds.max}, or leave it unset for ${fallback}`,
+    );
+  }
+  return value;
+}

@@ -92,6 +92,22 @@ export class UnprocessableError extends ProblemError {
   readonly title = 'Request cannot be processed';
 }
 
+/** A send cap was reached; `Retry-After` tells the client when a send would be accepted. */
+export class SendLimitExceededError extends ProblemError {
+  override readonly name = 'SendLimitExceededError';
+  readonly status = 429;
+  readonly slug = 'send-limit-exceeded';
+  readonly title = 'Send limit reached';
+
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(detail, options);
+  }
+}
+
 export interface Problem {
   readonly type: string;
   readonly title: string;

@@ -53,6 +53,8 @@ export const entityTypes = {
   detectorAlert: 'detector-alert',
   bulkIssueJob: 'bulk-issue-job',
   bulkIssueAbort: 'bulk-issue-abort',
+  deliveryReminder: 'delivery-reminder',
+  sendCounter: 'send-counter',
 } as const;
 
 /** Every tenant item's partition key starts with this; tenant ids hold no `#`, so no tenant's prefix is another's. */
@@ -167,6 +169,27 @@ export const detectorPartitionPrefix = 'DETECT#';
 export const detectorKey = (subject: string, sort: string) => ({
   pk: `${detectorPartitionPrefix}${subject}`,
   sk: sort,
+});
+
+/**
+ * The delivery sweeper's reminders ("look at this send request again at t"): ids and times only, under a prefix of
+ * their own so the deliver role can be limited to them. Spread over a few partitions by invoice, which the sweeper
+ * reads all; only pending requests have one, so each partition stays small.
+ */
+export const deliveryReminderPartitionPrefix = 'DELIVERY#';
+export const deliveryReminderShardCount = 4;
+export const deliveryReminderPartition = (shard: number) => `${deliveryReminderPartitionPrefix}DUE#${shard}`;
+export const deliveryReminderKey = (tenantId: string, invoiceId: string) => ({
+  pk: deliveryReminderPartition(
+    (createHash('sha256').update(invoiceId).digest()[0] ?? 0) % deliveryReminderShardCount,
+  ),
+  sk: `${tenantId}#${invoiceId}`,
+});
+
+/** A tenant's count of requested emails in one clock hour (`2026-12-01T10`): the per-tenant send cap. */
+export const sendCounterKey = (tenantId: string, hour: string) => ({
+  pk: `${tenantId}#SENDS#${hour}`,
+  sk: 'SENDS',
 });
 
 /** The tables whose changes are backed up, by the name their objects carry. */

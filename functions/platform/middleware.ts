@@ -10,6 +10,7 @@ import {
   IdempotencyKeyReusedError,
   UnknownEntityError,
 } from '../application/errors';
+import { SendLimitReachedError } from '../domain/delivery';
 import { BusinessRuleError, InvalidStateError } from '../domain/errors';
 import { AmountTooLargeError } from '../domain/money';
 import { InvalidCursorError } from '../ports/page';
@@ -21,6 +22,7 @@ import {
   ForbiddenError,
   NotFoundError,
   ProblemError,
+  SendLimitExceededError,
   toProblem,
   UnprocessableError,
   ValidationFailedError,
@@ -42,6 +44,9 @@ export function translateError(error: unknown): unknown {
     return new UnprocessableError(error.message, { cause: error });
   }
   if (error instanceof UnknownEntityError) return new NotFoundError(error.message, { cause: error });
+  if (error instanceof SendLimitReachedError) {
+    return new SendLimitExceededError(error.message, error.retryAfterSeconds, { cause: error });
+  }
   if (error instanceof InvalidCursorError) return new ValidationFailedError(error.message, { cause: error });
   return error;
 }
@@ -51,6 +56,10 @@ function signalOf(error: unknown): Pick<SecuritySignal, 'kind' | 'reason'> | und
   if (error instanceof IntegrityError) return { kind: 'integrity-failure' };
   if (error instanceof ForbiddenError) return { kind: 'scope-denied' };
   if (error instanceof CardNumberRejectedError) return { kind: 'card-number-rejected' };
+  // Counted by send-spike like the sends themselves: a client hammering the caps is as telling as one passing them.
+  if (error instanceof SendLimitExceededError && error.cause instanceof SendLimitReachedError) {
+    return { kind: 'send-limited', reason: error.cause.scope };
+  }
   if (error instanceof ConflictError && error.cause instanceof IdempotencyKeyInFlightError) {
     return { kind: 'idempotency-conflict', reason: 'in-flight' };
   }
@@ -88,7 +97,11 @@ export function problemDetails(
       } else if (!(error instanceof ProblemError)) {
         observability.logger.error('unhandled error', { error });
       }
-      request.response = problemResponse(toProblem(error, context?.requestId));
+      const response = problemResponse(toProblem(error, context?.requestId));
+      request.response =
+        error instanceof SendLimitExceededError
+          ? { ...response, headers: { ...response.headers, 'retry-after': String(error.retryAfterSeconds) } }
+          : response;
     },
   };
 }

@@ -14,6 +14,8 @@ const problemResponses: Record<string, string> = {
   '415': 'Body is not application/json (`unsupported-media-type`)',
   '422':
     'Well-formed but refused: a card number in free text (`card-number-rejected`), amounts too large (`unprocessable`)',
+  '429':
+    'Too many requests (`too-many-requests`), or a send cap reached: emails per invoice per 24 h or per account per hour (`send-limit-exceeded`); `Retry-After` gives the seconds to wait',
 };
 
 function toJsonSchema(schema: z.ZodType) {

@@ -290,6 +290,10 @@ const deliverySchema = z.object({
   messageId: z.string().optional(),
   sentAt: z.string().optional(),
   reason: z.string().optional(),
+  /** On a failed delivery: the mail service may have accepted the message, so it may have been delivered. */
+  outcome: z.enum(['unknown']).optional(),
+  /** While passing mail-service trouble is retried: when the next attempt starts. */
+  nextAttemptAt: z.string().optional(),
 });
 
 const amountsSchema = {

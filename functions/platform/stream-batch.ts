@@ -3,6 +3,7 @@
 // record that cannot be processed as it is fails the invocation so the mapping bisects it out to the
 // on-failure queue. Paired with the mapping settings in stream-source.ts.
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { IntegrityError } from '../ports/sealer';
 
 /** The record is not what this consumer can ever process (wrong shape, keys that disagree). */
 export class PoisonRecordError extends Error {
@@ -16,7 +17,11 @@ export interface RecordOutcome {
 export interface StreamBatchOptions {
   /** Processes one record; `retry: true` asks the mapping to deliver it (and everything after it) again. */
   readonly process: (record: DynamoDBRecord) => Promise<RecordOutcome>;
-  /** Told of every record that failed, by name only: messages can quote what they failed on. */
+  /**
+   * Told of every record that failed: by name, with a `detail` only from errors whose messages we write to hold
+   * ids and kinds, never data (a poison record's paths, an integrity failure's entity), else the cause's name —
+   * enough to tell an edited invoice from a decrypt failure without quoting what they failed on.
+   */
   readonly onFailure: (failure: {
     readonly sequenceNumber: string;
     readonly errorName: string;
@@ -40,7 +45,7 @@ export async function processStreamBatch(
       options.onFailure({
         sequenceNumber,
         errorName: (error as Error).name,
-        ...(error instanceof PoisonRecordError ? { detail: error.message } : {}),
+        ...detailOf(error),
         retryable: false,
       });
       permanent += 1;
@@ -50,4 +55,10 @@ export async function processStreamBatch(
   if (permanent > 0) throw new Error(`${permanent} stream record(s) could not be processed`);
   // Only passing trouble left: retry from the first such record.
   return { batchItemFailures: transient.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+function detailOf(error: unknown): { detail?: string } {
+  if (error instanceof PoisonRecordError || error instanceof IntegrityError) return { detail: error.message };
+  const cause = (error as { cause?: { name?: unknown } } | null)?.cause?.name;
+  return typeof cause === 'string' ? { detail: `caused by ${cause}` } : {};
 }

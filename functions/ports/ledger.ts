@@ -5,6 +5,7 @@ import type { Customer } from '../domain/customer';
 import type { CreditNote, Invoice, Payment } from '../domain/invoice';
 import type { SequenceId } from '../domain/numbering';
 import type { SellerProfile } from '../domain/seller';
+import type { DeliveryReminder } from './delivery-tracker';
 
 export type LedgerChange =
   /** `expectedVersion: null` means the invoice must not exist yet. */
@@ -29,7 +30,21 @@ export type LedgerChange =
       readonly updatedAt: string;
     }
   /** Consumes `value` from the counter, which must currently stand at `value - 1`. */
-  | { readonly type: 'takeNumber'; readonly sequence: SequenceId; readonly value: number };
+  | { readonly type: 'takeNumber'; readonly sequence: SequenceId; readonly value: number }
+  /** The delivery sweeper's reminder for a send request this commit queues (see DeliveryReminders). */
+  | { readonly type: 'remindDelivery'; readonly reminder: DeliveryReminder }
+  /**
+   * Adds `count` to the tenant's requested emails in clock hour `hour` — atomically, refused with the domain's
+   * SendLimitReachedError when the count would pass `limit` (the commit then changes nothing).
+   */
+  | {
+      readonly type: 'countSends';
+      readonly hour: string;
+      readonly count: number;
+      readonly limit: number;
+      /** Epoch seconds: when the hour ends (the refusal's Retry-After, and the counter's expiry). */
+      readonly windowEndsAt: number;
+    };
 
 export interface StoredResponse {
   readonly statusCode: number;
@@ -55,11 +70,23 @@ export interface BulkIssuePlan {
   readonly jobId: string;
   readonly sequence: SequenceId;
   readonly firstValue: number;
-  /** The drafts as read (their version and delivery are the hold's conditions) and what each becomes. */
-  readonly invoices: readonly { readonly draft: Invoice; readonly issued: Invoice }[];
+  /**
+   * The drafts as read (their version and delivery are the hold's conditions), what each becomes and, when the run
+   * sends, the sweeper's reminder for its send request (written with the invoice).
+   */
+  readonly invoices: readonly {
+    readonly draft: Invoice;
+    readonly issued: Invoice;
+    readonly reminder?: DeliveryReminder;
+  }[];
   /** Every id of the job in order (on a resume, `invoices` holds only the ones still to write). */
   readonly invoiceIds: readonly string[];
   readonly send: boolean;
+  /**
+   * When the run sends: every email counted against the tenant's hourly cap at the commit point (a run that would
+   * pass it is refused whole). None on a resume: the commit point counted them.
+   */
+  readonly sendCount?: Extract<LedgerChange, { readonly type: 'countSends' }>;
   /** Continues a job committed by an earlier attempt: no hold, no new numbers, only what is left to write. */
   readonly resume: boolean;
   /** The entry for the whole run, and one per invoice (as a single issue writes). */

@@ -19,7 +19,10 @@ export interface Mailer {
   send(email: OutgoingEmail): Promise<{ readonly messageId: string }>;
 }
 
-/** The service could not be reached or refused for now (throttling, outage): nothing was sent; retry later. */
+/**
+ * Certainly not accepted, for now: the service answered with a refusal (throttling, 5xx, an outage) or could not
+ * be connected to. Nothing was sent; retry later.
+ */
 export class MailServiceUnavailableError extends Error {
   override readonly name = 'MailServiceUnavailableError';
 }
@@ -27,4 +30,13 @@ export class MailServiceUnavailableError extends Error {
 /** The service refused this message for good (bad address, unverified sender): retrying will not help. */
 export class MailRejectedError extends Error {
   override readonly name = 'MailRejectedError';
+}
+
+/**
+ * The request may have reached the service but its answer did not come back (timeout, connection lost after
+ * the request was written, an unreadable success): the message may have been accepted and may be delivered.
+ * Never retried automatically — SES has no idempotency key, so a retry could mail the customer twice.
+ */
+export class MailOutcomeUnknownError extends Error {
+  override readonly name = 'MailOutcomeUnknownError';
 }

@@ -58,6 +58,12 @@ export interface BindTableOptions {
    * @default - none
    */
   readonly deniedPartitionKeyPatterns?: readonly string[];
+  /**
+   * `own-items`: also `DeleteItem` on those items, for state that is dropped once done with (such as the delivery
+   * sweeper's reminders under `DELIVERY#`).
+   * @default false
+   */
+  readonly deletable?: boolean;
 }
 
 /** Who asks (named in every error message) and where: the region the `kms:ViaService` conditions name. */
@@ -174,9 +180,15 @@ export function tableStatements(
       ? []
       : tableDefinition.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`);
   const readConditions = leadingKeys(readPatterns);
+  if (options.deletable === true && access !== 'own-items') {
+    throw new Error(
+      `${owner}: deletable only works with access 'own-items' (got '${access}'); 'write' already deletes`,
+    );
+  }
+  const actions = [...tableActions[access], ...(options.deletable === true ? ['dynamodb:DeleteItem'] : [])];
   const statements = [
     new iam.PolicyStatement({
-      actions: [...tableActions[access]],
+      actions,
       resources: [table.tableArn, ...indexArns],
       conditions: Object.keys(readConditions).length === 0 ? undefined : readConditions,
     }),

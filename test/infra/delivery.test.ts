@@ -40,6 +40,23 @@ function mapping(): ResourceJson {
 }
 
 describe('Delivery', () => {
+  describe('sweep', () => {
+    it('invokes deliver once a minute, so due retries and requests of a dead deliverer settle', () => {
+      const deliverRef = JSON.stringify({
+        'Fn::GetAtt': [logicalId(built.apiStack.delivery.deliverFunction.function), 'Arn'],
+      });
+      const rules = Object.values(resources).filter(
+        (resource) =>
+          resource.Type === 'AWS::Events::Rule' &&
+          JSON.stringify(resource.Properties.Targets).includes(deliverRef),
+      );
+      expect(rules.map((rule) => rule.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
+      expect(rules[0]?.Properties.Targets).toEqual([
+        expect.objectContaining({ RetryPolicy: { MaximumRetryAttempts: 2 } }),
+      ]);
+    });
+  });
+
   describe('stream event source mapping', () => {
     it('filters records with exactly the patterns of the shared stream source', () => {
       const filters = (mapping().Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;

@@ -121,7 +121,9 @@ describe('Detection', () => {
   describe('tick', () => {
     it('invokes detect once a minute, so alerts whose condition went quiet are resolved', () => {
       const rules = ofType('AWS::Events::Rule').filter(
-        ([, rule]) => rule.Properties.ScheduleExpression !== undefined,
+        ([, rule]) =>
+          rule.Properties.ScheduleExpression !== undefined &&
+          JSON.stringify(rule.Properties.Targets).includes(JSON.stringify(detectRef()).slice(1, -1)),
       );
       expect(rules.map(([, rule]) => rule.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
       expect(JSON.stringify(rules[0]?.[1].Properties.Targets)).toContain(
@@ -131,7 +133,12 @@ describe('Detection', () => {
 
     it('lets EventBridge dead-letter a tick into the encrypted failure queue: the key admits it, for this stack’s rules', () => {
       const detection = built.apiStack.detection;
-      const [, rule] = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression) ?? [];
+      const [, rule] =
+        ofType('AWS::Events::Rule').find(
+          ([, r]) =>
+            r.Properties.ScheduleExpression !== undefined &&
+            JSON.stringify(r.Properties.Targets).includes(JSON.stringify(detectRef()).slice(1, -1)),
+        ) ?? [];
       expect(rule?.Properties.Targets[0].DeadLetterConfig.Arn).toEqual({
         'Fn::GetAtt': [logicalId(detection.failureQueue), 'Arn'],
       });

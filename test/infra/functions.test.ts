@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { configNames } from '../../functions/platform/composition/runtime';
 import { envNames } from '../../functions/platform/config';
-import { backupObjectPrefix } from '../../functions/platform/key-layout';
+import { backupObjectPrefix, deliveryReminderPartitionPrefix } from '../../functions/platform/key-layout';
 import { deliverStreamSource } from '../../functions/platform/stream-source';
 import { pdfFontBundlingCommands } from '../../lib/pdf-font-bundling';
 import { ProjectFunction } from '../../lib/project-function';
@@ -401,8 +401,36 @@ describe('ProjectFunction', () => {
       return statementsOf(built.apiStack.delivery.deliverFunction);
     }
 
-    it('gives deliver no DynamoDB put, delete, batch write, query or scan', () => {
-      const statements = deliverStatements();
+    /** Everything but the sweeper's own DELIVERY# reminders, which the next test covers. */
+    function deliverStatementsOutsideReminders(): PolicyStatementJson[] {
+      return deliverStatements().filter(
+        (statement) =>
+          !JSON.stringify(statement.Condition ?? {}).includes(`"${deliveryReminderPartitionPrefix}*"`),
+      );
+    }
+
+    it('lets deliver keep only its reminders under DELIVERY#: get, query, put, update and delete', () => {
+      const reminders = deliverStatements().filter((statement) =>
+        JSON.stringify(statement.Condition ?? {}).includes(`"${deliveryReminderPartitionPrefix}*"`),
+      );
+      expect(reminders).toEqual([
+        expect.objectContaining({
+          Action: [
+            'dynamodb:DeleteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ],
+          Condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${deliveryReminderPartitionPrefix}*`] },
+          },
+        }),
+      ]);
+    });
+
+    it('gives deliver no DynamoDB put, delete, batch write, query or scan outside its reminders', () => {
+      const statements = deliverStatementsOutsideReminders();
       for (const action of [
         'dynamodb:PutItem',
         'dynamodb:DeleteItem',
@@ -420,7 +448,7 @@ describe('ProjectFunction', () => {
     });
 
     it('lets deliver update only the delivery attribute of invoice items', () => {
-      expect(grants(deliverStatements(), 'dynamodb:UpdateItem')).toEqual([
+      expect(grants(deliverStatementsOutsideReminders(), 'dynamodb:UpdateItem')).toEqual([
         expect.objectContaining({
           Action: 'dynamodb:UpdateItem',
           Condition: {
@@ -433,7 +461,7 @@ describe('ProjectFunction', () => {
 
     it('lets deliver get only invoice and seller-profile items of the table', () => {
       const tableReferences = referenceNames(built.dataTemplate, logicalId(built.dataStack.dataStore.table));
-      const onTable = deliverStatements().filter((statement) =>
+      const onTable = deliverStatementsOutsideReminders().filter((statement) =>
         mentionsAny(statement.Resource, tableReferences),
       );
       expect(grants(onTable, 'dynamodb:GetItem')).toEqual([

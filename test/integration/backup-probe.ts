@@ -106,12 +106,17 @@ export class BackupProbe {
     return items.filter((item) => !String(item.pk?.S ?? '').startsWith('DETECT#'));
   }
 
-  /** Waits until the bucket holds the latest state of every item the main table holds. */
+  /** Waits until the bucket holds the latest state of every item the main table and the key store hold. */
   async caughtUp(timeoutMs = 30_000): Promise<void> {
     let behind: Record<string, any>[] = [];
     const deadline = Date.now() + timeoutMs;
+    const keyOf = (item: Record<string, any>) =>
+      `${item.pk?.S ?? item['branch-key-id']?.S}|${item.sk?.S ?? item.type?.S}`;
     for (;;) {
-      const live = await this.scan(this.endpoints.tables.main);
+      const live = [
+        ...(await this.scan(this.endpoints.tables.main)),
+        ...(await this.scan(this.endpoints.tables.keyStore)),
+      ];
       const latest = new Map<string, BackedUpChange>();
       for (const change of await this.backedUpChanges()) {
         const key = `${change.pk}|${change.sk}`;
@@ -119,13 +124,11 @@ export class BackupProbe {
         if (current === undefined || change.sequence > current.sequence) latest.set(key, change);
       }
       behind = live.filter(
-        (item) =>
-          canonicalJson(latest.get(`${item.pk?.S}|${item.sk?.S}`)?.item) !==
-          canonicalJson(toStreamJson(item)),
+        (item) => canonicalJson(latest.get(keyOf(item))?.item) !== canonicalJson(toStreamJson(item)),
       );
       if (behind.length === 0) return;
       if (Date.now() > deadline) {
-        const some = behind.slice(0, 2).map((item) => `${item.pk?.S}|${item.sk?.S}`);
+        const some = behind.slice(0, 2).map(keyOf);
         throw new Error(
           `the backups did not catch up with the table: ${behind.length} behind (${some.join('; ')})`,
         );

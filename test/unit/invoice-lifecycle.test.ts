@@ -194,6 +194,7 @@ describe('invoice lifecycle', () => {
       const queued = requestDelivery(invoice, { token: 'dlv_1', now, resend: false }).invoice;
       const voided = voidInvoice(queued, 'wrong customer', now);
       expect(voided.delivery).toEqual({
+        recentSends: [now.toISOString()],
         status: 'failed',
         requestToken: 'dlv_1',
         requestedAt: now.toISOString(),

@@ -1,8 +1,26 @@
-// adapter (memory): MemoryTable → DeliveryTracker, with the DynamoDB tracker's conditions: only the request
-// token moves a delivery along, never for a void invoice, and a claim holds until its lease ends.
-import type { Delivery } from '../../domain/invoice';
-import type { ClaimResult, DeliveryTracker } from '../../ports/delivery-tracker';
-import type { MemoryTable } from './memory-table';
+// adapter (memory): MemoryTable → DeliveryTracker and DeliveryReminders, with the DynamoDB adapters' conditions:
+// only the request token and the claim's attempt move a delivery along, never for a void invoice, and a claim
+// holds until its lease ends. Open to "fail the next N calls" faults per operation.
+import type { Delivery, Invoice } from '../../domain/invoice';
+import type {
+  ClaimResult,
+  DeliveryExpectation,
+  DeliveryReminder,
+  DeliveryReminders,
+  DeliveryTracker,
+} from '../../ports/delivery-tracker';
+import { judgeUnclaimable } from '../dynamodb-delivery-tracker';
+import { MemoryTable } from './memory-table';
+
+function withoutBookkeeping(delivery: Delivery): Delivery {
+  const { leaseUntil: _lease, retryable: _retryable, phase: _phase, retryAt: _retryAt, ...rest } = delivery;
+  return rest;
+}
+
+function fenceHolds(delivery: Delivery, expected: DeliveryExpectation): boolean {
+  if ('claimed' in expected) return delivery.status === 'sending' && delivery.attempts === expected.claimed;
+  return delivery.status === 'queued' && (delivery.attempts ?? 0) === expected.attempt;
+}
 
 export class MemoryDeliveryTracker implements DeliveryTracker {
   constructor(private readonly table: MemoryTable) {}
@@ -25,23 +43,31 @@ export class MemoryDeliveryTracker implements DeliveryTracker {
       invoice !== undefined &&
       invoice.status !== 'void' &&
       delivery?.requestToken === requestToken &&
-      (delivery.status === 'queued' || (delivery.status === 'sending' && delivery.retryable === true));
+      (delivery.status === 'queued' ||
+        (delivery.status === 'sending' && delivery.retryable === true && (delivery.retryAt ?? 0) <= now) ||
+        (delivery.status === 'sending' &&
+          delivery.retryable === false &&
+          (delivery.leaseUntil ?? 0) < now &&
+          delivery.phase === 'preparing'));
     if (claimable) {
       const attempt = (delivery.attempts ?? 0) + 1;
-      this.table.updateInvoice(tenantId, invoiceId, (current) => ({
-        ...current,
-        delivery: {
-          ...current.delivery,
-          status: 'sending',
-          leaseUntil: now + leaseSeconds,
-          retryable: false,
-          attempts: attempt,
-        },
-      }));
+      this.table.updateInvoice(tenantId, invoiceId, (current) => {
+        const { retryAt: _retryAt, ...rest } = current.delivery;
+        return {
+          ...current,
+          delivery: {
+            ...rest,
+            status: 'sending',
+            leaseUntil: now + leaseSeconds,
+            retryable: false,
+            phase: 'preparing',
+            attempts: attempt,
+          },
+        };
+      });
       return { outcome: 'claimed', attempt };
     }
-    if (delivery?.requestToken !== requestToken || delivery.status !== 'sending') return { outcome: 'done' };
-    return (delivery.leaseUntil ?? 0) < now ? { outcome: 'interrupted' } : { outcome: 'busy' };
+    return judgeUnclaimable(invoice?.status === 'void', delivery, requestToken, now);
   }
 
   private async update(
@@ -49,37 +75,158 @@ export class MemoryDeliveryTracker implements DeliveryTracker {
     tenantId: string,
     invoiceId: string,
     requestToken: string,
+    holds: (invoice: Invoice) => boolean,
     change: (delivery: Delivery) => Delivery,
-  ): Promise<void> {
+  ): Promise<boolean> {
     await this.table.faults.enter(operation);
-    this.table.updateInvoice(tenantId, invoiceId, (invoice) =>
-      // The request was replaced or settled meanwhile: ours has nothing left to record.
-      invoice.delivery.requestToken === requestToken && invoice.delivery.status === 'sending'
-        ? { ...invoice, delivery: change(invoice.delivery) }
-        : invoice,
+    const invoice = this.table.getInvoice(tenantId, invoiceId);
+    // The request was replaced, taken over or settled meanwhile: ours has nothing left to record.
+    if (invoice === undefined || invoice.delivery.requestToken !== requestToken || !holds(invoice))
+      return false;
+    this.table.updateInvoice(tenantId, invoiceId, (current) => ({
+      ...current,
+      delivery: change(current.delivery),
+    }));
+    return true;
+  }
+
+  beginMailing(
+    tenantId: string,
+    invoiceId: string,
+    requestToken: string,
+    attempt: number,
+    leaseSeconds: number,
+  ): Promise<boolean> {
+    const now = this.nowSeconds();
+    return this.update(
+      'tracker.beginMailing',
+      tenantId,
+      invoiceId,
+      requestToken,
+      (invoice) =>
+        invoice.status !== 'void' &&
+        fenceHolds(invoice.delivery, { claimed: attempt }) &&
+        invoice.delivery.phase === 'preparing' &&
+        (invoice.delivery.leaseUntil ?? 0) >= now,
+      (delivery) => ({ ...delivery, phase: 'mailing', leaseUntil: now + leaseSeconds }),
     );
   }
 
-  release(tenantId: string, invoiceId: string, requestToken: string, reason: string): Promise<void> {
-    return this.update('tracker.release', tenantId, invoiceId, requestToken, (delivery) => ({
-      ...delivery,
-      retryable: true,
-      leaseUntil: 0,
-      reason,
-    }));
+  async scheduleRetry(
+    tenantId: string,
+    invoiceId: string,
+    requestToken: string,
+    attempt: number,
+    retryAt: number,
+    reason: string,
+  ): Promise<void> {
+    await this.update(
+      'tracker.scheduleRetry',
+      tenantId,
+      invoiceId,
+      requestToken,
+      (invoice) => fenceHolds(invoice.delivery, { claimed: attempt }),
+      (delivery) => {
+        const { phase: _phase, ...rest } = delivery;
+        return { ...rest, retryable: true, retryAt, leaseUntil: 0, reason };
+      },
+    );
   }
 
-  markSent(tenantId: string, invoiceId: string, requestToken: string, messageId: string, sentAt: string) {
-    return this.update('tracker.markSent', tenantId, invoiceId, requestToken, (delivery) => {
-      const { reason: _reason, leaseUntil: _lease, retryable: _retryable, ...rest } = delivery;
-      return { ...rest, status: 'sent', messageId, sentAt };
-    });
+  async markSent(
+    tenantId: string,
+    invoiceId: string,
+    requestToken: string,
+    attempt: number,
+    messageId: string,
+    sentAt: string,
+  ): Promise<void> {
+    await this.update(
+      'tracker.markSent',
+      tenantId,
+      invoiceId,
+      requestToken,
+      ({ delivery }) =>
+        delivery.attempts === attempt &&
+        (delivery.status === 'sending' || (delivery.status === 'failed' && delivery.outcome === 'unknown')),
+      (delivery) => {
+        const { reason: _reason, outcome: _outcome, ...rest } = withoutBookkeeping(delivery);
+        return { ...rest, status: 'sent', messageId, sentAt };
+      },
+    );
   }
 
-  markFailed(tenantId: string, invoiceId: string, requestToken: string, reason: string) {
-    return this.update('tracker.markFailed', tenantId, invoiceId, requestToken, (delivery) => {
-      const { leaseUntil: _lease, retryable: _retryable, ...rest } = delivery;
-      return { ...rest, status: 'failed', reason };
-    });
+  async markFailed(
+    tenantId: string,
+    invoiceId: string,
+    requestToken: string,
+    expected: DeliveryExpectation,
+    failure: { readonly reason: string; readonly outcome?: 'unknown' },
+  ): Promise<void> {
+    await this.update(
+      'tracker.markFailed',
+      tenantId,
+      invoiceId,
+      requestToken,
+      (invoice) => fenceHolds(invoice.delivery, expected),
+      (delivery) => ({
+        ...withoutBookkeeping(delivery),
+        status: 'failed',
+        reason: failure.reason,
+        ...(failure.outcome === undefined ? {} : { outcome: failure.outcome }),
+      }),
+    );
+  }
+
+  requeue(
+    tenantId: string,
+    invoiceId: string,
+    requestToken: string,
+    from: DeliveryExpectation,
+  ): Promise<boolean> {
+    return this.update(
+      'tracker.requeue',
+      tenantId,
+      invoiceId,
+      requestToken,
+      (invoice) => invoice.status !== 'void' && fenceHolds(invoice.delivery, from),
+      (delivery) => ({
+        ...withoutBookkeeping(delivery),
+        status: 'queued',
+        wakeups: (delivery.wakeups ?? 0) + 1,
+      }),
+    );
+  }
+
+  async read(tenantId: string, invoiceId: string): Promise<Delivery | undefined> {
+    await this.table.faults.enter('tracker.read');
+    return this.table.getInvoice(tenantId, invoiceId)?.delivery;
+  }
+}
+
+export class MemoryDeliveryReminders implements DeliveryReminders {
+  constructor(private readonly table: MemoryTable) {}
+
+  async remind(reminder: DeliveryReminder): Promise<void> {
+    await this.table.faults.enter('reminders.remind');
+    const key = MemoryTable.key(reminder.tenantId, reminder.invoiceId);
+    const current = this.table.reminders.get(key);
+    if (current !== undefined && current.requestToken !== reminder.requestToken) return;
+    this.table.reminders.set(key, { ...reminder });
+  }
+
+  async forget(tenantId: string, invoiceId: string, requestToken: string): Promise<void> {
+    await this.table.faults.enter('reminders.forget');
+    const key = MemoryTable.key(tenantId, invoiceId);
+    if (this.table.reminders.get(key)?.requestToken === requestToken) this.table.reminders.delete(key);
+  }
+
+  async due(nowSeconds: number, limit: number): Promise<readonly DeliveryReminder[]> {
+    await this.table.faults.enter('reminders.due');
+    return [...this.table.reminders.values()]
+      .filter((reminder) => reminder.dueAt <= nowSeconds)
+      .sort((first, second) => first.dueAt - second.dueAt)
+      .slice(0, limit)
+      .map((reminder) => ({ ...reminder }));
   }
 }

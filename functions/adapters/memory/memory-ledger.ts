@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { AuditEntry } from '../../domain/audit-chain';
+import { tenantLimitReached } from '../../domain/delivery';
 import { type SequenceId, sequenceName } from '../../domain/numbering';
 import {
   type BulkIssueJob,
@@ -66,6 +67,12 @@ export class MemoryLedger implements Ledger {
           (table.sequences.get(MemoryTable.key(tenantId, sequenceName(change.sequence))) ?? 0) ===
           change.value - 1
         );
+      case 'remindDelivery':
+        return true;
+      case 'countSends':
+        return (
+          (table.sendCounters.get(MemoryTable.key(tenantId, change.hour)) ?? 0) + change.count <= change.limit
+        );
     }
   }
 
@@ -105,6 +112,14 @@ export class MemoryLedger implements Ledger {
       case 'takeNumber':
         table.sequences.set(MemoryTable.key(tenantId, sequenceName(change.sequence)), change.value);
         return;
+      case 'remindDelivery':
+        table.reminders.set(MemoryTable.key(tenantId, change.reminder.invoiceId), { ...change.reminder });
+        return;
+      case 'countSends': {
+        const key = MemoryTable.key(tenantId, change.hour);
+        table.sendCounters.set(key, (table.sendCounters.get(key) ?? 0) + change.count);
+        return;
+      }
     }
   }
 
@@ -128,7 +143,10 @@ export class MemoryLedger implements Ledger {
     const claimHolds =
       idempotency === undefined ||
       (claim?.state === 'in-progress' && claim.claimToken === idempotency.claimToken);
-    if (!claimHolds || !changes.every((change) => this.holds(tenantId, change))) {
+    const failing = changes.filter((change) => !this.holds(tenantId, change));
+    const cap = failing.find((change) => change.type === 'countSends');
+    if (cap?.type === 'countSends') throw tenantLimitReached(cap.limit, new Date(audit.at), cap.windowEndsAt);
+    if (!claimHolds || failing.length > 0) {
       throw new ConcurrentChangeError('a concurrent change got there first');
     }
     changes.forEach((change, index) => {
@@ -183,12 +201,18 @@ export class MemoryLedger implements Ledger {
       : existing === undefined && (table.sequences.get(sequenceKey) ?? 0) === plan.firstValue - 1;
     const { claim, holds } = this.claimHolds(tenantId, idempotency);
     if (!drafts || !counter || !holds) throw new ConcurrentChangeError('a concurrent change got there first');
+    const { sendCount } = plan;
+    if (sendCount !== undefined && !this.holds(tenantId, sendCount)) {
+      throw tenantLimitReached(sendCount.limit, new Date(plan.audit.at), sendCount.windowEndsAt);
+    }
     if (!plan.resume) {
       table.sequences.set(sequenceKey, plan.firstValue + plan.invoiceIds.length - 1);
       this.pushEntry(tenantId, plan.audit);
     }
-    for (const [index, { issued }] of plan.invoices.entries()) {
+    if (sendCount !== undefined) this.apply(tenantId, sendCount, undefined);
+    for (const [index, { issued, reminder }] of plan.invoices.entries()) {
       table.putInvoice(issued);
+      if (reminder !== undefined) this.apply(tenantId, { type: 'remindDelivery', reminder }, undefined);
       const audit = plan.invoiceAudits[index];
       if (audit !== undefined) this.pushEntry(tenantId, audit);
     }

@@ -85,10 +85,15 @@ export class MemoryMailer implements Mailer {
   readonly faults = new Faults();
   readonly sent: (OutgoingEmail & { readonly messageId: string })[] = [];
 
+  /**
+   * Faults: `send` runs before anything is accepted (a refusal, nothing sent); `send-accepted` runs after the
+   * message is recorded as sent (an answer lost on its way back: the email did go out).
+   */
   async send(email: OutgoingEmail): Promise<{ readonly messageId: string }> {
     await this.faults.enter('send');
     const messageId = `memory-${this.sent.length + 1}`;
     this.sent.push({ ...email, messageId });
+    await this.faults.enter('send-accepted');
     return { messageId };
   }
 }

@@ -5,6 +5,7 @@ import type { Customer } from '../../domain/customer';
 import type { CreditNote, Invoice, Payment } from '../../domain/invoice';
 import type { SellerProfile } from '../../domain/seller';
 import type { ApiClientRecord } from '../../ports/api-client-directory';
+import type { DeliveryReminder } from '../../ports/delivery-tracker';
 import type { BulkIssueJob, StoredResponse } from '../../ports/ledger';
 import type { SellerProfileRecord } from '../../ports/seller-profiles';
 import { Faults } from './faults';
@@ -37,6 +38,10 @@ export class MemoryTable {
   readonly idempotency = new Map<string, IdempotencyRecord>();
   readonly sellers = new Map<string, SellerProfileRecord>();
   readonly clients = new Map<string, ApiClientRecord>();
+  /** Delivery reminders by tenant/invoice, as the DELIVERY#DUE# items hold them. */
+  readonly reminders = new Map<string, DeliveryReminder>();
+  /** Requested emails per tenant and clock hour (`<tenant>/<hour>`), as the SENDS# counters hold them. */
+  readonly sendCounters = new Map<string, number>();
 
   /** Epoch milliseconds; tests move it to expire leases and claims. */
   constructor(public clock: () => number = () => Date.now()) {}

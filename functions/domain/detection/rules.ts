@@ -159,9 +159,12 @@ export const rules: readonly Rule[] = [
     severity: 'high',
     counts: 'invoice emails requested',
     threshold: { kind: 'baseline', coldLimit: 600, floor: 60, peakFactor: 1.5, sigmas: 8, warmUpMinutes: 30 },
+    // Sends refused by a cap count too: a client hammering the caps is as telling as one passing them.
     match: (o) =>
-      o.kind === 'business' &&
-      (o.action === 'invoice.send-requested' || (o.action === 'invoice.issued' && o.details.send === true))
+      (o.kind === 'business' &&
+        (o.action === 'invoice.send-requested' ||
+          (o.action === 'invoice.issued' && o.details.send === true))) ||
+      (o.kind === 'signal' && o.signal === 'send-limited')
         ? forTenant(o)
         : undefined,
   },

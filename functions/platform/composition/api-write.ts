@@ -5,9 +5,14 @@ import { DynamoDbIdempotencyStore } from '../../adapters/dynamodb-idempotency-st
 import { DynamoDbLedger } from '../../adapters/dynamodb-ledger';
 import type { ApiWriteDependencies } from '../../api-write/handler';
 import { emailIndexPurpose, normalizeEmail } from '../../domain/customer';
+import { readSendLimits } from '../tuning';
 import { blindIndex, type ConfigOf, type Runtime, sealedRecords } from './runtime';
 
-export function composeApiWrite(config: ConfigOf<'api-write'>, runtime: Runtime): ApiWriteDependencies {
+export function composeApiWrite(
+  config: ConfigOf<'api-write'>,
+  runtime: Runtime,
+  env: NodeJS.ProcessEnv = process.env,
+): ApiWriteDependencies {
   const { table, invoices, sellers } = sealedRecords(config, runtime);
   const blindIndexer = blindIndex(config, runtime);
   return {
@@ -22,5 +27,6 @@ export function composeApiWrite(config: ConfigOf<'api-write'>, runtime: Runtime)
     idempotency: new DynamoDbIdempotencyStore(table),
     signals: runtime.signals,
     observability: runtime.observability,
+    sendLimits: readSendLimits(env),
   };
 }

@@ -126,29 +126,39 @@ describe('deliver', () => {
     expect(world.mailer.sent).toHaveLength(1);
   });
 
-  it('reports the record for a retry while the mail service is unreachable, then sends once', async () => {
+  it('defers while the mail service refuses, without a stream retry, and the sweeper retries it until sent', async () => {
     const { world, invoice } = await queued();
     world.mailer.faults.failNext('send', 2, () => new MailServiceUnavailableError('throttled'));
-    const records = world.queuedRecords();
-    const sequence = records[0]?.dynamodb?.SequenceNumber;
-    expect(await world.deliver(records)).toEqual({ batchItemFailures: [{ itemIdentifier: sequence }] });
-    expect(await world.deliver(records)).toEqual({ batchItemFailures: [{ itemIdentifier: sequence }] });
-    expect(await world.deliver(records)).toEqual({ batchItemFailures: [] });
+    expect(await world.deliver()).toEqual({ batchItemFailures: [] });
+    const view = (await world.as(world.client(tenantA)).get(`/v1/invoices/${invoice.id}`)).body;
+    expect(view.delivery).toMatchObject({ status: 'queued', nextAttemptAt: expect.any(String) });
+    for (let round = 0; round < 2; round += 1) {
+      world.clock.advance(60_000);
+      await world.sweep();
+      expect(await world.deliver()).toEqual({ batchItemFailures: [] });
+    }
     expect(world.mailer.sent).toHaveLength(1);
     expect(world.table.getInvoice(tenantA, invoice.id)?.delivery).toMatchObject({
       status: 'sent',
       attempts: 3,
     });
+    expect(world.table.reminders.size).toBe(0);
   });
 
-  it('gives up after five unreachable attempts and says to send again', async () => {
+  it('gives up once the retry window has passed, saying nothing was sent', async () => {
     const { world, invoice } = await queued();
-    world.mailer.faults.failNext('send', 5, () => new MailServiceUnavailableError('down'));
-    const records = world.queuedRecords();
-    for (let attempt = 0; attempt < 5; attempt += 1) await world.deliver(records);
+    world.mailer.faults.failNext('send', 1000, () => new MailServiceUnavailableError('down'));
+    await world.deliver();
+    for (let round = 0; round < 40; round += 1) {
+      world.clock.advance(120_000);
+      await world.sweep();
+      await world.deliver();
+    }
     expect(world.table.getInvoice(tenantA, invoice.id)?.delivery).toMatchObject({
       status: 'failed',
-      reason: expect.stringMatching(/unreachable for 5 attempts/),
+      reason: expect.stringMatching(
+        /could not take the message in \d+ attempt\(s\) over 30 minutes; nothing was sent/,
+      ),
     });
     expect(world.mailer.sent).toHaveLength(0);
   });
@@ -162,7 +172,7 @@ describe('deliver', () => {
     );
   });
 
-  it('asks for a retry while another deliverer holds the claim', async () => {
+  it('leaves a request with a live claim to its holder, asking the stream for no retry', async () => {
     const { world, invoice } = await queued();
     const token = world.table.getInvoice(tenantA, invoice.id)?.delivery.requestToken ?? '';
     world.table.updateInvoice(tenantA, invoice.id, (current) => ({
@@ -170,11 +180,13 @@ describe('deliver', () => {
       delivery: {
         ...current.delivery,
         status: 'sending',
+        phase: 'preparing',
+        retryable: false,
         leaseUntil: Math.floor(world.clock.now().getTime() / 1000) + 60,
       },
     }));
     const answer = await world.deliver([streamRecordOf(tenantA, invoice.id, token)]);
-    expect(answer.batchItemFailures).toHaveLength(1);
+    expect(answer.batchItemFailures).toHaveLength(0);
     expect(world.mailer.sent).toHaveLength(0);
   });
 
@@ -183,7 +195,7 @@ describe('deliver', () => {
     const token = world.table.getInvoice(tenantA, invoice.id)?.delivery.requestToken ?? '';
     world.table.updateInvoice(tenantA, invoice.id, (current) => ({
       ...current,
-      delivery: { ...current.delivery, status: 'sending', leaseUntil: 1, attempts: 1 },
+      delivery: { ...current.delivery, status: 'sending', phase: 'mailing', leaseUntil: 1, attempts: 1 },
     }));
     expect(await world.deliver([streamRecordOf(tenantA, invoice.id, token)])).toEqual({
       batchItemFailures: [],
@@ -191,25 +203,22 @@ describe('deliver', () => {
     expect(world.mailer.sent).toHaveLength(0);
     expect(world.table.getInvoice(tenantA, invoice.id)?.delivery).toMatchObject({
       status: 'failed',
-      reason: expect.stringMatching(/may have been sent/),
+      outcome: 'unknown',
+      reason: expect.stringMatching(/may have been delivered/),
     });
   });
 
-  it('gives the claim back when preparing fails, so the retry claims again', async () => {
+  it('retries a failed preparation later instead of failing the record', async () => {
     const { world, invoice } = await queued();
     world.renderer.faults.failNext('render', 1, () => new Error('font missing'));
-    await expect(world.deliver()).rejects.toThrow(/could not be processed/);
+    expect(await world.deliver()).toEqual({ batchItemFailures: [] });
     expect(world.table.getInvoice(tenantA, invoice.id)?.delivery).toMatchObject({
       status: 'sending',
       retryable: true,
     });
-    await world.deliver([
-      streamRecordOf(
-        tenantA,
-        invoice.id,
-        world.table.getInvoice(tenantA, invoice.id)?.delivery.requestToken ?? '',
-      ),
-    ]);
+    world.clock.advance(60_000);
+    await world.sweep();
+    await world.deliver();
     expect(world.mailer.sent).toHaveLength(1);
   });
 

@@ -2,8 +2,8 @@
 // order given, all or nothing, its refusals, idempotency, send, resuming a committed run — no network.
 import { memoryWorld, sampleInvoice, tenantA, tenantB } from '../support/memory-world';
 
-function setup() {
-  const world = memoryWorld();
+function setup(options: Parameters<typeof memoryWorld>[0] = {}) {
+  const world = memoryWorld(options);
   const api = world.as(world.client(tenantA));
   const drafts = async (count: number) => {
     const ids: string[] = [];
@@ -198,6 +198,46 @@ describe('bulk issue', () => {
         'sent',
         'sent',
       ]);
+    });
+
+    it('leaves the sweeper a reminder for each request, so one no deliverer takes is still sent', async () => {
+      const { api, drafts, world } = setup();
+      const ids = await drafts(2);
+      expect((await api.post('/v1/invoices/issue', { invoiceIds: ids, send: true })).status).toBe(200);
+      expect([...world.table.reminders.values()].map((reminder) => reminder.invoiceId).sort()).toEqual(
+        [...ids].sort(),
+      );
+      // No deliver call (the stream records never arrived): after its grace period the sweeper takes each request
+      // to the stream again.
+      world.clock.advance(5 * 60_000);
+      await world.sweep();
+      expect(ids.map((id) => world.table.getInvoice(tenantA, id)?.delivery.wakeups)).toEqual([1, 1]);
+      await world.deliver();
+      expect(world.mailer.sent).toHaveLength(2);
+    });
+
+    it('counts every email against the tenant’s hourly cap, and refuses a run that would pass it whole', async () => {
+      const { api, drafts, world } = setup({
+        sendLimits: { perInvoice: 3, perInvoiceWindowSeconds: 86_400, perTenantPerHour: 5 },
+      });
+      const ids = await drafts(6);
+      expect((await api.post('/v1/invoices/issue', { invoiceIds: ids.slice(0, 3), send: true })).status).toBe(
+        200,
+      );
+      const refused = await api.post('/v1/invoices/issue', { invoiceIds: ids.slice(3), send: true });
+      expect(refused.status).toBe(429);
+      expect(refused.body.detail).toMatch(/already requested 5 emails this hour/);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      // Nothing of the refused run happened: still drafts, no numbers taken, no reminders.
+      expect(ids.slice(3).map((id) => world.table.getInvoice(tenantA, id)?.status)).toEqual([
+        'draft',
+        'draft',
+        'draft',
+      ]);
+      expect(world.table.reminders.size).toBe(3);
+      // Without sending, the same run is no email and issues.
+      expect((await api.post('/v1/invoices/issue', { invoiceIds: ids.slice(3) })).status).toBe(200);
+      expect(world.table.getInvoice(tenantA, ids[3] as string)?.number).toBe('INV-2026-000004');
     });
   });
 

@@ -13,7 +13,10 @@ import {
   MemoryAuditTrail,
   MemoryCheckpointKeys,
 } from '../../../functions/adapters/memory/memory-audit';
-import { MemoryDeliveryTracker } from '../../../functions/adapters/memory/memory-delivery-tracker';
+import {
+  MemoryDeliveryReminders,
+  MemoryDeliveryTracker,
+} from '../../../functions/adapters/memory/memory-delivery-tracker';
 import { MemoryIdempotencyStore } from '../../../functions/adapters/memory/memory-idempotency-store';
 import { MemoryLedger } from '../../../functions/adapters/memory/memory-ledger';
 import {
@@ -38,6 +41,7 @@ import { makeHandler as makeChain } from '../../../functions/chain/handler';
 import { makeHandler as makeDeliver } from '../../../functions/deliver/handler';
 import type { PendingAuditEntry } from '../../../functions/domain/audit-chain';
 import { emailIndexPurpose, normalizeEmail } from '../../../functions/domain/customer';
+import type { RetryPolicy, SendLimits } from '../../../functions/domain/delivery';
 import type { SellerProfile } from '../../../functions/domain/seller';
 import { createObservability } from '../../../functions/platform/observability';
 import { type Scope, scopePrefix, scopes } from '../../../functions/platform/routes';
@@ -90,7 +94,9 @@ export function silentObservability(serviceName: string) {
   return createObservability({ serviceName, logLevel: 'SILENT', tracingEnabled: false });
 }
 
-export function memoryWorld(options: { readonly start?: Date } = {}) {
+export function memoryWorld(
+  options: { readonly start?: Date; readonly sendLimits?: SendLimits; readonly retry?: RetryPolicy } = {},
+) {
   let nowMs = (options.start ?? new Date('2026-12-01T10:00:00Z')).getTime();
   const clock = {
     now: () => new Date(nowMs),
@@ -149,6 +155,7 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
       pause: async (milliseconds) => {
         pauses.push(milliseconds);
       },
+      ...(options.sendLimits === undefined ? {} : { sendLimits: options.sendLimits }),
     }),
     chain: makeChain({
       store: new MemoryAuditChainStore(table),
@@ -161,6 +168,8 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
       invoices,
       sellers,
       tracker: new MemoryDeliveryTracker(table),
+      reminders: new MemoryDeliveryReminders(table),
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
       renderer,
       documents,
       mailer,
@@ -289,6 +298,17 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
     return (await handlers.chain({ Records: records }, context)) as DynamoDBBatchResponse;
   }
 
+  /** What the schedule does once a minute on AWS: one sweep of the due reminders. */
+  async function sweep(): Promise<void> {
+    const context = localLambdaContext({
+      functionName: 'deliver',
+      requestId: randomUUID(),
+      region: 'eu-central-1',
+      timeoutMs: 60_000,
+    });
+    await handlers.deliver({ sweep: true }, context);
+  }
+
   async function authorize(
     token: string,
     methodArn = 'arn:aws:execute-api:eu-central-1:000000000000:memory/v1/GET/v1/invoices',
@@ -324,6 +344,7 @@ export function memoryWorld(options: { readonly start?: Date } = {}) {
     checkpointKeys,
     pendingAuditRecords,
     chain,
+    sweep,
     authorize,
     allScopes: scopes.map((scope) => `${scopePrefix}${scope}`),
   };
