@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { envNames } from '../functions/platform/config';
 import {
   apiClientKey,
+  auditPartitionPattern,
   invoiceDownloadPrefix,
   invoiceKey,
   sellerProfileKey,
@@ -12,6 +13,7 @@ import {
 import type { Alerts } from './alerts';
 import { Api } from './api';
 import { ApiAlarms } from './api-alarms';
+import { AuditChain } from './audit-chain';
 import { Backup } from './backup';
 import type { Backups } from './backups';
 import type { DataStore } from './data-store';
@@ -40,6 +42,8 @@ export interface ReservedConcurrency {
   readonly backup?: number;
   /** @default 10 */
   readonly detect?: number;
+  /** @default 10 */
+  readonly chain?: number;
 }
 
 export interface LedgerlockApiStackProps extends StackProps {
@@ -69,11 +73,13 @@ export interface LedgerlockApiStackProps extends StackProps {
 /**
  * Seven functions, one per privilege set (DESIGN.md):
  * - authorizer: `GetItem` on `CLIENT#` items only; no key but the table's, and that only through DynamoDB.
- * - api-read: table reads, branch keys from the key store (seal/open), generate/verify blind-index MACs, invoking
- *   render.
+ * - api-read: table reads, branch keys from the key store (seal/open), generate/verify blind-index MACs, the audit
+ *   key's public key (checkpoint signatures), invoking render.
  * - render: GetItem on invoices and seller profiles, branch keys from the key store, put and get documents under
  *   `documents/v1/` (and list the bucket, so a missing key answers 404).
- * - api-write: table reads and writes, branch keys from the key store (seal/open), generate blind-index MACs.
+ * - api-write: table reads and writes except the audit chain's `*#AUDIT` partitions (an explicit deny), branch
+ *   keys from the key store (seal/open), generate blind-index MACs. It writes audit entries, never the chain.
+ * - chain (in {@link AuditChain}): the `*#AUDIT` and `*#AUDIT#ENTRIES` partitions only, `kms:Sign` on the audit key.
  * - deliver (in {@link Delivery}): reads invoices and seller profiles, branch keys from the key store, updates only
  *   `delivery`, puts documents, sends email from one address.
  * - backup (in {@link Backup}): reads both table streams, puts objects under `changes/v1/` of the backup bucket.
@@ -91,6 +97,7 @@ export class LedgerlockApiStack extends Stack {
   readonly delivery: Delivery;
   readonly backup: Backup;
   readonly detection: Detection;
+  readonly auditChain: AuditChain;
   readonly apiAlarms: ApiAlarms;
 
   constructor(scope: Construct, id: string, props: LedgerlockApiStackProps) {
@@ -153,6 +160,7 @@ export class LedgerlockApiStack extends Stack {
         'Object keys are documents/v1/<tenant>/<invoice>/v<version>-p<profile>-r<layout>.pdf, one per state of an invoice; the grant is s3:PutObject and s3:GetObject (no delete, retention or legal hold) under that prefix of this one bucket',
     });
     this.readFunction.bindRenderFunction(this.renderFunction);
+    this.readFunction.bindKey(dataStore.auditKey, envNames.auditKeyArn, 'get-public-key');
 
     this.writeFunction = new ProjectFunction(this, 'WriteFunction', {
       entry: 'api-write',
@@ -162,7 +170,10 @@ export class LedgerlockApiStack extends Stack {
       timeout: Duration.seconds(15),
       reservedConcurrentExecutions: concurrency.apiWrite,
     });
-    this.writeFunction.bindTable(dataStore.table, 'write');
+    // Audit entries, yes; the chain they become, never: only the chain function writes `*#AUDIT`.
+    this.writeFunction.bindTable(dataStore.table, 'write', {
+      deniedPartitionKeyPatterns: [auditPartitionPattern],
+    });
     // Sealing derives each data key from the tenant's cached branch key: reading the key store is enough.
     this.writeFunction.bindKeyStore(dataStore.keyStore);
     this.writeFunction.bindKey(dataStore.blindIndexKey, envNames.blindIndexKeyArn, 'generate-mac');
@@ -207,6 +218,13 @@ export class LedgerlockApiStack extends Stack {
       reservedConcurrentExecutions: concurrency.backup,
     });
 
+    this.auditChain = new AuditChain(this, 'AuditChain', {
+      table: dataStore.table,
+      auditKey: dataStore.auditKey,
+      logKey,
+      reservedConcurrentExecutions: concurrency.chain,
+    });
+
     this.detection = new Detection(this, 'Detection', {
       table: dataStore.table,
       alerts,
@@ -219,6 +237,7 @@ export class LedgerlockApiStack extends Stack {
         this.renderFunction,
         this.delivery.deliverFunction,
         this.backup.backupFunction,
+        this.auditChain.chainFunction,
       ],
       reservedConcurrentExecutions: concurrency.detect,
     });
@@ -241,6 +260,7 @@ export class LedgerlockApiStack extends Stack {
       this.delivery.deliverFunction,
       this.backup.backupFunction,
       this.detection.detectFunction,
+      this.auditChain.chainFunction,
     ];
   }
 }

@@ -46,6 +46,9 @@ export function assertKeyProps(owner: string, aliasPrefix: string, pendingWindow
  * - `keyStore`: the branch key store table and the tenant onboarding policy (see {@link KeyStore}).
  * - `blindIndexKey`: HMAC-256 key for blind indexes of encrypted values (`BLIND_INDEX_KEY_ARN`).
  * - `logKey`: encrypts every CloudWatch Logs group of the project.
+ * - `auditKey`: ECC_NIST_P256 signing key of the audit chain's checkpoints (`AUDIT_KEY_ARN`): only the chain
+ *   function may Sign with it; api-read and ops read its public key. Its private half never leaves KMS, so a
+ *   writer of the table cannot sign a rewritten chain.
  * Everything is retained when the stack or a resource is removed.
  */
 export class DataStore extends Construct {
@@ -55,6 +58,7 @@ export class DataStore extends Construct {
   readonly keyStore: KeyStore;
   readonly blindIndexKey: kms.Key;
   readonly logKey: kms.Key;
+  readonly auditKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: DataStoreProps = {}) {
     super(scope, id);
@@ -99,6 +103,17 @@ export class DataStore extends Construct {
       alias: `alias/${aliasPrefix}/blind-index`,
       keySpec: kms.KeySpec.HMAC_256,
       keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      pendingWindow,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Asymmetric keys do not rotate in KMS; checkpoints name the key that signed them, so a successor key (a new
+    // construct) can take over while the old one stays to verify what it signed.
+    this.auditKey = new kms.Key(this, 'AuditCheckpointKey', {
+      description: "Ledgerlock audit chain checkpoints (ECDSA P-256 signatures of the chain's head)",
+      alias: `alias/${aliasPrefix}/audit-checkpoints`,
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
       pendingWindow,
       removalPolicy: RemovalPolicy.RETAIN,
     });

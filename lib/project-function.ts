@@ -52,7 +52,8 @@ export type FunctionEntry =
   | 'deliver'
   | 'render'
   | 'backup'
-  | 'detect';
+  | 'detect'
+  | 'chain';
 
 /** The env vars that name a table, and so the stream a stream consumer may be told apart by. */
 export type TableNameEnvName = typeof envNames.tableName | typeof envNames.keyStoreTable;

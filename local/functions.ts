@@ -5,12 +5,14 @@ import { makeHandler as makeApiRead } from '../functions/api-read/handler';
 import { makeHandler as makeApiWrite } from '../functions/api-write/handler';
 import { makeHandler as makeAuthorizer } from '../functions/authorizer/handler';
 import { makeHandler as makeBackup } from '../functions/backup/handler';
+import { makeHandler as makeChain } from '../functions/chain/handler';
 import { makeHandler as makeDeliver } from '../functions/deliver/handler';
 import { makeHandler as makeDetect } from '../functions/detect/handler';
 import { composeApiRead } from '../functions/platform/composition/api-read';
 import { composeApiWrite } from '../functions/platform/composition/api-write';
 import { composeAuthorizer } from '../functions/platform/composition/authorizer';
 import { composeBackup } from '../functions/platform/composition/backup';
+import { composeChain } from '../functions/platform/composition/chain';
 import { composeDeliver } from '../functions/platform/composition/deliver';
 import { composeDetect } from '../functions/platform/composition/detect';
 import { composeRender } from '../functions/platform/composition/render';
@@ -70,5 +72,6 @@ export function localFunctions(config: LocalConfig, aws: LocalAws, options: Loca
     backup: makeBackup(composeBackup(config, runtime('backup'))),
     detect: makeDetect(composeDetect(config, runtime('detect'))),
     render: makeRender(composeRender(config, runtime('render'))),
+    chain: makeChain(composeChain(config, runtime('chain'))),
   };
 }

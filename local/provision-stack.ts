@@ -62,6 +62,11 @@ export async function provisionLocalStack(
     'alias/ledgerlock-backups',
     symmetric('Ledgerlock: SSE-KMS of the backup bucket'),
   );
+  const auditKeyArn = await ensureKey(kms, 'alias/ledgerlock-audit-checkpoints', {
+    keySpec: 'ECC_NIST_P256',
+    keyUsage: 'SIGN_VERIFY',
+    description: "Ledgerlock: signs the audit chain's checkpoints",
+  });
   await ensureBucket(config(endpoints.s3), localNames.documentsBucket);
   const backupBucket = await ensureLockedBucket(config(endpoints.s3), localNames.backupBucket, {
     // The retention and mode a production stage deploys with (lib/backup-lock-settings.ts).
@@ -80,7 +85,16 @@ export async function provisionLocalStack(
     deliver: await ensureQueue(sns, 'ledgerlock-deliver-failures'),
     backup: await ensureQueue(sns, 'ledgerlock-backup-failures'),
     detect: await ensureQueue(sns, 'ledgerlock-detect-failures'),
+    chain: await ensureQueue(sns, 'ledgerlock-chain-failures'),
   };
   const alerts = await ensureAlertTopic(sns, localNames.alertsTopic, localNames.alertsQueue);
-  return { dataKeyArn, blindIndexKeyArn, documentsKeyArn, backupKeyArn, failureQueues, alerts };
+  return {
+    dataKeyArn,
+    blindIndexKeyArn,
+    documentsKeyArn,
+    backupKeyArn,
+    auditKeyArn,
+    failureQueues,
+    alerts,
+  };
 }

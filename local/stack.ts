@@ -14,6 +14,7 @@ import { securitySignalFilterPattern } from '../functions/platform/observability
 import { openApiDocument } from '../functions/platform/openapi';
 import {
   backupStreamSource,
+  chainStreamSource,
   deliverStreamSource,
   detectStreamSource,
 } from '../functions/platform/stream-source';
@@ -199,6 +200,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       backupKeyArn: provisioned.backupKeyArn,
       alertTopicArn: provisioned.alerts.topicArn,
       renderFunctionName: localNames.renderFunction,
+      auditKeyArn: provisioned.auditKeyArn,
     };
     // With test hooks the handlers reach every emulator through a metering proxy, and each invocation is timed:
     // GET /_local/metering answers what AWS would bill (npm run cost reads it). Nothing else goes through them.
@@ -241,11 +243,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       handler: handlers.detect as Parameters<typeof startLogsSubscription>[0]['handler'],
       filters: [
         { name: 'AccessLogSubscription', logGroup: 'api-access', pattern: '' },
-        ...(['authorizer', 'api-read', 'api-write', 'deliver', 'backup', 'render'] as const).map((name) => ({
-          name: `${name}-signals`,
-          logGroup: logGroupOf(name),
-          pattern: securitySignalFilterPattern,
-        })),
+        ...(['authorizer', 'api-read', 'api-write', 'deliver', 'backup', 'render', 'chain'] as const).map(
+          (name) => ({
+            name: `${name}-signals`,
+            logGroup: logGroupOf(name),
+            pattern: securitySignalFilterPattern,
+          }),
+        ),
       ],
       log: logTo('logs-subscription.log'),
     });
@@ -321,6 +325,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       backupStreamSource,
       backups.watch('key-store', handlers.backup),
       failureQueues.backup.url,
+    );
+    await consumer(
+      'chain',
+      localNames.table,
+      chainStreamSource,
+      handlers.chain as Parameters<typeof startStreamPoller>[0]['handler'],
+      failureQueues.chain.url,
     );
     await consumer(
       'detect',
@@ -448,6 +459,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         blindIndex: provisioned.blindIndexKeyArn,
         documents: provisioned.documentsKeyArn,
         backups: provisioned.backupKeyArn,
+        audit: provisioned.auditKeyArn,
       },
       mailFrom: localNames.mailFrom,
       buckets: { documents: localNames.documentsBucket, backups: localNames.backupBucket },
@@ -457,6 +469,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         deliverFailures: failureQueues.deliver.url,
         backupFailures: failureQueues.backup.url,
         detectFailures: failureQueues.detect.url,
+        chainFailures: failureQueues.chain.url,
       },
     };
     writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 2)}\n`);

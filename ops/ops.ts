@@ -8,7 +8,8 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsClients } from '../functions/adapters/aws-clients';
 import { DynamoDbAuditTrail } from '../functions/adapters/dynamodb-audit-trail';
 import { DynamoDbDetectorStore } from '../functions/adapters/dynamodb-detector-store';
-import { verifyChain } from '../functions/domain/audit-chain';
+import { KmsCheckpointVerifier } from '../functions/adapters/kms-checkpoint-signer';
+import { verifyAuditStep } from '../functions/application/audit-queries';
 import { acceptPeak } from '../functions/domain/detection/baseline';
 import { emptyRuleState } from '../functions/domain/detection/evaluate';
 import { rules } from '../functions/domain/detection/rules';
@@ -21,15 +22,19 @@ Commands:
   disable-client <clientId>   refuse the client's tokens from now on (the authorizer reads its CLIENT# item;
                               API Gateway may reuse a cached answer for up to 300 s)
   enable-client <clientId>    let a disabled client in again
-  verify-audit <tenantId>     recompute the tenant's audit chain and name the first altered or missing event
+  verify-audit <tenantId>     recompute the tenant's audit chain and name the first altered or missing event,
+                              in steps of at most --limit events, checking every signed checkpoint on the way
   accept-baseline <rule> <subject> --peak <n>
                               after checking the traffic is legitimate: make n a minute usual for the subject
                               (e.g. create-spike tenant:ten_…), so the rule alerts again only above its factor
                               of n — breaching minutes are never learned on their own
 
 Options:
+  --from <where>      verify-audit: "genesis" (default) or "checkpoint" (start at the latest signed checkpoint)
+  --limit <n>         verify-audit: events per step, 1–1000 (default 1000)
   --table <name>      run against AWS, on this main table (region and credentials from the environment)
   --state-dir <dir>   without --table: the local stack whose endpoints.json to use (default: .local)
+  --audit-key <arn>   with --table: the KMS key that signs the audit checkpoints (its public key checks them)
   -h, --help          show this help
 `;
 
@@ -38,6 +43,9 @@ const { values, positionals } = parseArgs({
   options: {
     'state-dir': { type: 'string' },
     table: { type: 'string' },
+    'audit-key': { type: 'string' },
+    from: { type: 'string' },
+    limit: { type: 'string' },
     peak: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -59,7 +67,9 @@ const local =
         region: string;
         credentials: { accessKeyId: string; secretAccessKey: string };
         dynamodb: string;
+        kms: string;
         tables: { main: string };
+        keys: { audit: string };
       })
     : undefined;
 const clients =
@@ -68,7 +78,7 @@ const clients =
     : new AwsClients({
         region: local.region,
         credentials: local.credentials,
-        endpoints: { dynamodb: local.dynamodb },
+        endpoints: { dynamodb: local.dynamodb, kms: local.kms },
       });
 const tableName =
   local?.tables.main ??
@@ -107,22 +117,47 @@ switch (command) {
   case 'verify-audit': {
     const tenantId = argument ?? fail('verify-audit needs a tenant id');
     if (!idPatterns.tenant.test(tenantId)) fail(`"${tenantId}" is not a tenant id (ten_…)`);
-    // Reading the whole chain opens no sealed record and issues no page cursor.
+    const from = values.from ?? 'genesis';
+    if (from !== 'genesis' && from !== 'checkpoint') fail('--from is "genesis" or "checkpoint"');
+    const limit = Number(values.limit ?? 1000);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) fail('--limit is 1–1000');
+    const auditKeyArn =
+      local?.keys.audit ?? values['audit-key'] ?? fail('on AWS, --audit-key <arn> is required');
+    // Positions between steps stay in this process: no sealed record is opened and no cursor issued.
     const unused = () => Promise.reject(new Error('not used'));
     const trail = new DynamoDbAuditTrail({
       tableName,
       client: clients.documents,
       sealer: { seal: unused, open: unused },
     });
-    const { events, head } = await trail.readAll(tenantId);
-    const result = verifyChain(tenantId, events, head);
-    process.stdout.write(
-      result.valid
-        ? `audit chain of ${tenantId}: valid, ${result.checked} events, head ${result.head.hash.slice(0, 16)}…\n`
-        : `audit chain of ${tenantId}: BROKEN at event ${result.firstBrokenSequence} (${result.reason}); ${result.checked} events verified before it\n`,
-    );
-    process.exit(result.valid ? 0 : 1);
-    break;
+    const checkpoints = new KmsCheckpointVerifier({ keyArn: auditKeyArn, kms: clients.kms });
+    let after: { sequence: number; hash: string } | undefined;
+    let checked = 0;
+    let checkpointsVerified = 0;
+    let fromSequence: number | undefined;
+    for (;;) {
+      const step = await verifyAuditStep({ auditTrail: trail, checkpoints }, tenantId, {
+        limit,
+        ...(after === undefined ? { from: from as 'genesis' | 'checkpoint' } : { after }),
+      });
+      fromSequence ??= step.fromSequence;
+      checked += step.result.checked;
+      checkpointsVerified += step.checkpointsVerified;
+      if (!step.result.valid) {
+        process.stdout.write(
+          `audit chain of ${tenantId}: BROKEN at event ${step.result.firstBrokenSequence} (${step.result.reason}); ${checked} events verified before it\n`,
+        );
+        process.exit(1);
+      }
+      if (step.complete || step.continueAfter === undefined) {
+        const start = fromSequence === 0 ? 'the first event' : `signed checkpoint ${fromSequence}`;
+        process.stdout.write(
+          `audit chain of ${tenantId}: valid, ${checked} events from ${start} to ${step.throughSequence}, head ${step.result.head.hash.slice(0, 16)}…, ${checkpointsVerified} signed checkpoints checked, ${step.pendingEntries} entries not yet chained\n`,
+        );
+        process.exit(0);
+      }
+      after = step.continueAfter;
+    }
   }
   case 'accept-baseline': {
     const rule = rules.find((candidate) => candidate.id === argument);

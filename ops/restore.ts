@@ -11,6 +11,7 @@ import {
   EncryptionSdkSealer,
   tenantHierarchicalKeyring,
 } from '../functions/adapters/encryption-sdk-sealer';
+import { KmsCheckpointVerifier } from '../functions/adapters/kms-checkpoint-signer';
 import { S3BackupLibrary } from '../functions/adapters/s3-backup-library';
 import { restoreFromBackups } from '../functions/application/restore-backup';
 import { TargetNotEmptyError } from '../functions/ports/restore-target';
@@ -21,7 +22,7 @@ const usage = `Usage: npm run restore -- --into <table> [options]
 
 Rebuilds the main table's items (and the branch-key store) from the backup bucket into new tables, then verifies
 them: every sealed record opens and matches its encryption context and digest, and every tenant's audit chain
-verifies up to its backed-up head. Its last line reads "restore: <N> items as of <ISO-8601>, verified", and it
+verifies up to its backed-up head and through every signed checkpoint the backups hold. Its last line reads "restore: <N> items as of <ISO-8601>, verified", and it
 exits 0 only when the verification passed.
 
 Options:
@@ -32,6 +33,7 @@ Options:
   --bucket <name>           AWS: the backup bucket
   --key-store-table <name>  AWS: the original key store's name (branch keys are bound to it)
   --data-key-arn <arn>      AWS: the KMS key that wraps the branch keys
+  --audit-key <arn>         AWS: the KMS key that signs the audit checkpoints (its public key checks them)
   --status                  show the backups' lag instead of restoring
   -h, --help                show this help
 `;
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     bucket: { type: 'string' },
     'key-store-table': { type: 'string' },
     'data-key-arn': { type: 'string' },
+    'audit-key': { type: 'string' },
     status: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -68,7 +71,7 @@ interface LocalEndpoints {
   readonly s3: string;
   readonly buckets: { readonly backups: string };
   readonly tables: { readonly keyStore: string };
-  readonly keys: { readonly data: string };
+  readonly keys: { readonly data: string; readonly audit: string };
 }
 
 const stateDir = resolve(values['state-dir'] ?? '.local');
@@ -101,6 +104,7 @@ const settings =
         bucket: values.bucket ?? fail('on AWS, --bucket is required'),
         keyStoreName: values['key-store-table'] ?? fail('on AWS, --key-store-table is required'),
         dataKeyArn: values['data-key-arn'] ?? fail('on AWS, --data-key-arn is required'),
+        auditKeyArn: values['audit-key'] ?? fail('on AWS, --audit-key is required'),
         where: `AWS (${process.env.AWS_REGION ?? 'region from the AWS config'})`,
       }
     : {
@@ -113,6 +117,7 @@ const settings =
         bucket: local.buckets.backups,
         keyStoreName: local.tables.keyStore,
         dataKeyArn: local.keys.data,
+        auditKeyArn: local.keys.audit,
         where: `the local stack of ${stateDir}`,
       };
 
@@ -141,7 +146,12 @@ try {
         tableName: keyStoreInto,
         kind: 'key-store',
       }),
-      verifier: new DynamoDbRestoreVerifier({ tableName: into, client: clients.documents, sealer }),
+      verifier: new DynamoDbRestoreVerifier({
+        tableName: into,
+        client: clients.documents,
+        sealer,
+        checkpoints: new KmsCheckpointVerifier({ keyArn: settings.auditKeyArn, kms: clients.kms }),
+      }),
       progress: say,
     },
     asOf === undefined ? {} : { asOf },
@@ -157,7 +167,7 @@ try {
   say(`sealed records opened and checked: ${report.verification.sealedChecked}`);
   for (const chain of report.verification.chains) {
     say(
-      `audit chain of ${chain.tenantId}: ${chain.valid ? `valid, ${chain.checked} events` : `BROKEN (${chain.reason})`}`,
+      `audit chain of ${chain.tenantId}: ${chain.valid ? `valid, ${chain.checked} events, ${chain.checkpoints} signed checkpoints, ${chain.pending} entries not yet chained` : `BROKEN (${chain.reason})`}`,
     );
   }
   for (const failure of report.verification.failures.slice(0, 20)) say(`FAILED ${failure}`);

@@ -1,16 +1,27 @@
-// adapter: DynamoDB → AuditTrail (reads the events DynamoDbLedger wrote).
+// adapter: DynamoDB → AuditTrail (reads the events, head and checkpoints the chain writer wrote, and counts the
+// entries the business transactions wrote that are not chained yet).
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { type AuditEvent, emptyChain } from '../domain/audit-chain';
-import { auditHeadKey, auditPartition } from '../platform/key-layout';
+import { type AuditEvent, type ChainHead, emptyChain, type SignedCheckpoint } from '../domain/audit-chain';
+import {
+  auditCheckpointKey,
+  auditCheckpointPrefix,
+  auditEntriesPartition,
+  auditEntryPrefix,
+  auditEventKey,
+  auditEventPrefix,
+  auditHeadKey,
+  auditPartition,
+} from '../platform/key-layout';
 import type { AuditTrail } from '../ports/audit-trail';
-import type { Page } from '../ports/page';
+import { InvalidCursorError, type Page } from '../ports/page';
 import type { Sealer } from '../ports/sealer';
 import { PageCursors } from './dynamodb-cursor';
 
 const eventSchema = z.object({
   tenantId: z.string(),
   sequence: z.int(),
+  entryId: z.string().optional(),
   previousHash: z.string(),
   hash: z.string(),
   action: z.string(),
@@ -22,9 +33,12 @@ const eventSchema = z.object({
 });
 
 /** Parsed leniently on purpose: verification must see a tampered event as it is, not fail to read it. */
-function toEvent(item: Record<string, unknown>): AuditEvent {
+export function toAuditEvent(item: Record<string, unknown>): AuditEvent {
   const parsed = eventSchema.safeParse(item);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const { entryId, ...event } = parsed.data;
+    return entryId === undefined ? event : { ...event, entryId };
+  }
   return {
     tenantId: String(item.tenantId ?? ''),
     sequence: Number(item.sequence ?? -1),
@@ -38,6 +52,20 @@ function toEvent(item: Record<string, unknown>): AuditEvent {
   };
 }
 
+function toCheckpoint(item: Record<string, unknown>): SignedCheckpoint {
+  return {
+    tenantId: String(item.tenantId ?? ''),
+    sequence: Number(item.sequence ?? -1),
+    hash: String(item.hash ?? ''),
+    signedAt: String(item.signedAt ?? ''),
+    signature: String(item.signature ?? ''),
+    keyId: String(item.keyId ?? ''),
+    algorithm: String(item.algorithm ?? ''),
+  };
+}
+
+const positionList = 'audit-verification';
+
 export class DynamoDbAuditTrail implements AuditTrail {
   private readonly cursors: PageCursors;
 
@@ -45,7 +73,7 @@ export class DynamoDbAuditTrail implements AuditTrail {
     private readonly options: {
       readonly tableName: string;
       readonly client: DynamoDBDocumentClient;
-      /** Seals page cursors only: audit events hold no personal data and are stored in the clear. */
+      /** Seals cursors only: audit events hold no personal data and are stored in the clear. */
       readonly sealer: Sealer;
     },
   ) {
@@ -55,38 +83,68 @@ export class DynamoDbAuditTrail implements AuditTrail {
   async list(tenantId: string, limit: number, cursor?: string): Promise<Page<AuditEvent>> {
     const startKey = await this.cursors.decode(tenantId, 'audit-events', cursor, {
       pk: { equals: auditPartition(tenantId) },
-      sk: { prefix: 'EVENT#' },
+      sk: { prefix: auditEventPrefix },
     });
     const page = await this.options.client.send(
       new QueryCommand({
         TableName: this.options.tableName,
         KeyConditionExpression: 'pk = :partition AND begins_with(sk, :events)',
-        ExpressionAttributeValues: { ':partition': auditPartition(tenantId), ':events': 'EVENT#' },
+        ExpressionAttributeValues: { ':partition': auditPartition(tenantId), ':events': auditEventPrefix },
         ScanIndexForward: false,
         Limit: limit,
         ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
       }),
     );
     const nextCursor = await this.cursors.encode(tenantId, 'audit-events', page.LastEvaluatedKey);
-    return { items: (page.Items ?? []).map(toEvent), ...(nextCursor === undefined ? {} : { nextCursor }) };
+    return {
+      items: (page.Items ?? []).map(toAuditEvent),
+      ...(nextCursor === undefined ? {} : { nextCursor }),
+    };
   }
 
-  async readAll(tenantId: string) {
-    const events: AuditEvent[] = [];
+  /** Items of the audit partition between two sort keys (exclusive, inclusive), ascending, up to `limit`. */
+  private async range(
+    tenantId: string,
+    after: string,
+    through: string,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: 'pk = :partition AND begins_with(sk, :events)',
-          ExpressionAttributeValues: { ':partition': auditPartition(tenantId), ':events': 'EVENT#' },
-          ConsistentRead: true,
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      );
-      events.push(...(page.Items ?? []).map(toEvent));
+    while (items.length < limit) {
+      const page: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } =
+        await this.options.client.send(
+          new QueryCommand({
+            TableName: this.options.tableName,
+            KeyConditionExpression: 'pk = :partition AND sk BETWEEN :after AND :through',
+            ExpressionAttributeValues: {
+              ':partition': auditPartition(tenantId),
+              ':after': after,
+              ':through': through,
+            },
+            ConsistentRead: true,
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+            ...(Number.isFinite(limit) ? { Limit: limit - items.length } : {}),
+          }),
+        );
+      items.push(...(page.Items ?? []).filter((item) => item.sk !== after));
       startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+      if (startKey === undefined) break;
+    }
+    return items;
+  }
+
+  async segment(tenantId: string, afterSequence: number, limit: number): Promise<readonly AuditEvent[]> {
+    const items = await this.range(
+      tenantId,
+      auditEventKey(tenantId, afterSequence).sk,
+      `${auditEventPrefix}\uffff`,
+      limit,
+    );
+    return items.map(toAuditEvent);
+  }
+
+  async head(tenantId: string): Promise<ChainHead> {
     const { Item: head } = await this.options.client.send(
       new GetCommand({
         TableName: this.options.tableName,
@@ -94,9 +152,80 @@ export class DynamoDbAuditTrail implements AuditTrail {
         ConsistentRead: true,
       }),
     );
-    return {
-      events,
-      head: head === undefined ? emptyChain : { sequence: Number(head.sequence), hash: String(head.hash) },
-    };
+    return head === undefined ? emptyChain : { sequence: Number(head.sequence), hash: String(head.hash) };
+  }
+
+  async checkpoints(tenantId: string, after: number, through: number): Promise<readonly SignedCheckpoint[]> {
+    const items = await this.range(
+      tenantId,
+      auditCheckpointKey(tenantId, after).sk,
+      auditCheckpointKey(tenantId, through).sk,
+    );
+    return items.map(toCheckpoint);
+  }
+
+  async latestCheckpoint(tenantId: string): Promise<SignedCheckpoint | undefined> {
+    const { Items: items = [] } = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        KeyConditionExpression: 'pk = :partition AND begins_with(sk, :checkpoints)',
+        ExpressionAttributeValues: {
+          ':partition': auditPartition(tenantId),
+          ':checkpoints': auditCheckpointPrefix,
+        },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    const [item] = items;
+    return item === undefined ? undefined : toCheckpoint(item);
+  }
+
+  async pendingEntries(tenantId: string, atMost: number): Promise<number> {
+    const { Count: count = 0 } = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        KeyConditionExpression: 'pk = :partition AND begins_with(sk, :entries)',
+        ExpressionAttributeValues: {
+          ':partition': auditEntriesPartition(tenantId),
+          ':entries': auditEntryPrefix,
+        },
+        Select: 'COUNT',
+        ConsistentRead: true,
+        Limit: atMost,
+      }),
+    );
+    return count;
+  }
+
+  async readAll(tenantId: string) {
+    const [events, head, checkpoints] = await Promise.all([
+      this.segment(tenantId, 0, Number.POSITIVE_INFINITY),
+      this.head(tenantId),
+      this.checkpoints(tenantId, 0, 999_999_999_999),
+    ]);
+    return { events, head, checkpoints };
+  }
+
+  async encodePosition(tenantId: string, position: ChainHead): Promise<string> {
+    const cursor = await this.cursors.encode(tenantId, positionList, {
+      sequence: String(position.sequence),
+      hash: position.hash,
+    });
+    if (cursor === undefined) throw new Error('a position always encodes');
+    return cursor;
+  }
+
+  async decodePosition(tenantId: string, cursor: string): Promise<ChainHead> {
+    const position = await this.cursors.decode(tenantId, positionList, cursor, {
+      sequence: { prefix: '' },
+      hash: { prefix: '' },
+    });
+    const sequence = Number(position?.sequence);
+    if (!Number.isSafeInteger(sequence) || sequence < 0 || position?.hash === undefined) {
+      throw new InvalidCursorError('the cursor is not one this API issued for this verification');
+    }
+    return { sequence, hash: position.hash };
   }
 }

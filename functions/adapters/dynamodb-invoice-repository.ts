@@ -1,5 +1,10 @@
 // adapter: DynamoDB → InvoiceRepository (reads; every write goes through DynamoDbLedger).
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { CreditNote, Invoice, Payment } from '../domain/invoice';
 import {
   creditNoteKey,
@@ -43,6 +48,29 @@ export class DynamoDbInvoiceRepository implements InvoiceRepository {
       }),
     );
     return item === undefined ? undefined : invoiceCodec.fromItem(this.options.sealer, tenantId, item);
+  }
+
+  async getMany(tenantId: string, invoiceIds: readonly string[]): Promise<readonly (Invoice | undefined)[]> {
+    const found = new Map<string, Record<string, unknown>>();
+    let keys: Record<string, unknown>[] = [...new Set(invoiceIds)].map((id) => invoiceKey(tenantId, id));
+    // One request for up to 100 keys; DynamoDB may hand some back unprocessed, which are asked for again.
+    for (let attempt = 0; keys.length > 0; attempt += 1) {
+      if (attempt >= 10) throw new Error(`DynamoDB kept ${keys.length} keys unprocessed`);
+      const { Responses: responses, UnprocessedKeys: unprocessed } = await this.options.client.send(
+        new BatchGetCommand({
+          RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true } },
+        }),
+      );
+      for (const item of responses?.[this.options.tableName] ?? []) found.set(String(item.pk), item);
+      keys = (unprocessed?.[this.options.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    }
+    return Promise.all(
+      invoiceIds.map((id) => {
+        const item = found.get(invoiceKey(tenantId, id).pk);
+        return item === undefined ? undefined : invoiceCodec.fromItem(this.options.sealer, tenantId, item);
+      }),
+    );
   }
 
   async list(

@@ -13,9 +13,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ScanCommand as DocumentScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue } from 'aws-lambda';
-import { verifyChain } from '../domain/audit-chain';
+import { type ChainHead, type SignedCheckpoint, verifyChain } from '../domain/audit-chain';
 import { entityTypes } from '../platform/key-layout';
 import { keyStoreTableCreation, mainTableCreation, tableDefinition } from '../platform/table-definition';
+import type { CheckpointVerifier } from '../ports/checkpoint-signer';
 import type {
   RestoreTarget,
   RestoreVerification,
@@ -146,10 +147,15 @@ export class DynamoDbRestoreVerifier implements RestoreVerifier {
       readonly client: DynamoDBDocumentClient;
       /** Over the RESTORED key store: the restored records must open with the restored branch keys. */
       readonly sealer: Sealer;
+      /** Checks the signatures of the audit checkpoints (the audit key's public key). */
+      readonly checkpoints: CheckpointVerifier;
     },
   ) {}
 
-  async verify(onProgress?: (checked: number) => void): Promise<RestoreVerification> {
+  async verify(
+    onProgress?: (checked: number) => void,
+    anchors: readonly SignedCheckpoint[] = [],
+  ): Promise<RestoreVerification> {
     const counts: Record<string, number> = {};
     const failures: string[] = [];
     const tenants = new Set<string>();
@@ -167,7 +173,13 @@ export class DynamoDbRestoreVerifier implements RestoreVerifier {
         const entity = String(item.entity ?? 'unknown');
         counts[entity] = (counts[entity] ?? 0) + 1;
         const tenantId = String(item.pk ?? '').split('#')[0] ?? '';
-        if (entity === entityTypes.auditHead) tenants.add(tenantId);
+        if (
+          entity === entityTypes.auditHead ||
+          entity === entityTypes.auditEntry ||
+          entity === entityTypes.auditEvent
+        ) {
+          tenants.add(tenantId);
+        }
         const open = sealedCodecs[entity as keyof typeof sealedCodecs];
         if (open !== undefined) {
           try {
@@ -183,21 +195,44 @@ export class DynamoDbRestoreVerifier implements RestoreVerifier {
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
 
+    for (const anchor of anchors) tenants.add(anchor.tenantId);
     const trail = new DynamoDbAuditTrail(this.options);
     const chains = [];
     for (const tenantId of [...tenants].sort()) {
-      const { events, head } = await trail.readAll(tenantId);
-      const result = verifyChain(tenantId, events, head);
-      chains.push(
-        result.valid
-          ? { tenantId, valid: true, checked: result.checked }
-          : {
-              tenantId,
-              valid: false,
-              checked: result.checked,
-              reason: `${result.reason} at ${result.firstBrokenSequence}`,
-            },
-      );
+      const { events, head, checkpoints } = await trail.readAll(tenantId);
+      const pending = await trail.pendingEntries(tenantId, 1_000_000);
+      const signed = new Map<number, ChainHead>();
+      let forged: number | undefined;
+      for (const checkpoint of [
+        ...checkpoints,
+        ...anchors.filter((anchor) => anchor.tenantId === tenantId),
+      ]) {
+        const genuine =
+          checkpoint.tenantId === tenantId && (await this.options.checkpoints.verify(checkpoint));
+        const other = signed.get(checkpoint.sequence);
+        if (!genuine || (other !== undefined && other.hash !== checkpoint.hash)) {
+          forged = Math.min(forged ?? checkpoint.sequence, checkpoint.sequence);
+        }
+        signed.set(checkpoint.sequence, checkpoint);
+      }
+      const result = verifyChain(tenantId, events, head, signed);
+      const longest = Math.max(0, ...signed.keys());
+      const reason =
+        forged !== undefined
+          ? `checkpoint-forged at ${forged}`
+          : !result.valid
+            ? `${result.reason} at ${result.firstBrokenSequence}`
+            : longest > result.head.sequence
+              ? `missing at ${result.head.sequence + 1} (a checkpoint signed ${longest} events)`
+              : undefined;
+      chains.push({
+        tenantId,
+        valid: reason === undefined,
+        checked: result.checked,
+        checkpoints: signed.size,
+        pending,
+        ...(reason === undefined ? {} : { reason }),
+      });
     }
     return { counts, sealedChecked, chains, failures };
   }

@@ -8,6 +8,7 @@ import { apiMiddleware } from '../platform/middleware';
 import type { Observability } from '../platform/observability';
 import { makeRouter, respond, toProxyResult } from '../platform/router';
 import type { AuditTrail } from '../ports/audit-trail';
+import type { CheckpointVerifier } from '../ports/checkpoint-signer';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { InvoiceDocumentLinks } from '../ports/invoice-document-links';
 import type { InvoiceRepository } from '../ports/invoice-repository';
@@ -18,6 +19,8 @@ export interface ApiReadDependencies {
   readonly invoices: InvoiceRepository;
   readonly customers: CustomerRepository;
   readonly auditTrail: AuditTrail;
+  /** Checks the signatures of the audit chain's checkpoints. */
+  readonly checkpoints: CheckpointVerifier;
   readonly sellers: SellerProfiles;
   /** The render function, asked for the PDF's link (GET /v1/invoices/{id}/pdf). */
   readonly documentLinks: InvoiceDocumentLinks;

@@ -1,6 +1,6 @@
 // entry: api-write — every mutation; its role can write the table and seal, and compute blind indexes.
 import { makeCustomerCommands } from '../application/customer-commands';
-import { makeInvoiceCommands } from '../application/invoice-commands';
+import { makeInvoiceCommands, numberingLane } from '../application/invoice-commands';
 import { type MutationPlan, makeMutationRunner } from '../application/mutation-runner';
 import type { CommandsOf, Reply } from '../application/request';
 import { makeSellerProfileCommands } from '../application/seller-profile';
@@ -55,8 +55,14 @@ export function makeHandler(dependencies: ApiWriteDependencies) {
       input: unknown,
       now: Date,
     ) => Promise<MutationPlan<Reply>>;
+    const lane = numberingLane(
+      definition.operationId,
+      caller.tenantId,
+      request.body as { series?: unknown } | undefined,
+    );
     const { response, replayed } = await run(caller, (now) => command({ ...request, caller }, now), {
       ...(idempotency === undefined ? {} : { idempotency }),
+      ...(lane === undefined ? {} : { lane }),
       render: (reply) => respond(definition, reply),
     });
     return toProxyResult(response, replayed ? { 'idempotent-replayed': 'true' } : {});

@@ -4,7 +4,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditActor, AuditEntry } from '../domain/audit-chain';
 import type { IdempotencyStore } from '../ports/idempotency-store';
-import { ConcurrentChangeError, type Ledger, type LedgerChange, type StoredResponse } from '../ports/ledger';
+import {
+  type BulkIssuePlan,
+  ConcurrentChangeError,
+  type Ledger,
+  type LedgerChange,
+  type StoredResponse,
+} from '../ports/ledger';
 import { ContentionError, IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from './errors';
 
 /** What a write use case decides, given the current state: the changes, what to record, what to answer. */
@@ -12,6 +18,10 @@ export interface MutationPlan<Reply> {
   readonly changes: readonly LedgerChange[];
   readonly audit: Omit<AuditEntry, 'actor' | 'at'>;
   readonly reply: Reply;
+  /** A bulk issue instead of `changes`: committed by the ledger's bulk protocol, still all or nothing. */
+  readonly bulkIssue?: Omit<BulkIssuePlan, 'audit' | 'invoiceAudits'> & {
+    readonly invoiceAudits: readonly Omit<AuditEntry, 'actor' | 'at'>[];
+  };
 }
 
 /** Plans against the state it reads; called again, with a new `now`, after a lost race. */
@@ -26,6 +36,12 @@ export interface RunOptions<Reply> {
   readonly idempotency?: { readonly key: string; readonly requestHash: string };
   /** Turns the plan's reply into the response that is answered now and stored for replays. */
   readonly render: (reply: Reply) => StoredResponse;
+  /**
+   * Mutations of one lane (those that take a number from the same counter) are planned and committed one after
+   * another within this instance: racing each other there would only make all but one lose, re-plan and retry.
+   * Across instances the counter's conditional write still decides.
+   */
+  readonly lane?: string;
 }
 
 export interface MutationOutcome {
@@ -53,6 +69,20 @@ const maxDelayMs = 250;
 export function makeMutationRunner(dependencies: MutationRunnerDependencies) {
   const pause = dependencies.pause ?? ((milliseconds: number) => sleep(milliseconds));
   const random = dependencies.random ?? Math.random;
+  /** The tail of each lane's queue: the promise the next mutation of that lane waits for. */
+  const lanes = new Map<string, Promise<unknown>>();
+  const inLane = async <Result>(lane: string | undefined, work: () => Promise<Result>): Promise<Result> => {
+    if (lane === undefined) return work();
+    const before = lanes.get(lane) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const tail = mine.catch(() => undefined);
+    lanes.set(lane, tail);
+    try {
+      return await mine;
+    } finally {
+      if (lanes.get(lane) === tail) lanes.delete(lane);
+    }
+  };
 
   const commitWithRetries = async <Reply>(
     actor: Actor,
@@ -66,13 +96,28 @@ export function makeMutationRunner(dependencies: MutationRunnerDependencies) {
       const response = render(plan.reply);
       // Exactly these three: the audit event is hashed as stored, so nothing else of the caller may ride along.
       const who = { clientId: actor.clientId, sourceIp: actor.sourceIp, requestId: actor.requestId };
+      const at = now.toISOString();
+      const idempotent = claim === undefined ? undefined : { ...claim, response };
       try {
-        await dependencies.ledger.commit(
-          actor.tenantId,
-          plan.changes,
-          { ...plan.audit, actor: who, at: now.toISOString() },
-          claim === undefined ? undefined : { ...claim, response },
-        );
+        if (plan.bulkIssue === undefined) {
+          await dependencies.ledger.commit(
+            actor.tenantId,
+            plan.changes,
+            { ...plan.audit, actor: who, at },
+            idempotent,
+          );
+        } else {
+          const { invoiceAudits, ...bulk } = plan.bulkIssue;
+          await dependencies.ledger.commitBulkIssue(
+            actor.tenantId,
+            {
+              ...bulk,
+              audit: { ...plan.audit, actor: who, at },
+              invoiceAudits: invoiceAudits.map((audit) => ({ ...audit, actor: who, at })),
+            },
+            idempotent,
+          );
+        }
         return response;
       } catch (error) {
         if (!(error instanceof ConcurrentChangeError)) throw error;
@@ -93,7 +138,10 @@ export function makeMutationRunner(dependencies: MutationRunnerDependencies) {
   ): Promise<MutationOutcome> => {
     const request = options.idempotency;
     if (request === undefined) {
-      return { response: await commitWithRetries(actor, mutation, options.render), replayed: false };
+      return {
+        response: await inLane(options.lane, () => commitWithRetries(actor, mutation, options.render)),
+        replayed: false,
+      };
     }
     const claim = await dependencies.idempotency.claim(actor.tenantId, request.key, request.requestHash);
     if (claim.outcome !== 'claimed') {
@@ -110,10 +158,9 @@ export function makeMutationRunner(dependencies: MutationRunnerDependencies) {
       return { response: claim.response, replayed: true };
     }
     try {
-      const response = await commitWithRetries(actor, mutation, options.render, {
-        ...request,
-        claimToken: claim.claimToken,
-      });
+      const response = await inLane(options.lane, () =>
+        commitWithRetries(actor, mutation, options.render, { ...request, claimToken: claim.claimToken }),
+      );
       return { response, replayed: false };
     } catch (error) {
       // Nothing was committed: give the key back so a corrected or later retry can run.

@@ -1,7 +1,8 @@
 // application: rebuilding the tables from the backup archive — every change of every item replayed in stream
 // order up to a moment, written into empty tables, then proved: every sealed record opens and matches its
 // context and digest, and every tenant's audit chain verifies up to its backed-up head.
-import { detectorPartitionPrefix } from '../platform/key-layout';
+import type { SignedCheckpoint } from '../domain/audit-chain';
+import { detectorPartitionPrefix, entityTypes } from '../platform/key-layout';
 import type { BackupLibrary } from '../ports/backup-archive';
 import type {
   RestoreTarget,
@@ -56,6 +57,26 @@ function whyLeftOut(item: StoredItem, nowSeconds: number): string | undefined {
   return undefined;
 }
 
+const textOf = (item: StoredItem, name: string) => {
+  const value = item[name];
+  return value !== undefined && 'S' in value ? String(value.S) : '';
+};
+
+/** A backed-up checkpoint item → the checkpoint it signed; undefined for any other item. */
+function anchorOf(item: StoredItem | undefined): SignedCheckpoint | undefined {
+  if (item === undefined || textOf(item, 'entity') !== entityTypes.auditCheckpoint) return undefined;
+  const sequence = item.sequence;
+  return {
+    tenantId: textOf(item, 'tenantId'),
+    sequence: sequence !== undefined && 'N' in sequence ? Number(sequence.N) : -1,
+    hash: textOf(item, 'hash'),
+    signedAt: textOf(item, 'signedAt'),
+    signature: textOf(item, 'signature'),
+    keyId: textOf(item, 'keyId'),
+    algorithm: textOf(item, 'algorithm'),
+  };
+}
+
 async function readAll<Value, Result>(
   values: readonly Value[],
   concurrency: number,
@@ -88,6 +109,8 @@ export async function restoreFromBackups(
   let objectsRead = 0;
   let changesReplayed = 0;
   const written = { main: 0, keyStore: 0 };
+  // Every checkpoint ever backed up: a checkpoint deleted from the table later still binds the chain.
+  const anchors = new Map<string, SignedCheckpoint>();
 
   // Refuse before reading anything: a restore never mixes into a table that holds data.
   await dependencies.main.prepare();
@@ -110,6 +133,8 @@ export async function restoreFromBackups(
       for (const change of batch.changes) {
         if (change.changedAt > asOfMs) continue;
         changesReplayed += 1;
+        const anchor = source === 'main' ? anchorOf(change.item) : undefined;
+        if (anchor !== undefined) anchors.set(`${anchor.tenantId}#${anchor.sequence}`, anchor);
         const key = keyOf(change.keys);
         const sequence = BigInt(change.sequenceNumber);
         const current = latest.get(key);
@@ -139,9 +164,12 @@ export async function restoreFromBackups(
   }
 
   say('verifying: opening every sealed record and recomputing every audit chain');
-  const verification = await dependencies.verifier.verify((checked) => {
-    if (checked % 1000 === 0) say(`verified ${checked} items`);
-  });
+  const verification = await dependencies.verifier.verify(
+    (checked) => {
+      if (checked % 1000 === 0) say(`verified ${checked} items`);
+    },
+    [...anchors.values()],
+  );
   const verified = verification.failures.length === 0 && verification.chains.every((chain) => chain.valid);
   return {
     asOf: asOf.toISOString(),

@@ -4,6 +4,20 @@ export type DocumentKind = 'invoice' | 'credit-note';
 
 export const defaultSeries: Readonly<Record<DocumentKind, string>> = { invoice: 'INV', 'credit-note': 'CN' };
 
+/**
+ * Series that belong to one document kind only. Credit notes number in `CN`; an invoice in `CN` would print
+ * `CN-2026-000001` beside the credit note of that number. Kinds never share a series, so — a printed number being
+ * series, year and counter, with no `-` in a series — no two documents of a tenant print the same number.
+ */
+const reservedSeries: Readonly<Record<string, DocumentKind>> = {
+  [defaultSeries['credit-note']]: 'credit-note',
+};
+
+/** The kind a series is reserved for, if any. */
+export function seriesOwner(series: string): DocumentKind | undefined {
+  return reservedSeries[series];
+}
+
 /** Identifies one counter: numbers are consecutive within it, and it restarts each calendar year. */
 export interface SequenceId {
   readonly kind: DocumentKind;

@@ -23,6 +23,8 @@ export const envNames = {
   /** The Object-Locked bucket the backup function writes change batches to, and the KMS key it encrypts them with. */
   backupBucket: 'BACKUP_BUCKET',
   backupKeyArn: 'BACKUP_KEY_ARN',
+  /** The asymmetric KMS key that signs the audit chain's checkpoints (chain signs; api-read and ops verify). */
+  auditKeyArn: 'AUDIT_KEY_ARN',
   /** The SNS topic operations receive alerts on. */
   alertTopicArn: 'ALERT_TOPIC_ARN',
 } as const;

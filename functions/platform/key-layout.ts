@@ -17,6 +17,7 @@ export const idPrefixes = {
   payment: 'pay',
   creditNote: 'cn',
   deliveryRequest: 'dlv',
+  auditEntry: 'aud',
 } as const;
 export type IdKind = keyof typeof idPrefixes;
 
@@ -27,6 +28,7 @@ export const idPatterns = {
   payment: /^pay_[0-9a-f]{32}$/,
   creditNote: /^cn_[0-9a-f]{32}$/,
   deliveryRequest: /^dlv_[0-9a-f]{32}$/,
+  auditEntry: /^aud_[0-9a-f]{32}$/,
 } as const satisfies Readonly<Record<IdKind | 'tenant', RegExp>>;
 
 export function randomId(kind: IdKind): string {
@@ -39,13 +41,18 @@ export const entityTypes = {
   payment: 'payment',
   creditNote: 'credit-note',
   sequence: 'sequence',
+  auditEntry: 'audit-entry',
   auditEvent: 'audit-event',
   auditHead: 'audit-head',
+  auditCheckpoint: 'audit-checkpoint',
+  auditChained: 'audit-chained',
   idempotency: 'idempotency',
   apiClient: 'api-client',
   sellerProfile: 'seller-profile',
   detectorWindow: 'detector-window',
   detectorAlert: 'detector-alert',
+  bulkIssueJob: 'bulk-issue-job',
+  bulkIssueAbort: 'bulk-issue-abort',
   deliveryReminder: 'delivery-reminder',
   sendCounter: 'send-counter',
 } as const;
@@ -83,11 +90,60 @@ export const sequenceKey = (tenantId: string, sequence: SequenceId) => ({
   sk: 'SEQUENCE',
 });
 
+/**
+ * A tenant's audit trail, in two partitions. A business change writes one ENTRY# item of its own under
+ * `<tenant>#AUDIT#ENTRIES` (random id: no two writes share an item, so writes never contend); the chain writer
+ * reads entries off the stream, appends them under `<tenant>#AUDIT` as EVENT# items (sequence, previous hash,
+ * hash) each with a CHAINED#<entry id> marker, moves the HEAD and signs a CHECKPOINT#, then deletes the entries it
+ * chained. Two partitions, so IAM can
+ * tell them apart (`dynamodb:LeadingKeys`): only the chain writer may write `*#AUDIT`, and api-write may not.
+ */
 export const auditPartition = (tenantId: string) => `${tenantId}#AUDIT`;
+export const auditEntriesPartition = (tenantId: string) => `${tenantId}#AUDIT#ENTRIES`;
+/** IAM `StringLike` patterns of the two audit partitions (chain, entries). */
+export const auditPartitionPattern = auditPartition('*');
+export const auditEntriesPartitionPattern = auditEntriesPartition('*');
 export const auditHeadKey = (tenantId: string) => ({ pk: auditPartition(tenantId), sk: 'HEAD' });
+export const auditEventPrefix = 'EVENT#';
+export const auditEntryPrefix = 'ENTRY#';
+export const auditCheckpointPrefix = 'CHECKPOINT#';
+export const auditChainedPrefix = 'CHAINED#';
+const sequenceSortKey = (sequence: number) => String(sequence).padStart(12, '0');
 export const auditEventKey = (tenantId: string, sequence: number) => ({
   pk: auditPartition(tenantId),
-  sk: `EVENT#${String(sequence).padStart(12, '0')}`,
+  sk: `${auditEventPrefix}${sequenceSortKey(sequence)}`,
+});
+export const auditEntryKey = (tenantId: string, entryId: string) => ({
+  pk: auditEntriesPartition(tenantId),
+  sk: `${auditEntryPrefix}${entryId}`,
+});
+/** Written with the event that chains an entry: a replayed stream (any age) never chains an entry twice. */
+export const auditChainedKey = (tenantId: string, entryId: string) => ({
+  pk: auditPartition(tenantId),
+  sk: `${auditChainedPrefix}${entryId}`,
+});
+export const auditCheckpointKey = (tenantId: string, sequence: number) => ({
+  pk: auditPartition(tenantId),
+  sk: `${auditCheckpointPrefix}${sequenceSortKey(sequence)}`,
+});
+
+/**
+ * A bulk issue job, named by the tenant and the ordered ids it issues, so a retry of the same run finds the job an
+ * earlier attempt committed. Under it: the job record (written at the commit point) and the tombstones of holds
+ * other writers broke after they expired (`ABORTED#<heldUntil>`), which keep that attempt from committing.
+ */
+export const bulkIssueJobId = (tenantId: string, invoiceIds: readonly string[]) =>
+  `blk_${createHash('sha256')
+    .update(`${tenantId}\n${invoiceIds.join(',')}`)
+    .digest('hex')
+    .slice(0, 32)}`;
+export const bulkIssueJobKey = (tenantId: string, jobId: string) => ({
+  pk: `${tenantId}#BULKISSUE#${jobId}`,
+  sk: 'JOB',
+});
+export const bulkIssueAbortKey = (tenantId: string, jobId: string, heldUntil: number) => ({
+  pk: `${tenantId}#BULKISSUE#${jobId}`,
+  sk: `ABORTED#${heldUntil}`,
 });
 
 /** Keys are hashed: bounded length, no client-chosen characters in our keys, nothing readable in the table. */

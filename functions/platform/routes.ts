@@ -3,7 +3,10 @@
 import * as z from 'zod';
 import {
   auditEventSchema,
+  auditVerificationQuerySchema,
   auditVerificationSchema,
+  bulkIssueResultSchema,
+  bulkIssueSchema,
   createCustomerSchema,
   createInvoiceSchema,
   creditNoteIdSchema,
@@ -167,6 +170,16 @@ const routeTable = [
     successStatus: 204,
   }),
   write({
+    operationId: 'issueInvoices',
+    method: 'POST',
+    path: '/v1/invoices/issue',
+    summary:
+      'Issue up to 100 drafts at once (a billing run): numbered consecutively in the order given, all or nothing; with send, each is emailed as if issued alone',
+    requestSchema: bulkIssueSchema,
+    successStatus: 200,
+    responseSchema: bulkIssueResultSchema,
+  }),
+  write({
     operationId: 'issueInvoice',
     method: 'POST',
     path: '/v1/invoices/{invoiceId}/issue',
@@ -261,7 +274,9 @@ const routeTable = [
     operationId: 'verifyAuditTrail',
     method: 'GET',
     path: '/v1/audit-events/verification',
-    summary: 'Recompute the hash chain and name the first altered, missing or misplaced event',
+    summary:
+      'Recompute the hash chain — at most 1,000 events per request, from the first event, a cursor or the latest signed checkpoint — and name the first altered, missing or misplaced event',
+    querySchema: auditVerificationQuerySchema,
     successStatus: 200,
     responseSchema: auditVerificationSchema,
   }),

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { containsCardNumber, emailHoldsCardNumber, findCardNumberAcrossFields } from '../domain/card-numbers';
 import { isCurrencyCode } from '../domain/currencies';
 import { findInvisibleCharacter } from '../domain/free-text';
+import { seriesOwner } from '../domain/numbering';
 import { isValidIban } from '../domain/seller';
 import { idPatterns } from './key-layout';
 
@@ -179,12 +180,43 @@ export const updateInvoiceSchema = z
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'nothing to update' });
 
+/**
+ * An invoice series. A printed number is series-year-counter, so two document kinds could print the same number
+ * only through the same series: the credit notes' series are theirs alone.
+ */
+const invoiceSeriesSchema = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1–10 capital letters or digits, starting with a letter')
+  .superRefine((series, context) => {
+    const owner = seriesOwner(series);
+    if (owner !== undefined && owner !== 'invoice') {
+      context.addIssue({
+        code: 'custom',
+        message: `"${series}" is reserved for ${owner} numbers: a printed number must be unique across all document kinds, so choose another series`,
+      });
+    }
+  });
+
 export const issueInvoiceSchema = z.strictObject({
   send: z.boolean().optional(),
-  series: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1–10 capital letters or digits, starting with a letter')
-    .optional(),
+  series: invoiceSeriesSchema.optional(),
+});
+
+/** The most drafts one bulk issue takes: a billing run is split into requests of this size. */
+export const maxBulkIssue = 100;
+
+export const bulkIssueSchema = z.strictObject({
+  invoiceIds: z
+    .array(invoiceIdSchema)
+    .min(1, 'name at least one draft')
+    .max(maxBulkIssue, `at most ${maxBulkIssue} drafts per request; split the run into several requests`)
+    .refine((ids) => new Set(ids).size === ids.length, 'each draft may appear only once'),
+  send: z.boolean().optional(),
+  series: invoiceSeriesSchema.optional(),
+});
+
+export const bulkIssueResultSchema = z.object({
+  invoices: z.array(z.object({ id: z.string(), number: z.string(), status: z.string() })),
 });
 
 export const sendInvoiceSchema = z.strictObject({ resend: z.boolean().optional() });
@@ -355,9 +387,31 @@ export function pageOf<Item extends z.ZodType>(item: Item) {
   return z.object({ items: z.array(item), nextCursor: z.string().optional() });
 }
 
+/** The most events one verification request recomputes; `nextCursor` continues where it stopped. */
+export const maxVerificationEvents = 1000;
+
+export const auditVerificationQuerySchema = z.strictObject({
+  /** Where to begin: the first event (default), or the latest signed checkpoint. Ignored with a cursor. */
+  from: z.enum(['genesis', 'checkpoint']).optional(),
+  limit: z.coerce.number().int().min(1).max(maxVerificationEvents).optional(),
+  cursor: cursorSchema,
+});
+
 export const auditVerificationSchema = z.object({
   valid: z.boolean(),
+  /** Events recomputed by this request. */
   checked: z.int(),
+  /** The sequence this request started after (0: the first event) and the last one it verified. */
+  fromSequence: z.int(),
+  throughSequence: z.int(),
+  /** True when the verification reached the stored head; otherwise continue with `nextCursor`. */
+  complete: z.boolean(),
+  nextCursor: z.string().optional(),
+  /** Signed checkpoints whose signature and hash were checked by this request. */
+  checkpointsVerified: z.int(),
+  latestCheckpoint: z.object({ sequence: z.int(), signedAt: z.string() }).optional(),
+  /** Entries written but not yet chained (the chain writer is seconds behind). */
+  pendingEntries: z.int(),
   firstBrokenSequence: z.int().optional(),
   reason: z.string().optional(),
 });

@@ -96,6 +96,24 @@ export const detectStreamSource: StreamSourceDefinition = {
   filterPatterns: [{ eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['audit-event'] } } } }],
 };
 
+/**
+ * `chain` appends the audit entries every mutation writes in its own transaction to the tenant's hash chain. One
+ * tenant's entries share a partition, so they reach one shard and, with one concurrent batch per shard, a single
+ * writer. An entry must never be left unchained, so like backup a batch is retried until the stream would drop
+ * it (the chain-lag alarm fires long before); retries are safe because the chain writer skips what it chained.
+ */
+export const chainStreamSource: StreamSourceDefinition = {
+  // Up to 100 entries per batch: one signature and a few transactions per tenant, at a second of lag.
+  batchSize: 100,
+  maximumBatchingWindowSeconds: 1,
+  retryAttempts: 10_000,
+  maxRecordAgeSeconds: -1,
+  bisectBatchOnFunctionError: true,
+  reportBatchItemFailures: true,
+  startingPosition: 'TRIM_HORIZON',
+  filterPatterns: [{ eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['audit-entry'] } } } }],
+};
+
 export class InvalidStreamSourceError extends Error {
   override readonly name = 'InvalidStreamSourceError';
 }

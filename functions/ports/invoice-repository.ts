@@ -12,6 +12,8 @@ export interface InvoiceFilter {
 export interface InvoiceRepository {
   /** The tenant's invoice, or undefined. Throws IntegrityError (ports/sealer) if the stored item was altered. */
   get(tenantId: string, invoiceId: string): Promise<Invoice | undefined>;
+  /** Up to 100 of the tenant's invoices at once, in the order asked, undefined where there is none. */
+  getMany(tenantId: string, invoiceIds: readonly string[]): Promise<readonly (Invoice | undefined)[]>;
   /** Newest first, stable across pages. Throws InvalidCursorError for a cursor not made for this tenant. */
   list(tenantId: string, filter: InvoiceFilter, limit: number, cursor?: string): Promise<Page<Invoice>>;
   /** Oldest first. */

@@ -60,6 +60,51 @@ export interface IdempotentResult {
   readonly response: StoredResponse;
 }
 
+/**
+ * One bulk issue: drafts numbered `firstValue`, `firstValue + 1`, … of `sequence` in the order given, all or
+ * nothing. Too many items for one DynamoDB transaction, so the DynamoDB ledger holds the drafts, takes the
+ * numbers with the job record (the commit point), then writes the issued invoices; see dynamodb-ledger.ts.
+ */
+export interface BulkIssuePlan {
+  /** Derived from the tenant and the ordered ids: the same list always names the same job. */
+  readonly jobId: string;
+  readonly sequence: SequenceId;
+  readonly firstValue: number;
+  /**
+   * The drafts as read (their version and delivery are the hold's conditions), what each becomes and, when the run
+   * sends, the sweeper's reminder for its send request (written with the invoice).
+   */
+  readonly invoices: readonly {
+    readonly draft: Invoice;
+    readonly issued: Invoice;
+    readonly reminder?: DeliveryReminder;
+  }[];
+  /** Every id of the job in order (on a resume, `invoices` holds only the ones still to write). */
+  readonly invoiceIds: readonly string[];
+  readonly send: boolean;
+  /**
+   * When the run sends: every email counted against the tenant's hourly cap at the commit point (a run that would
+   * pass it is refused whole). None on a resume: the commit point counted them.
+   */
+  readonly sendCount?: Extract<LedgerChange, { readonly type: 'countSends' }>;
+  /** Continues a job committed by an earlier attempt: no hold, no new numbers, only what is left to write. */
+  readonly resume: boolean;
+  /** The entry for the whole run, and one per invoice (as a single issue writes). */
+  readonly audit: AuditEntry;
+  readonly invoiceAudits: readonly AuditEntry[];
+}
+
+/** A committed bulk issue job, as the ledger recorded it at its commit point. */
+export interface BulkIssueJob {
+  readonly jobId: string;
+  readonly invoiceIds: readonly string[];
+  readonly sequence: SequenceId;
+  readonly firstValue: number;
+  readonly send: boolean;
+  readonly committedAt: string;
+  readonly done: boolean;
+}
+
 /** Another writer changed an item this commit depended on; re-read and try again. */
 export class ConcurrentChangeError extends Error {
   override readonly name = 'ConcurrentChangeError';
@@ -72,6 +117,10 @@ export interface Ledger {
     audit: AuditEntry,
     idempotency?: IdempotentResult,
   ): Promise<void>;
+  /** Commits a bulk issue (see BulkIssuePlan); ConcurrentChangeError when a draft or the counter moved first. */
+  commitBulkIssue(tenantId: string, plan: BulkIssuePlan, idempotency?: IdempotentResult): Promise<void>;
+  /** The committed job of this id, if one was committed. */
+  bulkIssueJob(tenantId: string, jobId: string): Promise<BulkIssueJob | undefined>;
   /** Last value taken from a counter (0 when none yet). */
   currentNumber(tenantId: string, sequence: SequenceId): Promise<number>;
 }

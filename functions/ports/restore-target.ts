@@ -1,5 +1,6 @@
 // port: where a restore writes the backed-up items, and how it proves what it wrote.
 import type { AttributeValue } from 'aws-lambda';
+import type { SignedCheckpoint } from '../domain/audit-chain';
 
 /** An item exactly as the table stored it (DynamoDB JSON, binary attributes as base64 text). */
 export type StoredItem = Readonly<Record<string, AttributeValue>>;
@@ -21,11 +22,18 @@ export interface RestoreVerification {
   readonly counts: Readonly<Record<string, number>>;
   /** Sealed records opened and checked against their encryption context and digest. */
   readonly sealedChecked: number;
-  /** Audit chains recomputed, one per tenant, from the first event to the backed-up head. */
+  /**
+   * Audit chains recomputed, one per tenant, from the first event to the backed-up head, through every signed
+   * checkpoint the backups ever held (also those since deleted from the table).
+   */
   readonly chains: readonly {
     readonly tenantId: string;
     readonly valid: boolean;
     readonly checked: number;
+    /** Signed checkpoints whose signature and hash were checked. */
+    readonly checkpoints: number;
+    /** Entries written but not chained as of the restored moment. */
+    readonly pending: number;
     readonly reason?: string;
   }[];
   /** What failed, by item key and reason (ids only). Empty when everything verified. */
@@ -33,5 +41,9 @@ export interface RestoreVerification {
 }
 
 export interface RestoreVerifier {
-  verify(onProgress?: (checked: number) => void): Promise<RestoreVerification>;
+  /** `anchors`: every signed checkpoint found in the backups up to the restored moment. */
+  verify(
+    onProgress?: (checked: number) => void,
+    anchors?: readonly SignedCheckpoint[],
+  ): Promise<RestoreVerification>;
 }

@@ -1,4 +1,5 @@
-// cdk: key grants — the IAM statements behind ProjectFunction.bindKey (MAC keys) and bindKeyStore (branch keys).
+// cdk: key grants — the IAM statements behind ProjectFunction.bindKey (MAC and signing keys) and bindKeyStore
+// (branch keys).
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { envNames } from '../../functions/platform/config';
@@ -9,22 +10,30 @@ import { type GrantContext, tableKeyStatements } from './table-grants';
  * How a function may use a KMS key through `bindKey`.
  * - `generate-mac`: `kms:GenerateMac` (compute blind-index values).
  * - `generate-verify-mac`: `kms:GenerateMac`, `kms:VerifyMac`.
+ * - `sign`: `kms:Sign` (the chain writer signs the audit chain's checkpoints).
+ * - `get-public-key`: `kms:GetPublicKey` (check checkpoint signatures against the public key).
  * The data key (`DATA_KEY_ARN`) is not bound here: it only wraps branch keys, see `bindKeyStore`.
  */
-export type KeyAccess = 'generate-mac' | 'generate-verify-mac';
+export type KeyAccess = 'generate-mac' | 'generate-verify-mac' | 'sign' | 'get-public-key';
 
-/** The env vars `bindKey` sets to a key ARN: MAC keys only. */
-const macKeyEnvNames = [envNames.blindIndexKeyArn] as const;
-export type KeyEnvName = (typeof macKeyEnvNames)[number];
+/** The env vars `bindKey` sets to a key ARN, and the access each key's kind allows. */
+const keyEnvAccess = {
+  [envNames.blindIndexKeyArn]: ['generate-mac', 'generate-verify-mac'],
+  [envNames.auditKeyArn]: ['sign', 'get-public-key'],
+} as const satisfies Readonly<Record<string, readonly KeyAccess[]>>;
+const macKeyEnvNames = Object.keys(keyEnvAccess) as (keyof typeof keyEnvAccess)[];
+export type KeyEnvName = keyof typeof keyEnvAccess;
 
 const keyActions: Readonly<Record<KeyAccess, readonly string[]>> = {
   'generate-mac': ['kms:GenerateMac'],
   'generate-verify-mac': ['kms:GenerateMac', 'kms:VerifyMac'],
+  sign: ['kms:Sign'],
+  'get-public-key': ['kms:GetPublicKey'],
 };
 
 /**
- * The statement for `access` to the MAC key behind `envName` (see {@link KeyAccess}). Throws for an env var that
- * names no MAC key — the data key above all, which only the key store may use — and for access a MAC key lacks.
+ * The statement for `access` to the key behind `envName` (see {@link KeyAccess}). Throws for an env var that names
+ * no such key — the data key above all, which only the key store may use — and for access that key's kind lacks.
  */
 export function macKeyStatements(
   key: kms.IKey,
@@ -40,9 +49,10 @@ export function macKeyStatements(
         : `${owner}: ${envName} is not a key env var; use one of ${macKeyEnvNames.join(', ')}`,
     );
   }
-  if (keyActions[access] === undefined) {
+  const allowed: readonly KeyAccess[] = keyEnvAccess[envName];
+  if (keyActions[access] === undefined || !allowed.includes(access)) {
     throw new Error(
-      `${owner}: access '${access}' does not fit ${envName} (a MAC key); use 'generate-mac' or 'generate-verify-mac'`,
+      `${owner}: access '${access}' does not fit ${envName}; use ${allowed.map((name) => `'${name}'`).join(' or ')}`,
     );
   }
   return [new iam.PolicyStatement({ actions: [...keyActions[access]], resources: [key.keyArn] })];

@@ -15,8 +15,17 @@ import { tableDefinition } from '../../functions/platform/table-definition';
  * - `own-items`: `GetItem`, `Query`, `PutItem`, `UpdateItem` on the items under
  *   {@link BindTableOptions.partitionKeyPrefix}, which it requires (such as the detector's `DETECT#`). No delete,
  *   no batch, no index: a function that keeps state of its own touches nothing else.
+ * - `own-partitions`: `GetItem`, `BatchGetItem`, `Query`, `PutItem`, `DeleteItem` on the items whose partition key matches
+ *   {@link BindTableOptions.partitionKeyPatterns}, which it requires (such as the chain writer's `*#AUDIT`). No
+ *   update, no batch, no index.
  */
-export type TableAccess = 'get-item' | 'read' | 'write' | 'update-attributes' | 'own-items';
+export type TableAccess =
+  | 'get-item'
+  | 'read'
+  | 'write'
+  | 'update-attributes'
+  | 'own-items'
+  | 'own-partitions';
 
 export interface BindTableOptions {
   /**
@@ -44,6 +53,12 @@ export interface BindTableOptions {
    */
   readonly updatablePartitionKeyPatterns?: readonly string[];
   /**
+   * `write`: partition-key patterns this function may never write (an explicit Deny on Put, Update, Delete and
+   * BatchWrite), such as the audit chain's `*#AUDIT`, which only the chain writer writes.
+   * @default - none
+   */
+  readonly deniedPartitionKeyPatterns?: readonly string[];
+  /**
    * `own-items`: also `DeleteItem` on those items, for state that is dropped once done with (such as the delivery
    * sweeper's reminders under `DELIVERY#`).
    * @default false
@@ -63,6 +78,13 @@ const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
   // UpdateItem is granted in a statement of its own, under the attribute condition (see tableStatements).
   'update-attributes': ['dynamodb:GetItem'],
   'own-items': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  'own-partitions': [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:DeleteItem',
+  ],
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
   write: [
     'dynamodb:GetItem',
@@ -83,6 +105,7 @@ const tableKeyActions: Readonly<Record<TableAccess, readonly string[]>> = {
   write: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
   'update-attributes': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
   'own-items': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  'own-partitions': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
 };
 
 /**
@@ -113,6 +136,16 @@ export function tableStatements(
       `${owner}: access 'own-items' needs partitionKeyPrefix, the prefix of the only items it may touch, such as "DETECT#"`,
     );
   }
+  if (access === 'own-partitions' && options.partitionKeyPatterns === undefined) {
+    throw new Error(
+      `${owner}: access 'own-partitions' needs partitionKeyPatterns, the partitions it alone may touch, such as "*#AUDIT"`,
+    );
+  }
+  if (options.deniedPartitionKeyPatterns !== undefined && access !== 'write') {
+    throw new Error(
+      `${owner}: deniedPartitionKeyPatterns only works with access 'write' (got '${access}'); the others cannot write anything it would deny`,
+    );
+  }
   if (prefix !== undefined && options.partitionKeyPatterns !== undefined) {
     throw new Error(
       `${owner}: give partitionKeyPrefix or partitionKeyPatterns, not both; a prefix "P" is the pattern "P*"`,
@@ -140,7 +173,10 @@ export function tableStatements(
 
   // Index ARNs by name from the one table definition, not `index/*`: no wildcard in the policy.
   const indexArns =
-    access === 'get-item' || access === 'update-attributes' || access === 'own-items'
+    access === 'get-item' ||
+    access === 'update-attributes' ||
+    access === 'own-items' ||
+    access === 'own-partitions'
       ? []
       : tableDefinition.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`);
   const readConditions = leadingKeys(readPatterns);
@@ -182,6 +218,30 @@ export function tableStatements(
     );
   }
 
+  const denied = options.deniedPartitionKeyPatterns;
+  if (denied !== undefined) {
+    statements.push(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: [
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+        ],
+        resources: [table.tableArn],
+        // ForAnyValue: a request naming one denied partition among others is denied too.
+        conditions: {
+          'ForAnyValue:StringLike': {
+            'dynamodb:LeadingKeys': [
+              ...checkedKeyPatterns(owner, 'deniedPartitionKeyPatterns', denied, 'get-item'),
+            ],
+          },
+        },
+      }),
+    );
+  }
+
   return [...statements, ...tableKeyStatements(table, access, context.region)];
 }
 
@@ -208,9 +268,9 @@ function checkedKeyPatterns(
   patterns: readonly string[],
   access: TableAccess,
 ): readonly string[] {
-  if (access !== 'get-item' && access !== 'update-attributes') {
+  if (access !== 'get-item' && access !== 'update-attributes' && access !== 'own-partitions') {
     throw new Error(
-      `${owner}: ${optionName} only works with access 'get-item' or 'update-attributes' (got '${access}'); index queries use another partition key`,
+      `${owner}: ${optionName} only works with access 'get-item', 'update-attributes' or 'own-partitions' (got '${access}'); index queries use another partition key`,
     );
   }
   if (patterns.length === 0) {

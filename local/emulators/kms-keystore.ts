@@ -1,5 +1,18 @@
 // local: KMS emulator's keys, aliases and cryptography — AES-256-GCM and HMAC under secrets derived from one root key
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+  randomUUID,
+  sign,
+  verify,
+} from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -16,6 +29,7 @@ export type KmsErrorName =
   | 'InvalidCiphertextException'
   | 'InvalidKeyUsageException'
   | 'KMSInternalException'
+  | 'KMSInvalidSignatureException'
   | 'MissingAuthenticationTokenException'
   | 'NotFoundException'
   | 'SerializationException'
@@ -42,8 +56,11 @@ export const hmacKeySpecs = {
   HMAC_512: { macAlgorithm: 'HMAC_SHA_512', digest: 'sha512', keyBytes: 64 },
 } as const;
 export type HmacKeySpec = keyof typeof hmacKeySpecs;
-export type SupportedKeySpec = typeof symmetricKeySpec | HmacKeySpec;
-export type KeyUsage = 'ENCRYPT_DECRYPT' | 'GENERATE_VERIFY_MAC';
+/** The one asymmetric key spec emulated: NIST P-256 for ECDSA_SHA_256 signatures (the audit chain's checkpoints). */
+export const signingKeySpec = 'ECC_NIST_P256';
+export const signingAlgorithm = 'ECDSA_SHA_256';
+export type SupportedKeySpec = typeof symmetricKeySpec | HmacKeySpec | typeof signingKeySpec;
+export type KeyUsage = 'ENCRYPT_DECRYPT' | 'GENERATE_VERIFY_MAC' | 'SIGN_VERIFY';
 
 export function isHmacKeySpec(keySpec: string): keySpec is HmacKeySpec {
   return Object.hasOwn(hmacKeySpecs, keySpec);
@@ -51,8 +68,8 @@ export function isHmacKeySpec(keySpec: string): keySpec is HmacKeySpec {
 
 const storedKeySchema = z.object({
   keyId: z.uuid(),
-  keySpec: z.enum([symmetricKeySpec, 'HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512']),
-  keyUsage: z.enum(['ENCRYPT_DECRYPT', 'GENERATE_VERIFY_MAC']),
+  keySpec: z.enum([symmetricKeySpec, 'HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512', signingKeySpec]),
+  keyUsage: z.enum(['ENCRYPT_DECRYPT', 'GENERATE_VERIFY_MAC', 'SIGN_VERIFY']),
   description: z.string(),
   creationEpochMs: z.number(),
 });
@@ -140,6 +157,7 @@ export class KmsKeyStore {
   private readonly keys = new Map<string, StoredKey>();
   private readonly aliases = new Map<string, StoredAlias>();
   private readonly derivedSecrets = new Map<string, Buffer>();
+  private readonly signingKeys = new Map<string, { privateKey: KeyObject; publicKey: KeyObject }>();
 
   constructor(private readonly options: KmsKeyStoreOptions) {
     if (options.dataDir === undefined) {
@@ -217,6 +235,63 @@ export class KmsKeyStore {
 
   generateMac(key: StoredKey & { keySpec: HmacKeySpec }, message: Buffer): Buffer {
     return createHmac(hmacKeySpecs[key.keySpec].digest, this.secretOf(key)).update(message).digest();
+  }
+
+  /** ECDSA P-256 over SHA-256 of the message, DER-encoded as KMS returns it. */
+  sign(key: StoredKey, message: Buffer): Buffer {
+    return sign('sha256', message, { key: this.signingKeyOf(key).privateKey, dsaEncoding: 'der' });
+  }
+
+  verify(key: StoredKey, message: Buffer, signature: Buffer): boolean {
+    try {
+      return verify(
+        'sha256',
+        message,
+        { key: this.signingKeyOf(key).publicKey, dsaEncoding: 'der' },
+        signature,
+      );
+    } catch {
+      // A signature that is not even DER is as invalid as a wrong one.
+      return false;
+    }
+  }
+
+  /** The public key as GetPublicKey returns it: DER-encoded SubjectPublicKeyInfo. */
+  publicKeyOf(key: StoredKey): Buffer {
+    return this.signingKeyOf(key).publicKey.export({ format: 'der', type: 'spki' });
+  }
+
+  /**
+   * The key pair of a signing key, derived from the root key like every other secret — so a persistent data dir
+   * keeps signatures verifiable across restarts without storing private keys beside the root key.
+   */
+  private signingKeyOf(key: StoredKey): { privateKey: KeyObject; publicKey: KeyObject } {
+    const cached = this.signingKeys.get(key.keyId);
+    if (cached !== undefined) return cached;
+    for (let attempt = 0; ; attempt += 1) {
+      const scalar = Buffer.from(
+        hkdfSync('sha256', this.rootKey, derivationSalt, `key:${key.keyId}:${key.keySpec}:${attempt}`, 32),
+      );
+      const ecdh = createECDH('prime256v1');
+      try {
+        // Throws for the ~2^-32 of scalars that are not below the curve order: derive the next one.
+        ecdh.setPrivateKey(scalar);
+      } catch {
+        continue;
+      }
+      const point = ecdh.getPublicKey();
+      const jwk = {
+        kty: 'EC',
+        crv: 'P-256',
+        d: scalar.toString('base64url'),
+        x: point.subarray(1, 33).toString('base64url'),
+        y: point.subarray(33, 65).toString('base64url'),
+      };
+      const privateKey = createPrivateKey({ key: jwk, format: 'jwk' });
+      const pair = { privateKey, publicKey: createPublicKey(privateKey) };
+      this.signingKeys.set(key.keyId, pair);
+      return pair;
+    }
   }
 
   /** Per-key secret: HKDF-SHA256 of the root key, bound to the key id and its spec. */

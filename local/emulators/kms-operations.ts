@@ -9,6 +9,8 @@ import {
   keyIdOfCiphertextBlob,
   localAccountId,
   type StoredKey,
+  signingAlgorithm,
+  signingKeySpec,
   symmetricKeySpec,
 } from './kms-keystore';
 import { type Input, type OperationName, parseRequest } from './kms-requests';
@@ -51,6 +53,12 @@ export class KmsOperations {
         return this.reEncrypt(parseRequest('ReEncrypt', body));
       case 'GenerateMac':
         return this.generateMac(parseRequest('GenerateMac', body));
+      case 'Sign':
+        return this.sign(parseRequest('Sign', body));
+      case 'Verify':
+        return this.verify(parseRequest('Verify', body));
+      case 'GetPublicKey':
+        return this.getPublicKey(parseRequest('GetPublicKey', body));
     }
   }
 
@@ -147,7 +155,9 @@ export class KmsOperations {
       MultiRegion: false,
       ...(isHmacKeySpec(key.keySpec)
         ? { MacAlgorithms: [hmacKeySpecs[key.keySpec].macAlgorithm] }
-        : { EncryptionAlgorithms: [symmetricKeySpec] }),
+        : key.keySpec === signingKeySpec
+          ? { SigningAlgorithms: [signingAlgorithm] }
+          : { EncryptionAlgorithms: [symmetricKeySpec] }),
     };
   }
 
@@ -156,10 +166,10 @@ export class KmsOperations {
       throw new KmsError('ValidationException', 'Specify KeySpec or CustomerMasterKeySpec, not both.');
     }
     const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? symmetricKeySpec;
-    if (keySpec !== symmetricKeySpec && !isHmacKeySpec(keySpec)) {
+    if (keySpec !== symmetricKeySpec && keySpec !== signingKeySpec && !isHmacKeySpec(keySpec)) {
       throw new KmsError(
         'UnsupportedOperationException',
-        `KeySpec ${keySpec} is not supported by the local KMS emulator (SYMMETRIC_DEFAULT and HMAC_* only).`,
+        `KeySpec ${keySpec} is not supported by the local KMS emulator (SYMMETRIC_DEFAULT, HMAC_* and ECC_NIST_P256 only).`,
       );
     }
     if (input.Origin !== undefined && input.Origin !== 'AWS_KMS') {
@@ -175,7 +185,11 @@ export class KmsOperations {
       );
     }
     const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
-    const expectedUsage = isHmacKeySpec(keySpec) ? 'GENERATE_VERIFY_MAC' : 'ENCRYPT_DECRYPT';
+    const expectedUsage = isHmacKeySpec(keySpec)
+      ? 'GENERATE_VERIFY_MAC'
+      : keySpec === signingKeySpec
+        ? 'SIGN_VERIFY'
+        : 'ENCRYPT_DECRYPT';
     if (keyUsage !== expectedUsage) {
       throw new KmsError(
         'ValidationException',
@@ -310,6 +324,66 @@ export class KmsOperations {
       Mac: this.store.generateMac(macKey, input.Message).toString('base64'),
       MacAlgorithm: input.MacAlgorithm,
       KeyId: this.keyArn(key.keyId),
+    };
+  }
+
+  /** The signing key a Sign or Verify names, checked as KMS checks it: usage, algorithm, message type. */
+  private signingKey(
+    input: Pick<Input<'Sign'>, 'KeyId' | 'MessageType' | 'SigningAlgorithm'>,
+    operation: 'Sign' | 'Verify',
+  ): StoredKey {
+    const key = this.usableKey(input.KeyId, 'SIGN_VERIFY', operation);
+    if (input.SigningAlgorithm !== signingAlgorithm) {
+      throw new KmsError(
+        'InvalidKeyUsageException',
+        `Algorithm ${input.SigningAlgorithm} is incompatible with key spec ${key.keySpec}.`,
+      );
+    }
+    if (input.MessageType !== undefined && input.MessageType !== 'RAW') {
+      // Real KMS signs a precomputed digest too; Node cannot sign a digest without hashing it again.
+      throw new KmsError(
+        'UnsupportedOperationException',
+        `MessageType ${input.MessageType} is not supported by the local KMS emulator (RAW only).`,
+      );
+    }
+    return key;
+  }
+
+  private sign(input: Input<'Sign'>): Record<string, unknown> {
+    const key = this.signingKey(input, 'Sign');
+    throwIfDryRun(input.DryRun);
+    return {
+      KeyId: this.keyArn(key.keyId),
+      Signature: this.store.sign(key, input.Message).toString('base64'),
+      SigningAlgorithm: signingAlgorithm,
+    };
+  }
+
+  private verify(input: Input<'Verify'>): Record<string, unknown> {
+    const key = this.signingKey(input, 'Verify');
+    throwIfDryRun(input.DryRun);
+    if (!this.store.verify(key, input.Message, input.Signature)) {
+      // KMS answers an invalid signature with this error, not with SignatureValid: false.
+      throw new KmsError('KMSInvalidSignatureException', 'The signature is not valid for this message.');
+    }
+    return { KeyId: this.keyArn(key.keyId), SignatureValid: true, SigningAlgorithm: signingAlgorithm };
+  }
+
+  private getPublicKey(input: Input<'GetPublicKey'>): Record<string, unknown> {
+    const key = this.resolveKey(input.KeyId, { allowAlias: true });
+    if (key.keyUsage !== 'SIGN_VERIFY') {
+      throw new KmsError(
+        'UnsupportedOperationException',
+        `${this.keyArn(key.keyId)} is a ${key.keySpec} key; GetPublicKey needs an asymmetric key.`,
+      );
+    }
+    return {
+      KeyId: this.keyArn(key.keyId),
+      PublicKey: this.store.publicKeyOf(key).toString('base64'),
+      KeySpec: key.keySpec,
+      CustomerMasterKeySpec: key.keySpec,
+      KeyUsage: key.keyUsage,
+      SigningAlgorithms: [signingAlgorithm],
     };
   }
 }

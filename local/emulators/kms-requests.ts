@@ -9,7 +9,8 @@ import { KmsError } from './kms-keystore';
  *   a tenant's branch key.
  * - Decrypt: BranchKeyStoreNode unwrapping a branch key for the hierarchical keyring.
  * - GenerateMac: the blind index (functions/adapters/kms-blind-indexer.ts).
- * Keys are SYMMETRIC_DEFAULT or HMAC_*; there is no asymmetric key, so no Sign or GetPublicKey.
+ * - Sign, Verify, GetPublicKey: the audit chain's signed checkpoints (functions/adapters/kms-checkpoint-signer.ts).
+ * Keys are SYMMETRIC_DEFAULT, HMAC_* or ECC_NIST_P256 (SIGN_VERIFY, ECDSA_SHA_256, MessageType RAW).
  * Key policies, grants and grant tokens are ignored: IAM is asserted on the CDK template instead.
  */
 export const operationNames = [
@@ -20,6 +21,9 @@ export const operationNames = [
   'GenerateDataKeyWithoutPlaintext',
   'ReEncrypt',
   'GenerateMac',
+  'Sign',
+  'Verify',
+  'GetPublicKey',
 ] as const;
 export type OperationName = (typeof operationNames)[number];
 
@@ -45,6 +49,19 @@ const encryptionAlgorithmField = z
   .enum(['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE'])
   .optional();
 const grantTokensField = z.array(z.string()).optional();
+const signingAlgorithmField = z.enum([
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+  'ECDSA_SHA_256',
+  'ECDSA_SHA_384',
+  'ECDSA_SHA_512',
+  'SM2DSA',
+  'ML_DSA_SHAKE_256',
+]);
 const dryRunField = z.boolean().optional();
 
 const inputSchemas = {
@@ -92,6 +109,24 @@ const inputSchemas = {
     GrantTokens: grantTokensField,
     DryRun: dryRunField,
   }),
+  Sign: z.object({
+    KeyId: keyIdField,
+    Message: base64Blob(1, 4096),
+    MessageType: z.enum(['RAW', 'DIGEST', 'EXTERNAL_MU']).optional(),
+    SigningAlgorithm: signingAlgorithmField,
+    GrantTokens: grantTokensField,
+    DryRun: dryRunField,
+  }),
+  Verify: z.object({
+    KeyId: keyIdField,
+    Message: base64Blob(1, 4096),
+    MessageType: z.enum(['RAW', 'DIGEST', 'EXTERNAL_MU']).optional(),
+    Signature: base64Blob(1, 6144),
+    SigningAlgorithm: signingAlgorithmField,
+    GrantTokens: grantTokensField,
+    DryRun: dryRunField,
+  }),
+  GetPublicKey: z.object({ KeyId: keyIdField, GrantTokens: grantTokensField }),
 } as const;
 export type Input<Operation extends OperationName> = z.output<(typeof inputSchemas)[Operation]>;
 

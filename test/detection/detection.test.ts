@@ -334,6 +334,35 @@ describe('detection', () => {
       await tableClient().send(new PutItemCommand({ TableName: endpoints().tables.main, Item: event }));
     });
 
+    it('raises audit-chain-broken from the chain writer when the chain’s head was moved in the table', async () => {
+      const writerOfB = tenantB;
+      await api(writerOfB, 'POST', '/v1/invoices', sampleInvoice({ memo: `Chain ${canary}` }));
+      const key = { pk: { S: `${tenantB.tenantId}#AUDIT` }, sk: { S: 'HEAD' } };
+      let head: Record<string, any> | undefined;
+      for (let attempt = 0; attempt < 100 && head === undefined; attempt += 1) {
+        head = (
+          await tableClient().send(
+            new GetItemCommand({ TableName: endpoints().tables.main, Key: key, ConsistentRead: true }),
+          )
+        ).Item;
+        if (head === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      if (head === undefined) throw new Error('the chain writer wrote no head');
+      await tableClient().send(
+        new PutItemCommand({
+          TableName: endpoints().tables.main,
+          Item: { ...head, hash: { S: 'f'.repeat(64) } },
+        }),
+      );
+      const started = Date.now();
+      // The next write's entry reaches the chain writer, which finds the head it left changed.
+      await api(writerOfB, 'POST', '/v1/invoices', sampleInvoice({ memo: `Chain ${canary}` }));
+      const alert = await inbox.waitFor('audit-chain-broken', `tenant:${tenantB.tenantId}`, started);
+      note('audit-chain-broken (chain writer)', alert.arrivedAt - started);
+      expect(alert.severity).toBe('critical');
+      expect(JSON.stringify(alert)).not.toContain(canary);
+    });
+
     it('raises create-spike when a tenant creates far more than its history (a stolen key spamming)', async () => {
       await seed('create-spike', `tenant:${tenantA.tenantId}`, { mean: 1, deviation: 1, peak: 5 });
       const started = Date.now();

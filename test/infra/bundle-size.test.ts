@@ -21,6 +21,7 @@ const limits: Readonly<Record<FunctionEntry, number>> = {
   // Not named by the issue; held at the API functions' limit so they do not grow unnoticed.
   backup: 800_000,
   detect: 800_000,
+  chain: 800_000,
 };
 const entries = Object.keys(limits) as FunctionEntry[];
 

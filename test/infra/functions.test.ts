@@ -156,7 +156,7 @@ describe('ProjectFunction', () => {
   describe('defaults', () => {
     it('runs every function on nodejs24.x, arm64, with active tracing and JSON logs', () => {
       const functions = built.apiTemplate.findResources('AWS::Lambda::Function');
-      expect(Object.keys(functions)).toHaveLength(7);
+      expect(Object.keys(functions)).toHaveLength(8);
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -828,6 +828,123 @@ describe('ProjectFunction', () => {
     });
   });
 
+  describe('audit chain privileges', () => {
+    function chainStatements(): PolicyStatementJson[] {
+      return statementsOf(built.apiStack.auditChain.chainFunction);
+    }
+    const auditKeyReferences = () =>
+      referenceNames(built.dataTemplate, logicalId(built.dataStack.dataStore.auditKey));
+
+    it('keeps the checkpoint key in the stateful stack: ECC_NIST_P256 for signing, retained', () => {
+      built.dataTemplate.hasResource('AWS::KMS::Key', {
+        Properties: Match.objectLike({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+
+    it('lets chain get, batch-get, query, put and delete only the tenants’ #AUDIT and #AUDIT#ENTRIES items, and no index', () => {
+      const dynamoDb = chainStatements().filter((statement) =>
+        asList(statement.Action).some(
+          (action) =>
+            action.startsWith('dynamodb:') &&
+            !action.includes('Stream') &&
+            action !== 'dynamodb:GetRecords' &&
+            action !== 'dynamodb:GetShardIterator',
+        ),
+      );
+      expect(dynamoDb).toEqual([
+        {
+          Action: [
+            'dynamodb:BatchGetItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+          ],
+          Effect: 'Allow',
+          Resource: expect.not.objectContaining({ 'Fn::Join': expect.anything() }),
+          Condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#AUDIT', '*#AUDIT#ENTRIES'] },
+          },
+        },
+      ]);
+      for (const action of ['dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan']) {
+        expect({ action, statements: grants(chainStatements(), action) }).toEqual({ action, statements: [] });
+      }
+    });
+
+    it('lets chain only Sign with the checkpoint key, and use no other key but the table’s through DynamoDB', () => {
+      const keyStatements = chainStatements().filter((statement) =>
+        mentionsAny(statement.Resource, auditKeyReferences()),
+      );
+      expect(keyStatements).toEqual([{ Action: 'kms:Sign', Effect: 'Allow', Resource: expect.anything() }]);
+      const { dataKey, blindIndexKey } = built.dataStack.dataStore;
+      const others = [
+        ...referenceNames(built.dataTemplate, logicalId(dataKey)),
+        ...referenceNames(built.dataTemplate, logicalId(blindIndexKey)),
+        ...keyStoreReferences(),
+      ];
+      expect(chainStatements().filter((statement) => mentionsAny(statement.Resource, others))).toEqual([]);
+      expect(environmentOf(built.apiStack.auditChain.chainFunction)[envNames.auditKeyArn]).toEqual(
+        keyStatements[0]?.Resource,
+      );
+    });
+
+    it('lets the read function only read the checkpoint key’s public key, and no other function Sign', () => {
+      const read = statementsOf(built.apiStack.readFunction).filter((statement) =>
+        mentionsAny(statement.Resource, auditKeyReferences()),
+      );
+      expect(read).toEqual([{ Action: 'kms:GetPublicKey', Effect: 'Allow', Resource: expect.anything() }]);
+      for (const fn of built.apiStack.functions.filter(
+        (candidate) => candidate !== built.apiStack.auditChain.chainFunction,
+      )) {
+        expect({ fn: fn.node.id, statements: grants(statementsOf(fn), 'kms:Sign') }).toEqual({
+          fn: fn.node.id,
+          statements: [],
+        });
+      }
+    });
+
+    it('denies the write function every write to the chain’s #AUDIT partitions: it writes entries only', () => {
+      const denied = statementsOf(built.apiStack.writeFunction).filter(
+        (statement) => statement.Effect === 'Deny',
+      );
+      expect(denied).toEqual([
+        {
+          Action: [
+            'dynamodb:BatchWriteItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+          ],
+          Effect: 'Deny',
+          Resource: expect.anything(),
+          Condition: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': ['*#AUDIT'] } },
+        },
+      ]);
+    });
+
+    it('reads the audit entries off the stream, inserts only, retried until the stream drops them', () => {
+      built.apiTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(built.apiStack.auditChain.chainFunction.function) },
+        FilterCriteria: {
+          Filters: [
+            {
+              Pattern: JSON.stringify({
+                eventName: ['INSERT'],
+                dynamodb: { NewImage: { entity: { S: ['audit-entry'] } } },
+              }),
+            },
+          ],
+        },
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+    });
+  });
+
   describe('PDF fonts', () => {
     it('bundles pdfkit’s standard fonts with the two functions that render PDFs, and only those', () => {
       const { authorizerFunction, readFunction, writeFunction, renderFunction, delivery } = built.apiStack;
@@ -984,7 +1101,7 @@ describe('ProjectFunction', () => {
     it('refuses partition-key patterns for index reads', () => {
       const { table, fn } = fixture();
       expect(() => fn.bindTable(table, 'read', { partitionKeyPatterns: ['*#INVOICE#*'] })).toThrow(
-        /partitionKeyPatterns only works with access 'get-item' or 'update-attributes'/,
+        /partitionKeyPatterns only works with access 'get-item', 'update-attributes' or 'own-partitions'/,
       );
     });
 

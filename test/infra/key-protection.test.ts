@@ -32,7 +32,7 @@ function keyPolicies(template: Template): [string, KeyStatement[]][] {
 }
 
 describe('key protection', () => {
-  it('covers every key of the stateful stack: table, data, blind index, logs, documents, alerts, backups, vault', () => {
+  it('covers every key of the stateful stack: table, data, blind index, audit checkpoints, logs, documents, alerts, backups, vault', () => {
     expect(
       keyPolicies(built.dataTemplate)
         .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
@@ -42,6 +42,7 @@ describe('key protection', () => {
         'AlertsKey',
         'BackupsKey',
         'BackupsVaultKey',
+        'DataStoreAuditCheckpointKey',
         'DataStoreBlindIndexKey',
         'DataStoreDataKey',
         'DataStoreLogKey',

@@ -43,6 +43,7 @@ const isolatedEnvironment = {
   DATA_KEY_ARN: 'arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000001',
   KEY_STORE_TABLE: 'ledgerlock-key-store-test',
   BLIND_INDEX_KEY_ARN: 'arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000002',
+  AUDIT_KEY_ARN: 'arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000003',
   DOCUMENTS_BUCKET: 'ledgerlock-documents-test',
   DOCUMENTS_KEY_ARN: 'arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000003',
   MAIL_FROM: 'invoices@example.com',

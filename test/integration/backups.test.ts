@@ -5,12 +5,21 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { canonicalJson } from '../../functions/domain/canonical-json';
 import { localLambdaContext } from '../../local/lambda-context';
 import { BackupProbe, toStreamJson } from './backup-probe';
-import { as, clientsByRole, endpoints, localHandlers, sampleInvoice } from './support';
+import {
+  as,
+  auditChained,
+  clientsByRole,
+  endpoints,
+  localHandlers,
+  sampleInvoice,
+  tableClient,
+} from './support';
 
 const execute = promisify(execFile);
 const { tenantA, tenantB } = clientsByRole();
@@ -67,19 +76,25 @@ describe('backups', () => {
 
   beforeAll(async () => {
     history = await mixedHistory();
+    await auditChained();
     await caughtUp();
   }, 120_000);
 
   describe('restore', () => {
     it('rebuilds exactly the live items from the backups and verifies seals and audit chains', async () => {
+      await auditChained();
       await caughtUp();
       const live = await scan(endpoints().tables.main);
       const into = `restored-${randomUUID().slice(0, 8)}`;
       const result = await restore(into);
       const lines = result.stdout.trimEnd().split('\n');
-      expect(lines.at(-1)).toMatch(/^restore: \d+ items as of \S+, verified$/);
+      // What failed, if anything, is in the failure message: the restore's BROKEN and FAILED lines.
+      expect({
+        last: lines.at(-1),
+        failed: lines.filter((line) => /BROKEN|FAILED/.test(line)),
+      }).toEqual({ last: expect.stringMatching(/^restore: \d+ items as of \S+, verified$/), failed: [] });
       expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/audit chain of ten_\w+: valid/);
+      expect(result.stdout).toMatch(/audit chain of ten_\w+: valid, \d+ events, [1-9]\d* signed checkpoints/);
       const restored = await scan(into);
       const byKey = (items: Record<string, any>[]) =>
         Object.fromEntries(items.map((item) => [`${item.pk?.S}|${item.sk?.S}`, toStreamJson(item)]));
@@ -114,6 +129,65 @@ describe('backups', () => {
       );
       expect(latest?.status?.S).toBe('issued');
     }, 180_000);
+
+    it('fails the restore of a chain cut off its end in the table, by a signed checkpoint only the backups still hold', async () => {
+      const api = await as(tenantA);
+      await api.post('/v1/invoices', sampleInvoice());
+      await auditChained();
+      const audit = { S: `${tenantA.tenantId}#AUDIT` };
+      const newest = async (prefix: string) =>
+        (
+          await tableClient().send(
+            new QueryCommand({
+              TableName: endpoints().tables.main,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+              ExpressionAttributeValues: { ':pk': audit, ':prefix': { S: prefix } },
+              ScanIndexForward: false,
+              ConsistentRead: true,
+              Limit: 2,
+            }),
+          )
+        ).Items ?? [];
+      const [last, before] = await newest('EVENT#');
+      const [checkpoint] = await newest('CHECKPOINT#');
+      const { Item: head } = await tableClient().send(
+        new GetItemCommand({
+          TableName: endpoints().tables.main,
+          Key: { pk: audit, sk: { S: 'HEAD' } },
+          ConsistentRead: true,
+        }),
+      );
+      if (last === undefined || before === undefined || checkpoint === undefined || head === undefined) {
+        throw new Error('expected a chained, checkpointed trail');
+      }
+      expect(checkpoint.sequence?.N).toBe(last.sequence?.N);
+      const table = endpoints().tables.main;
+      const write = (item: Record<string, any>) =>
+        tableClient().send(new PutItemCommand({ TableName: table, Item: item }));
+      const erase = (item: Record<string, any>) =>
+        tableClient().send(new DeleteItemCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
+      // A table writer removes the newest event and the checkpoint that signed it, and moves the head back: the
+      // table alone is consistent again. The backups still hold the checkpoint's INSERT.
+      await erase(last);
+      await erase(checkpoint);
+      await write({ ...head, sequence: before.sequence as any, hash: before.hash as any });
+      try {
+        await caughtUp();
+        const result = await restore(`cut-${randomUUID().slice(0, 8)}`);
+        expect(result.code).toBe(1);
+        expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(
+          /^restore: \d+ items as of \S+, NOT verified$/,
+        );
+        expect(result.stdout).toContain(
+          `audit chain of ${tenantA.tenantId}: BROKEN (missing at ${last.sequence?.N}`,
+        );
+      } finally {
+        await write(last);
+        await write(checkpoint);
+        await write(head);
+        await caughtUp();
+      }
+    }, 240_000);
 
     it('refuses to restore into a table that holds items', async () => {
       const result = await restore(endpoints().tables.main);

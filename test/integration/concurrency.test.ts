@@ -1,7 +1,7 @@
 // test: numbering and idempotency under concurrent requests, through HTTP.
-import { as, clientsByRole, sampleInvoice } from './support';
+import { as, auditChained, clientsByRole, sampleInvoice, verifyWhole } from './support';
 
-const { tenantA, tenantB } = clientsByRole();
+const { tenantA, tenantB, admin } = clientsByRole();
 
 describe('concurrency', () => {
   describe('gap-free numbering', () => {
@@ -122,6 +122,42 @@ describe('concurrency', () => {
       expect(first.status).toBe(200);
       expect(again.status).toBe(200);
       expect(again.body.number).toBe(first.body.number);
+    });
+  });
+
+  describe('audit chain', () => {
+    it('chains every one of 40 concurrent writes over two tenants, each exactly once, and the chain verifies', async () => {
+      const writers = [await as(tenantA), await as(tenantB)];
+      const auditor = await as(admin);
+      await auditChained();
+      const before = await verifyWhole(auditor);
+      const created = await Promise.all(
+        Array.from({ length: 40 }, async (_, index) => {
+          const response = await writers[index % 2]?.post('/v1/invoices', sampleInvoice());
+          return { status: response?.status, id: response?.body.id as string, tenant: index % 2 };
+        }),
+      );
+      expect(created.map((entry) => entry.status)).toEqual(Array(40).fill(201));
+      await auditChained();
+      const after = await verifyWhole(auditor);
+      expect(after).toMatchObject({ valid: true, complete: true, pendingEntries: 0 });
+      expect(after.throughSequence).toBe(before.throughSequence + 20);
+      // Each of tenant A's creates is in its chain once, in some order, with consecutive sequence numbers.
+      const events: { entityId: string; sequence: number }[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = (
+          await auditor.get(`/v1/audit-events?limit=100${cursor === undefined ? '' : `&cursor=${cursor}`}`)
+        ).body;
+        events.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor !== undefined && events.length < after.throughSequence);
+      const mine = new Set(created.filter((entry) => entry.tenant === 0).map((entry) => entry.id));
+      const chained = events.filter((event) => mine.has(event.entityId));
+      expect(chained).toHaveLength(20);
+      expect(new Set(chained.map((event) => event.entityId)).size).toBe(20);
+      const sequences = chained.map((event) => event.sequence).sort((a, b) => a - b);
+      expect(sequences.every((sequence) => sequence > before.throughSequence)).toBe(true);
     });
   });
 });

@@ -8,7 +8,16 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { listSentEmails, type SentEmail } from '../../local/emulators/ses';
-import { as, call, clientsByRole, endpoints, localHandlers, sampleInvoice, tokenFor } from './support';
+import {
+  as,
+  auditChained,
+  call,
+  clientsByRole,
+  endpoints,
+  localHandlers,
+  sampleInvoice,
+  tokenFor,
+} from './support';
 
 const { tenantA } = clientsByRole();
 
@@ -129,6 +138,7 @@ describe('delivery', () => {
       expect(resend.status).toBe(202);
       await waitFor('second email', async () => ((await emailsTo(address)).length === 2 ? true : undefined));
       await waitForDelivery(invoice.id, 'sent');
+      await auditChained();
       const audit = await (await as(clientsByRole().admin)).get('/v1/audit-events?limit=100');
       const actions = audit.body.items
         .filter((event: { entityId: string }) => event.entityId === invoice.id)

@@ -2,7 +2,16 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { generateKeyPair, SignJWT } from 'jose';
 import { routes } from '../../functions/platform/routes';
-import { as, call, clientsByRole, endpoints, sampleInvoice, tableClient, tokenFor } from './support';
+import {
+  as,
+  auditChained,
+  call,
+  clientsByRole,
+  endpoints,
+  sampleInvoice,
+  tableClient,
+  tokenFor,
+} from './support';
 
 const { tenantA, tenantB, readOnly } = clientsByRole();
 
@@ -286,7 +295,11 @@ async function scanAll() {
   return items;
 }
 
-/** The items requests store: the detector's own windows (DETECT#…) change with every request and are not theirs. */
+/**
+ * The items requests store: the detector's own windows (DETECT#…) change with every request and are not theirs.
+ * Counted once the chain writer has settled: it turns earlier requests' audit entries into events meanwhile.
+ */
 async function countItems(): Promise<number> {
+  await auditChained();
   return (await scanAll()).filter((item) => !String(item.pk?.S ?? '').startsWith('DETECT#')).length;
 }

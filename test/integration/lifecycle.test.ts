@@ -1,5 +1,5 @@
 // test: the invoice lifecycle through HTTP — customers, drafts, issue, payments, void, credit notes, lists.
-import { as, call, clientsByRole, sampleInvoice, tokenFor } from './support';
+import { as, auditChained, call, clientsByRole, sampleInvoice, tokenFor } from './support';
 
 const { tenantA, tenantB, admin } = clientsByRole();
 
@@ -320,6 +320,8 @@ describe('invoice lifecycle', () => {
       const writer = await as(tenantA);
       const invoice = (await writer.post('/v1/invoices', sampleInvoice())).body;
       await writer.post(`/v1/invoices/${invoice.id}/issue`, { series: uniqueSeries() });
+      // The chain writer appends the entries off the stream, within a second or so.
+      await auditChained();
 
       const events = await (await as(admin)).get('/v1/audit-events?limit=50');
       expect(events.status).toBe(200);

@@ -1,7 +1,7 @@
 // test: shared helpers for integration tests — they reach the stack only through HTTP and the emulators.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { localFunctions } from '../../local/functions';
 import { fetchAccessToken } from '../../local/oauth-client';
 
@@ -31,6 +31,7 @@ export interface Endpoints {
     readonly blindIndex: string;
     readonly documents: string;
     readonly backups: string;
+    readonly audit: string;
   };
   readonly buckets: { readonly documents: string; readonly backups: string };
   readonly topics: { readonly alerts: string };
@@ -179,6 +180,55 @@ export function sampleInvoice(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/**
+ * Waits until the chain writer has chained every audit entry the table holds (none left under `*#AUDIT#ENTRIES`):
+ * writes are chained off the stream, a second or so after they commit.
+ */
+export async function auditChained(timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let pending = 0;
+    let startKey: Record<string, any> | undefined;
+    do {
+      const page = await tableClient().send(
+        new ScanCommand({
+          TableName: endpoints().tables.main,
+          FilterExpression: 'entity = :entry',
+          ExpressionAttributeValues: { ':entry': { S: 'audit-entry' } },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      pending += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    if (pending === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for the chain writer (${pending} entries left)`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * The verification of a whole chain, step after step (each verifies at most 1,000 events and hands on a cursor),
+ * as a client would do it: the last step's answer, with `checked` summed over the steps.
+ */
+export async function verifyWhole(auditor: { get: (path: string) => Promise<ApiResponse> }) {
+  let checked = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    const step = (
+      await auditor.get(
+        `/v1/audit-events/verification${cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`}`,
+      )
+    ).body;
+    checked += step.checked ?? 0;
+    if (!step.valid || step.nextCursor === undefined) return { ...step, checked };
+    cursor = step.nextCursor;
+  }
+}
+
 /** A raw DynamoDB client on the stack's emulator, for tests that inspect or tamper with stored items. */
 export function tableClient(): DynamoDBClient {
   const config = endpoints();
@@ -210,6 +260,7 @@ export function localHandlers() {
       backupKeyArn: config.keys.backups,
       alertTopicArn: config.topics.alerts,
       renderFunctionName: config.functions.render,
+      auditKeyArn: config.keys.audit,
     },
     {
       region: config.region,

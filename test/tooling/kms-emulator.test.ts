@@ -1,6 +1,6 @@
 // test: the local KMS emulator answers the real KMS client and the AWS Encryption SDK like KMS does, for the
 // operations the application calls (see local/emulators/kms-requests.ts), and refuses the others
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,11 @@ import {
   DescribeKeyCommand,
   GenerateDataKeyWithoutPlaintextCommand,
   GenerateMacCommand,
+  GetPublicKeyCommand,
   KMSClient,
   ReEncryptCommand,
+  SignCommand,
+  VerifyCommand,
 } from '@aws-sdk/client-kms';
 import {
   branchKeyStore,
@@ -396,6 +399,106 @@ describe('KMS emulator', () => {
     });
   });
 
+  describe('signatures', () => {
+    let signingKey: CreatedKey;
+
+    beforeAll(async () => {
+      const { KeyMetadata } = await client.send(
+        new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+      );
+      if (KeyMetadata?.KeyId === undefined || KeyMetadata.Arn === undefined) throw new Error('no key');
+      signingKey = { keyId: KeyMetadata.KeyId, arn: KeyMetadata.Arn };
+    });
+
+    const sign = async (message: string) =>
+      (
+        await client.send(
+          new SignCommand({
+            KeyId: signingKey.arn,
+            Message: bytes(message),
+            MessageType: 'RAW',
+            SigningAlgorithm: 'ECDSA_SHA_256',
+          }),
+        )
+      ).Signature as Uint8Array;
+
+    it('describes an ECC_NIST_P256 signing key with its signing algorithm', async () => {
+      const { KeyMetadata } = await client.send(new DescribeKeyCommand({ KeyId: signingKey.keyId }));
+      expect(KeyMetadata).toMatchObject({
+        KeySpec: 'ECC_NIST_P256',
+        KeyUsage: 'SIGN_VERIFY',
+        SigningAlgorithms: ['ECDSA_SHA_256'],
+      });
+    });
+
+    it('signs with ECDSA_SHA_256 in DER, which Verify and the public key from GetPublicKey both accept', async () => {
+      const signature = await sign('checkpoint');
+      const verified = await client.send(
+        new VerifyCommand({
+          KeyId: signingKey.keyId,
+          Message: bytes('checkpoint'),
+          Signature: signature,
+          SigningAlgorithm: 'ECDSA_SHA_256',
+        }),
+      );
+      expect(verified).toMatchObject({ SignatureValid: true, SigningAlgorithm: 'ECDSA_SHA_256' });
+      const { PublicKey: der, KeySpec } = await client.send(
+        new GetPublicKeyCommand({ KeyId: signingKey.arn }),
+      );
+      expect(KeySpec).toBe('ECC_NIST_P256');
+      const publicKey = createPublicKey({ key: Buffer.from(der as Uint8Array), format: 'der', type: 'spki' });
+      expect(publicKey.asymmetricKeyDetails).toMatchObject({ namedCurve: 'prime256v1' });
+      expect(verify('sha256', bytes('checkpoint'), { key: publicKey, dsaEncoding: 'der' }, signature)).toBe(
+        true,
+      );
+      expect(verify('sha256', bytes('checkpoinT'), { key: publicKey, dsaEncoding: 'der' }, signature)).toBe(
+        false,
+      );
+    });
+
+    it('answers KMSInvalidSignatureException for a signature over another message', async () => {
+      await expect(
+        client.send(
+          new VerifyCommand({
+            KeyId: signingKey.keyId,
+            Message: bytes('other'),
+            Signature: await sign('checkpoint'),
+            SigningAlgorithm: 'ECDSA_SHA_256',
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'KMSInvalidSignatureException' });
+    });
+
+    it('answers InvalidKeyUsageException for signing with an encryption key or another algorithm', async () => {
+      await expect(
+        client.send(
+          new SignCommand({
+            KeyId: encryptionKey.keyId,
+            Message: bytes('x'),
+            SigningAlgorithm: 'ECDSA_SHA_256',
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidKeyUsageException' });
+      await expect(
+        client.send(
+          new SignCommand({
+            KeyId: signingKey.keyId,
+            Message: bytes('x'),
+            SigningAlgorithm: 'RSASSA_PSS_SHA_256',
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidKeyUsageException' });
+    });
+
+    it('answers UnsupportedOperationException for the public key of a symmetric key', async () => {
+      await expect(
+        client.send(new GetPublicKeyCommand({ KeyId: encryptionKey.keyId })),
+      ).rejects.toMatchObject({
+        name: 'UnsupportedOperationException',
+      });
+    });
+  });
+
   describe('protocol', () => {
     it('requires an Authorization header', async () => {
       const answer = await rawKmsCall(kms.endpoint, 'DescribeKey', { KeyId: encryptionKey.keyId }, {});
@@ -403,14 +506,18 @@ describe('KMS emulator', () => {
       expect(answer).toMatchObject({ status: 400, body: { __type: 'MissingAuthenticationTokenException' } });
     });
 
-    it.each(['Sign', 'Encrypt', 'GenerateDataKey', 'VerifyMac', 'ListAliases', 'ScheduleKeyDeletion'])(
-      'answers UnknownOperationException for %s, which the application does not call',
-      async (operation) => {
-        const answer = await rawKmsCall(kms.endpoint, operation, { KeyId: encryptionKey.keyId });
+    it.each([
+      'GenerateDataKeyPair',
+      'Encrypt',
+      'GenerateDataKey',
+      'VerifyMac',
+      'ListAliases',
+      'ScheduleKeyDeletion',
+    ])('answers UnknownOperationException for %s, which the application does not call', async (operation) => {
+      const answer = await rawKmsCall(kms.endpoint, operation, { KeyId: encryptionKey.keyId });
 
-        expect(answer).toMatchObject({ status: 400, body: { __type: 'UnknownOperationException' } });
-      },
-    );
+      expect(answer).toMatchObject({ status: 400, body: { __type: 'UnknownOperationException' } });
+    });
 
     it('answers SerializationException for a body that is not JSON', async () => {
       const response = await fetch(kms.endpoint, {
@@ -582,6 +689,29 @@ describe('KMS emulator persistence', () => {
     } finally {
       secondClient.destroy();
       await second.stop();
+    }
+  });
+
+  it('keeps a signing key’s public key across a restart, so old checkpoints still verify', async () => {
+    const signingDir = mkdtempSync(join(tmpdir(), 'ledgerlock-kms-signing-'));
+    const first = await startKms({ port: 0, dataDir: signingDir });
+    const firstClient = new KMSClient(emulatorClientConfig(first.endpoint));
+    const { KeyMetadata } = await firstClient.send(
+      new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+    );
+    const keyId = KeyMetadata?.KeyId ?? '';
+    const before = (await firstClient.send(new GetPublicKeyCommand({ KeyId: keyId }))).PublicKey;
+    firstClient.destroy();
+    await first.stop();
+    const second = await startKms({ port: 0, dataDir: signingDir });
+    const secondClient = new KMSClient(emulatorClientConfig(second.endpoint));
+    try {
+      const after = (await secondClient.send(new GetPublicKeyCommand({ KeyId: keyId }))).PublicKey;
+      expect(base64(after)).toBe(base64(before));
+    } finally {
+      secondClient.destroy();
+      await second.stop();
+      rmSync(signingDir, { recursive: true, force: true });
     }
   });
 

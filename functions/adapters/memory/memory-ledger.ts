@@ -1,11 +1,15 @@
 // adapter (memory): MemoryTable → Ledger, with the DynamoDB ledger's conditions — versions, delivery as read,
-// the counter moving by exactly one, the audit chain head, the idempotency claim — checked all together before
-// anything changes, so a commit is all or nothing here too.
+// the counter moving by exactly one, the idempotency claim — checked all together before anything changes, so a
+// commit is all or nothing here too. The audit entry goes to the pending entries the chain writer takes.
+
+import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { type AuditEntry, appendToChain, emptyChain } from '../../domain/audit-chain';
+import type { AuditEntry } from '../../domain/audit-chain';
 import { tenantLimitReached } from '../../domain/delivery';
 import { type SequenceId, sequenceName } from '../../domain/numbering';
 import {
+  type BulkIssueJob,
+  type BulkIssuePlan,
   ConcurrentChangeError,
   type IdempotentResult,
   type Ledger,
@@ -132,9 +136,6 @@ export class MemoryLedger implements Ledger {
         change.type === 'putCustomer' ? this.emailDigest(tenantId, change.customer.details.email) : undefined,
       ),
     );
-    const events = this.table.auditOf(tenantId);
-    const last = events.at(-1);
-    const event = appendToChain(tenantId, last === undefined ? emptyChain : last, audit);
     const claim =
       idempotency === undefined
         ? undefined
@@ -151,10 +152,88 @@ export class MemoryLedger implements Ledger {
     changes.forEach((change, index) => {
       this.apply(tenantId, change, digests[index]);
     });
-    events.push(event);
+    this.pushEntry(tenantId, audit);
     if (claim !== undefined && idempotency !== undefined) {
       claim.state = 'completed';
       claim.response = structuredClone(idempotency.response);
     }
+  }
+
+  private pushEntry(tenantId: string, audit: AuditEntry): void {
+    this.table
+      .pendingAuditOf(tenantId)
+      .push({ ...structuredClone(audit), tenantId, entryId: `aud_${randomBytes(16).toString('hex')}` });
+  }
+
+  private claimHolds(tenantId: string, idempotency: IdempotentResult | undefined) {
+    const claim =
+      idempotency === undefined
+        ? undefined
+        : this.table.idempotency.get(MemoryTable.key(tenantId, idempotency.key));
+    const holds =
+      idempotency === undefined ||
+      (claim?.state === 'in-progress' && claim.claimToken === idempotency.claimToken);
+    return { claim, holds };
+  }
+
+  /** All at once here: the memory table has no item limit, so the protocol DynamoDB needs is not needed. */
+  async commitBulkIssue(
+    tenantId: string,
+    plan: BulkIssuePlan,
+    idempotency?: IdempotentResult,
+  ): Promise<void> {
+    await this.table.faults.enter('ledger.commit');
+    const { table } = this;
+    const sequenceKey = MemoryTable.key(tenantId, sequenceName(plan.sequence));
+    const jobKey = MemoryTable.key(tenantId, plan.jobId);
+    const existing = table.bulkIssueJobs.get(jobKey);
+    const drafts = plan.invoices.every(({ draft }) => {
+      const current = table.getInvoice(tenantId, draft.id);
+      return (
+        current !== undefined &&
+        current.status === 'draft' &&
+        current.version === draft.version &&
+        isDeepStrictEqual(current.delivery, draft.delivery)
+      );
+    });
+    const counter = plan.resume
+      ? existing !== undefined && !existing.done
+      : existing === undefined && (table.sequences.get(sequenceKey) ?? 0) === plan.firstValue - 1;
+    const { claim, holds } = this.claimHolds(tenantId, idempotency);
+    if (!drafts || !counter || !holds) throw new ConcurrentChangeError('a concurrent change got there first');
+    const { sendCount } = plan;
+    if (sendCount !== undefined && !this.holds(tenantId, sendCount)) {
+      throw tenantLimitReached(sendCount.limit, new Date(plan.audit.at), sendCount.windowEndsAt);
+    }
+    if (!plan.resume) {
+      table.sequences.set(sequenceKey, plan.firstValue + plan.invoiceIds.length - 1);
+      this.pushEntry(tenantId, plan.audit);
+    }
+    if (sendCount !== undefined) this.apply(tenantId, sendCount, undefined);
+    for (const [index, { issued, reminder }] of plan.invoices.entries()) {
+      table.putInvoice(issued);
+      if (reminder !== undefined) this.apply(tenantId, { type: 'remindDelivery', reminder }, undefined);
+      const audit = plan.invoiceAudits[index];
+      if (audit !== undefined) this.pushEntry(tenantId, audit);
+    }
+    const job: BulkIssueJob = {
+      jobId: plan.jobId,
+      invoiceIds: [...plan.invoiceIds],
+      sequence: plan.sequence,
+      firstValue: plan.firstValue,
+      send: plan.send,
+      committedAt: plan.audit.at,
+      done: true,
+    };
+    table.bulkIssueJobs.set(jobKey, job);
+    if (claim !== undefined && idempotency !== undefined) {
+      claim.state = 'completed';
+      claim.response = structuredClone(idempotency.response);
+    }
+  }
+
+  async bulkIssueJob(tenantId: string, jobId: string): Promise<BulkIssueJob | undefined> {
+    const job = this.table.bulkIssueJobs.get(MemoryTable.key(tenantId, jobId));
+    return job === undefined ? undefined : structuredClone(job);
   }
 }

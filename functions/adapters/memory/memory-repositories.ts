@@ -1,11 +1,9 @@
-// adapter (memory): MemoryTable → the read ports — InvoiceRepository, CustomerRepository, AuditTrail,
-// SellerProfiles, ApiClientDirectory — ordered and paged as their DynamoDB adapters are.
-import { type AuditEvent, emptyChain } from '../../domain/audit-chain';
+// adapter (memory): MemoryTable → the read ports — InvoiceRepository, CustomerRepository, SellerProfiles,
+// ApiClientDirectory — ordered and paged as their DynamoDB adapters are (the audit trail: memory-audit.ts).
 import { type Customer, emailIndexPurpose, normalizeEmail } from '../../domain/customer';
 import type { CreditNote, Invoice, Payment } from '../../domain/invoice';
 import type { SellerProfile } from '../../domain/seller';
 import type { ApiClientDirectory, ApiClientRecord } from '../../ports/api-client-directory';
-import type { AuditTrail } from '../../ports/audit-trail';
 import type { BlindIndexer } from '../../ports/blind-indexer';
 import type { CustomerRepository } from '../../ports/customer-repository';
 import type { InvoiceFilter, InvoiceRepository } from '../../ports/invoice-repository';
@@ -25,6 +23,11 @@ export class MemoryInvoiceRepository implements InvoiceRepository {
   async get(tenantId: string, invoiceId: string): Promise<Invoice | undefined> {
     await this.table.faults.enter('invoices.get');
     return this.table.getInvoice(tenantId, invoiceId);
+  }
+
+  async getMany(tenantId: string, invoiceIds: readonly string[]): Promise<readonly (Invoice | undefined)[]> {
+    await this.table.faults.enter('invoices.get');
+    return invoiceIds.map((id) => this.table.getInvoice(tenantId, id));
   }
 
   async list(
@@ -102,21 +105,6 @@ export class MemoryCustomerRepository implements CustomerRepository {
     return [...this.table.customers.entries()]
       .filter(([key, stored]) => ofTenant(tenantId, key) && stored.emailDigest === digest)
       .map(([, stored]) => structuredClone(stored.customer));
-  }
-}
-
-export class MemoryAuditTrail implements AuditTrail {
-  constructor(private readonly table: MemoryTable) {}
-
-  async list(tenantId: string, limit: number, cursor?: string): Promise<Page<AuditEvent>> {
-    const events = structuredClone(this.table.auditOf(tenantId)).reverse();
-    return pageOf(events, tenantId, 'audit-events', limit, cursor);
-  }
-
-  async readAll(tenantId: string) {
-    const events = structuredClone(this.table.auditOf(tenantId));
-    const last = events.at(-1);
-    return { events, head: last === undefined ? emptyChain : { sequence: last.sequence, hash: last.hash } };
   }
 }
 

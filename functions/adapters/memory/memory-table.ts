@@ -1,12 +1,12 @@
 // adapter (memory): the state the in-memory adapters share, as one table would hold it — entities copied in and
 // out, so nobody can change stored state by holding on to an object.
-import type { AuditEvent } from '../../domain/audit-chain';
+import type { AuditEvent, ChainHead, PendingAuditEntry, SignedCheckpoint } from '../../domain/audit-chain';
 import type { Customer } from '../../domain/customer';
 import type { CreditNote, Invoice, Payment } from '../../domain/invoice';
 import type { SellerProfile } from '../../domain/seller';
 import type { ApiClientRecord } from '../../ports/api-client-directory';
 import type { DeliveryReminder } from '../../ports/delivery-tracker';
-import type { StoredResponse } from '../../ports/ledger';
+import type { BulkIssueJob, StoredResponse } from '../../ports/ledger';
 import type { SellerProfileRecord } from '../../ports/seller-profiles';
 import { Faults } from './faults';
 
@@ -29,6 +29,12 @@ export class MemoryTable {
   readonly creditNotes = new Map<string, CreditNote>();
   readonly sequences = new Map<string, number>();
   readonly auditEvents = new Map<string, AuditEvent[]>();
+  /** Entries written by commits and not chained yet, in commit order (the stream's order), per tenant. */
+  readonly auditEntries = new Map<string, PendingAuditEntry[]>();
+  readonly auditCheckpoints = new Map<string, SignedCheckpoint[]>();
+  /** The chain writer's head per tenant (absent until it first appends). */
+  readonly auditHeads = new Map<string, ChainHead>();
+  readonly bulkIssueJobs = new Map<string, BulkIssueJob>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
   readonly sellers = new Map<string, SellerProfileRecord>();
   readonly clients = new Map<string, ApiClientRecord>();
@@ -59,6 +65,19 @@ export class MemoryTable {
     return true;
   }
 
+  pendingAuditOf(tenantId: string): PendingAuditEntry[] {
+    const entries = this.auditEntries.get(tenantId) ?? [];
+    this.auditEntries.set(tenantId, entries);
+    return entries;
+  }
+
+  checkpointsOf(tenantId: string): SignedCheckpoint[] {
+    const checkpoints = this.auditCheckpoints.get(tenantId) ?? [];
+    this.auditCheckpoints.set(tenantId, checkpoints);
+    return checkpoints;
+  }
+
+  /** Chained events, in sequence order. */
   auditOf(tenantId: string): AuditEvent[] {
     const events = this.auditEvents.get(tenantId) ?? [];
     this.auditEvents.set(tenantId, events);

@@ -1,8 +1,9 @@
 // platform: the composition root of api-read — sealed-record readers, the blind index, and the render function
 // it asks for PDF links (pdfkit stays out of this bundle).
-import { lambdaClient } from '../../adapters/aws-clients';
+import { kmsClient, lambdaClient } from '../../adapters/aws-clients';
 import { DynamoDbAuditTrail } from '../../adapters/dynamodb-audit-trail';
 import { DynamoDbCustomerRepository } from '../../adapters/dynamodb-customer-repository';
+import { KmsCheckpointVerifier } from '../../adapters/kms-checkpoint-signer';
 import { LambdaInvoiceDocumentLinks } from '../../adapters/lambda-invoice-document-links';
 import type { ApiReadDependencies } from '../../api-read/handler';
 import type { ConfigOf, Runtime } from './runtime';
@@ -19,6 +20,7 @@ export function composeApiRead(config: ConfigOf<'api-read'>, runtime: Runtime): 
       client: lambdaClient(runtime.clients),
       functionName: config.renderFunctionName,
     }),
+    checkpoints: new KmsCheckpointVerifier({ keyArn: config.auditKeyArn, kms: kmsClient(runtime.clients) }),
     signals: runtime.signals,
     observability: runtime.observability,
   };

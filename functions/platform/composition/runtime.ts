@@ -36,13 +36,21 @@ export function createRuntime(
 /** The settings each function reads (CDK sets exactly these; an infra test checks the two agree). */
 export const configNames = {
   authorizer: ['tableName', 'jwtIssuer', 'jwksUrl'],
-  'api-read': ['tableName', 'keyStoreTable', 'dataKeyArn', 'blindIndexKeyArn', 'renderFunctionName'],
+  'api-read': [
+    'tableName',
+    'keyStoreTable',
+    'dataKeyArn',
+    'blindIndexKeyArn',
+    'renderFunctionName',
+    'auditKeyArn',
+  ],
   'api-write': ['tableName', 'keyStoreTable', 'dataKeyArn', 'blindIndexKeyArn'],
   deliver: ['tableName', 'keyStoreTable', 'dataKeyArn', 'documentsBucket', 'documentsKeyArn', 'mailFrom'],
   render: ['tableName', 'keyStoreTable', 'dataKeyArn', 'documentsBucket', 'documentsKeyArn'],
   // The table names only tell the two streams apart: backup reads neither table, only their streams.
   backup: ['tableName', 'keyStoreTable', 'backupBucket', 'backupKeyArn'],
   detect: ['tableName', 'alertTopicArn'],
+  chain: ['tableName', 'auditKeyArn'],
 } as const;
 export type ConfigOf<Function extends keyof typeof configNames> = Config<
   (typeof configNames)[Function][number]

@@ -236,7 +236,13 @@ describe('api-read', () => {
         'customer.created',
         'invoice.created',
       ]);
-      expect((await admin.get('/v1/audit-events/verification')).body).toEqual({ valid: true, checked: 2 });
+      expect((await admin.get('/v1/audit-events/verification')).body).toMatchObject({
+        valid: true,
+        checked: 2,
+        complete: true,
+        pendingEntries: 0,
+        latestCheckpoint: { sequence: 2 },
+      });
       expect((await writer.get('/v1/audit-events')).status).toBe(403);
       expect(world.signals.kinds()).toEqual(['scope-denied']);
     });

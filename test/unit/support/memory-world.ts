@@ -9,6 +9,11 @@ import type {
   DynamoDBRecord,
 } from 'aws-lambda';
 import {
+  MemoryAuditChainStore,
+  MemoryAuditTrail,
+  MemoryCheckpointKeys,
+} from '../../../functions/adapters/memory/memory-audit';
+import {
   MemoryDeliveryReminders,
   MemoryDeliveryTracker,
 } from '../../../functions/adapters/memory/memory-delivery-tracker';
@@ -16,7 +21,6 @@ import { MemoryIdempotencyStore } from '../../../functions/adapters/memory/memor
 import { MemoryLedger } from '../../../functions/adapters/memory/memory-ledger';
 import {
   MemoryApiClientDirectory,
-  MemoryAuditTrail,
   MemoryCustomerRepository,
   MemoryInvoiceRepository,
   MemorySellerProfiles,
@@ -33,7 +37,9 @@ import { MemoryTable } from '../../../functions/adapters/memory/memory-table';
 import { makeHandler as makeApiRead } from '../../../functions/api-read/handler';
 import { makeHandler as makeApiWrite } from '../../../functions/api-write/handler';
 import { makeHandler as makeAuthorizer } from '../../../functions/authorizer/handler';
+import { makeHandler as makeChain } from '../../../functions/chain/handler';
 import { makeHandler as makeDeliver } from '../../../functions/deliver/handler';
+import type { PendingAuditEntry } from '../../../functions/domain/audit-chain';
 import { emailIndexPurpose, normalizeEmail } from '../../../functions/domain/customer';
 import type { RetryPolicy, SendLimits } from '../../../functions/domain/delivery';
 import type { SellerProfile } from '../../../functions/domain/seller';
@@ -115,6 +121,9 @@ export function memoryWorld(
   );
   const pauses: number[] = [];
   let nextId = 0;
+  const checkpointKeys = new MemoryCheckpointKeys();
+  /** Whether each write is chained right after it, as the stream would a second later; tests of the window turn it off. */
+  const chaining = { automatic: true };
 
   // What Lambda's Invoke does for api-read: hand the render function the event, return what it answers.
   const render = makeRender({
@@ -152,6 +161,7 @@ export function memoryWorld(
       sellers,
       auditTrail: new MemoryAuditTrail(table),
       documentLinks,
+      checkpoints: checkpointKeys,
       signals,
       observability: silentObservability('api-read'),
     }),
@@ -166,11 +176,18 @@ export function memoryWorld(
       now: clock.now,
       // Deterministic ids make failures readable; the commit retries do not wait, they only count.
       newId: (kind) =>
-        `${{ invoice: 'inv', customer: 'cus', payment: 'pay', creditNote: 'cn', deliveryRequest: 'dlv' }[kind]}_${String(++nextId).padStart(32, '0')}`,
+        `${{ invoice: 'inv', customer: 'cus', payment: 'pay', creditNote: 'cn', deliveryRequest: 'dlv', auditEntry: 'aud' }[kind]}_${String(++nextId).padStart(32, '0')}`,
       pause: async (milliseconds) => {
         pauses.push(milliseconds);
       },
       ...(options.sendLimits === undefined ? {} : { sendLimits: options.sendLimits }),
+    }),
+    chain: makeChain({
+      store: new MemoryAuditChainStore(table),
+      signer: checkpointKeys,
+      signals,
+      now: clock.now,
+      observability: silentObservability('chain'),
     }),
     deliver: makeDeliver({
       invoices,
@@ -246,6 +263,7 @@ export function memoryWorld(
       timeoutMs: 29_000,
     });
     const result = (await handler(event, context)) as APIGatewayProxyResult;
+    if (handler === handlers.apiWrite && chaining.automatic) await chain();
     const responseHeaders = Object.fromEntries(
       Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
     );
@@ -287,6 +305,22 @@ export function memoryWorld(
       timeoutMs: 60_000,
     });
     return (await handlers.deliver({ Records: records }, context)) as DynamoDBBatchResponse;
+  }
+
+  /** The stream records of every entry not chained yet, in commit order (one batch, as the mapping would send). */
+  function pendingAuditRecords(): DynamoDBRecord[] {
+    return [...table.auditEntries.values()].flat().map((entry, index) => auditEntryRecordOf(entry, index));
+  }
+
+  async function chain(records: DynamoDBRecord[] = pendingAuditRecords()): Promise<DynamoDBBatchResponse> {
+    if (records.length === 0) return { batchItemFailures: [] };
+    const context = localLambdaContext({
+      functionName: 'chain',
+      requestId: randomUUID(),
+      region: 'eu-central-1',
+      timeoutMs: 60_000,
+    });
+    return (await handlers.chain({ Records: records }, context)) as DynamoDBBatchResponse;
   }
 
   /** What the schedule does once a minute on AWS: one sweep of the due reminders. */
@@ -332,6 +366,10 @@ export function memoryWorld(
     request,
     queuedRecords,
     deliver,
+    chaining,
+    checkpointKeys,
+    pendingAuditRecords,
+    chain,
     sweep,
     authorize,
     allScopes: scopes.map((scope) => `${scopePrefix}${scope}`),
@@ -360,6 +398,54 @@ export function streamRecordOf(
         id: { S: invoiceId },
         tenantId: { S: tenantId },
         delivery: { M: { status: { S: 'queued' }, requestToken: { S: requestToken } } },
+      },
+    },
+  };
+}
+
+const detailAttribute = (value: string | number | boolean | null) => {
+  if (value === null) return { NULL: true as const };
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  return { BOOL: value };
+};
+
+/** The INSERT record the table stream carries for an audit entry: DynamoDB JSON of the item as written. */
+export function auditEntryRecordOf(entry: PendingAuditEntry, sequence = 0): DynamoDBRecord {
+  return {
+    eventID: `audit-${sequence}`,
+    eventName: 'INSERT',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'eu-central-1',
+    dynamodb: {
+      SequenceNumber: String(5000 + sequence),
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+      NewImage: {
+        pk: { S: `${entry.tenantId}#AUDIT#ENTRIES` },
+        sk: { S: `ENTRY#${entry.entryId}` },
+        entity: { S: 'audit-entry' },
+        tenantId: { S: entry.tenantId },
+        entryId: { S: entry.entryId },
+        action: { S: entry.action },
+        entityType: { S: entry.entityType },
+        entityId: { S: entry.entityId },
+        at: { S: entry.at },
+        actor: {
+          M: {
+            clientId: { S: entry.actor.clientId },
+            sourceIp: { S: entry.actor.sourceIp },
+            requestId: { S: entry.actor.requestId },
+          },
+        },
+        ...(entry.details === undefined
+          ? {}
+          : {
+              details: {
+                M: Object.fromEntries(
+                  Object.entries(entry.details).map(([name, value]) => [name, detailAttribute(value)]),
+                ),
+              },
+            }),
       },
     },
   };
