@@ -21,17 +21,9 @@ import {
 } from './fault-proxy/faults';
 import { type FaultProxyStats, type Outcome, OutcomeCounter } from './fault-proxy/stats';
 
-export type { FaultControlAnswer, FaultControlCommand } from './fault-proxy/control';
-export type {
-  ConnectionFault,
-  Fault,
-  FaultPlanSnapshot,
-  OutageOptions,
-  RefuseFault,
-  RequestMatch,
-} from './fault-proxy/faults';
-export { defaultErrorCode, InvalidFaultError } from './fault-proxy/faults';
-export type { FaultProxyStats, Outcome, OutcomeCounts } from './fault-proxy/stats';
+export type { FaultControlAnswer } from './fault-proxy/control';
+export type { Fault, FaultPlanSnapshot, OutageOptions, RequestMatch } from './fault-proxy/faults';
+export type { FaultProxyStats } from './fault-proxy/stats';
 
 export interface FaultProxyOptions {
   /** The emulator's base URL, e.g. 'http://127.0.0.1:4567' (plain HTTP). */

@@ -7,7 +7,7 @@ import { freeBytesUnder, lowDiskSpaceWarning, minimumFreeBytes } from './start-c
 
 const usage = `Usage: npm start -- [options]
 
-Starts Ledgerlock locally: DynamoDB Local, the KMS emulator, s3rver, aws-ses-v2-local, fauxqs, the token
+Starts Ledgerlock locally: DynamoDB Local, the KMS emulator, moto (S3), aws-ses-v2-local, fauxqs, the token
 issuer and the API gateway running the real Lambda handlers. Ctrl-C stops every process it started.
 
 Options:

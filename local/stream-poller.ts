@@ -18,7 +18,6 @@ export {
   defaultRetryBackoff,
   InvalidRetryBackoffError,
   type RetryBackoff,
-  retryDelayMs,
   retryDelaysMs,
 } from './stream-poller/retry-backoff';
 export type { StreamHandler, StreamPoller, StreamPollerOptions } from './stream-poller/types';

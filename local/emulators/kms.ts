@@ -11,9 +11,6 @@ import { createKmsRequestListener } from './kms-server';
  * names), kms-server.ts (the JSON protocol over HTTP). This module starts it and counts calls.
  */
 
-export { KmsError, type KmsErrorName } from './kms-keystore';
-export { createKmsRequestListener } from './kms-server';
-
 export interface KmsOptions {
   /** 0 picks a free port. */
   port: number;

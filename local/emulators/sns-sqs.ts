@@ -22,7 +22,7 @@ export interface SnsSqsOptions {
 /*
  * Quirks of fauxqs 2.4.1 (checked by test/integration/emulators.test.ts):
  * - SNS (query protocol) and SQS (JSON protocol) share the endpoint; fauxqs routes by content type.
- *   It also speaks S3, which we do not use (s3rver is the S3 stand-in).
+ *   It also speaks S3, which we do not use (moto is the S3 stand-in).
  * - Queue URLs look like AWS ones: http://sqs.<region>.localhost:<port>/000000000000/<queue>. That host
  *   does not resolve everywhere, so SQS clients must set `endpoint` explicitly (ours always do): with an
  *   explicit endpoint the SDK sends there instead of to the queue URL's host (useQueueUrlAsEndpoint).

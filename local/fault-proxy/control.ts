@@ -59,7 +59,6 @@ const commandSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('reset-stats') }),
   z.strictObject({ action: z.literal('stats'), match: matchSchema }),
 ]);
-export type FaultControlCommand = z.input<typeof commandSchema>;
 
 export type FaultControlAnswer =
   | {

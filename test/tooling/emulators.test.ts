@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
@@ -20,15 +19,6 @@ import {
   ListStreamsCommand,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -39,7 +29,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import {
   clearSentEmails,
-  decodeAwsChunkedBody,
   emulatorClientConfig,
   JavaRuntimeRequirementError,
   listeningAddresses,
@@ -48,7 +37,6 @@ import {
   type RunningEmulator,
   type RunningSes,
   startDynamoDb,
-  startS3,
   startSes,
   startSnsSqs,
 } from '../../local/emulators';
@@ -303,139 +291,6 @@ describe('local emulators', () => {
       await expect(startDynamoDb({ port: 0, javaCommand: fakeJava })).rejects.toThrow(
         /needs Java 17 or newer, but .* is "openjdk version "11.0.22" 2024-01-16"/,
       );
-    });
-  });
-
-  describe('s3rver (S3)', () => {
-    let directory: string;
-    let s3: RunningEmulator;
-    let client: S3Client;
-
-    beforeAll(async () => {
-      directory = newDirectory('s3');
-      s3 = await startS3({ port: 0, directory });
-      client = new S3Client({ ...emulatorClientConfig(s3.endpoint), forcePathStyle: true });
-      await client.send(new CreateBucketCommand({ Bucket: 'documents' }));
-    });
-
-    afterAll(async () => {
-      client?.destroy();
-      await s3?.stop();
-    });
-
-    it('round-trips an object through PutObject, HeadObject, GetObject and ListObjectsV2', async () => {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: 'documents',
-          Key: 'tenant-1/invoice-1.pdf',
-          Body: Buffer.from('%PDF-1.7 fake'),
-          ContentType: 'application/pdf',
-          Metadata: { tenant: 'tenant-1' },
-        }),
-      );
-
-      const head = await client.send(
-        new HeadObjectCommand({ Bucket: 'documents', Key: 'tenant-1/invoice-1.pdf' }),
-      );
-      const object = await client.send(
-        new GetObjectCommand({ Bucket: 'documents', Key: 'tenant-1/invoice-1.pdf' }),
-      );
-      const listing = await client.send(
-        new ListObjectsV2Command({ Bucket: 'documents', Prefix: 'tenant-1/' }),
-      );
-
-      expect(head).toMatchObject({
-        ContentType: 'application/pdf',
-        ContentLength: 13,
-        Metadata: { tenant: 'tenant-1' },
-      });
-      expect(await object.Body?.transformToString()).toBe('%PDF-1.7 fake');
-      expect(listing.Contents?.map((entry) => entry.Key)).toEqual(['tenant-1/invoice-1.pdf']);
-    });
-
-    it('accepts Object Lock and SSE-KMS parameters but neither stores nor enforces them', async () => {
-      await client.send(new CreateBucketCommand({ Bucket: 'backups', ObjectLockEnabledForBucket: true }));
-
-      const put = await client.send(
-        new PutObjectCommand({
-          Bucket: 'backups',
-          Key: 'change-1.json.enc',
-          Body: Buffer.from('{"sealed":true}'),
-          ObjectLockMode: 'COMPLIANCE',
-          ObjectLockRetainUntilDate: new Date(Date.now() + 365 * 86_400_000),
-          ServerSideEncryption: 'aws:kms',
-          SSEKMSKeyId: 'arn:aws:kms:eu-central-1:000000000000:key/00000000-0000-4000-8000-000000000000',
-        }),
-      );
-      const head = await client.send(new HeadObjectCommand({ Bucket: 'backups', Key: 'change-1.json.enc' }));
-      await client.send(new DeleteObjectCommand({ Bucket: 'backups', Key: 'change-1.json.enc' }));
-
-      expect(put.$metadata.httpStatusCode).toBe(200);
-      expect(head.ObjectLockMode).toBeUndefined();
-      expect(head.ServerSideEncryption).toBeUndefined();
-      await expect(
-        client.send(new HeadObjectCommand({ Bucket: 'backups', Key: 'change-1.json.enc' })),
-      ).rejects.toMatchObject({ name: 'NotFound' });
-    });
-
-    it('stores a streamed (aws-chunked, trailing checksum) upload as the bytes sent', async () => {
-      const parts = [Buffer.from('first part, '), Buffer.from('second part')];
-
-      await client.send(
-        new PutObjectCommand({
-          Bucket: 'documents',
-          Key: 'streamed.txt',
-          Body: Readable.from(parts),
-          ContentLength: 23,
-        }),
-      );
-      const object = await client.send(new GetObjectCommand({ Bucket: 'documents', Key: 'streamed.txt' }));
-
-      expect(object.ContentLength).toBe(23);
-      expect(object.ContentEncoding).toBeUndefined();
-      expect(await object.Body?.transformToString()).toBe('first part, second part');
-    });
-
-    it('accepts any access key id, like the other emulators', async () => {
-      const stranger = new S3Client({
-        ...emulatorClientConfig(s3.endpoint),
-        forcePathStyle: true,
-        credentials: { accessKeyId: 'ANYKEY', secretAccessKey: 'any-secret' },
-      });
-      try {
-        const listing = await stranger.send(new ListObjectsV2Command({ Bucket: 'documents' }));
-
-        expect(listing.KeyCount).toBeGreaterThan(0);
-      } finally {
-        stranger.destroy();
-      }
-    });
-
-    it('keeps buckets and objects in its directory across a restart', async () => {
-      await client.send(new PutObjectCommand({ Bucket: 'documents', Key: 'kept.txt', Body: 'kept' }));
-      await s3.stop();
-
-      s3 = await startS3({ port: 0, directory });
-      client.destroy();
-      client = new S3Client({ ...emulatorClientConfig(s3.endpoint), forcePathStyle: true });
-      const object = await client.send(new GetObjectCommand({ Bucket: 'documents', Key: 'kept.txt' }));
-
-      expect(await object.Body?.transformToString()).toBe('kept');
-    });
-
-    it('listens on 127.0.0.1 only', () => {
-      const addresses = listeningAddresses(portOf(s3.endpoint));
-      expect(addresses.length).toBeGreaterThan(0);
-      expect(addresses.every((address) => loopbackAddresses.includes(address))).toBe(true);
-    });
-
-    it('decodes signed aws-chunked bodies, chunk signatures and trailers included', () => {
-      const encoded = Buffer.from(
-        '5;chunk-signature=abc\r\nhello\r\n6;chunk-signature=def\r\n world\r\n0;chunk-signature=0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n',
-      );
-
-      expect(decodeAwsChunkedBody(encoded).toString()).toBe('hello world');
-      expect(() => decodeAwsChunkedBody(Buffer.from('5\r\nhello\r\n'))).toThrow(/final zero-length chunk/);
     });
   });
 

@@ -1,9 +1,6 @@
 // test: the fault proxy between the real SES v2 client and aws-ses-v2-local injects each fault exactly as often as
 // asked, and what the SDK then throws says whether the service accepted the email (checked in the mail store)
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   ListEmailTemplatesCommand,
@@ -17,9 +14,9 @@ import {
   freePort,
   listSentEmails,
   type RunningSes,
-  startS3,
   startSes,
 } from '../../local/emulators';
+import { startMotoS3 } from '../../local/emulators/moto-s3';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy';
 
 const sendEmailRoute = { method: 'POST', path: '/v2/email/outbound-emails' } as const;
@@ -368,8 +365,7 @@ describe('fault proxy on its own', () => {
   });
 
   it('relays a HEAD answer with the length the service named (S3 HeadObject through the proxy)', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'ledgerlock-fault-proxy-s3-'));
-    const s3 = await startS3({ port: 0, directory });
+    const s3 = await startMotoS3();
     const proxy = await startFaultProxy({ target: s3.endpoint });
     const client = new S3Client({ ...emulatorClientConfig(proxy.endpoint), forcePathStyle: true });
     try {
@@ -384,7 +380,6 @@ describe('fault proxy on its own', () => {
       client.destroy();
       await proxy.stop();
       await s3.stop();
-      rmSync(directory, { recursive: true, force: true });
     }
   });
 
