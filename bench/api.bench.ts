@@ -6,9 +6,9 @@
 // on a shared, noisy machine where absolute milliseconds do not.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fetchAccessToken } from '../local/oauth-client';
 import { startStackProcess, stopStackProcess } from '../local/stack-process';
+import { benchOptions, median, progress } from './bench-cli';
 
 const usage = `Usage: npm run bench:api -- [--count N] [--concurrency N]
 
@@ -25,29 +25,10 @@ and the KMS calls the emulator served per create and per read.
   --concurrency N  in-flight issues for the contention case (default 20)
   -h, --help       print this text`;
 
-const { values } = parseArgs({
-  options: {
-    count: { type: 'string' },
-    concurrency: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const { count, concurrency } = benchOptions(usage, {
+  count: { default: 100, min: 5 },
+  concurrency: { default: 20, min: 2 },
 });
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
-const count = Number(values.count ?? 100);
-const concurrency = Number(values.concurrency ?? 20);
-if (!Number.isSafeInteger(count) || count < 5 || !Number.isSafeInteger(concurrency) || concurrency < 2) {
-  console.error(`--count must be ≥ 5 and --concurrency ≥ 2\n\n${usage}`);
-  process.exit(2);
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
-const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 progress('starting an in-memory local stack…');
 const stack = await startStackProcess({ testHooks: true });

@@ -4,13 +4,14 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { BatchWriteItemCommand, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { backupStreamSource } from '../functions/platform/stream-source';
 import { fetchAccessToken } from '../local/oauth-client';
 import { startStackProcess, stopStackProcess } from '../local/stack-process';
 import type { BackupStatusFile } from '../ops/backup-status';
+import { benchOptions, progress } from './bench-cli';
 
 const usage = `Usage: npm run bench:backup -- [--invoices N] [--concurrency N]
 
@@ -26,28 +27,10 @@ waits until the backups have caught up, then:
   --concurrency N  requests in flight (default 8)
   -h, --help       print this text`;
 
-const { values } = parseArgs({
-  options: {
-    invoices: { type: 'string' },
-    concurrency: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const { invoices, concurrency } = benchOptions(usage, {
+  invoices: { default: 2500, min: 10 },
+  concurrency: { default: 8, min: 1 },
 });
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
-const invoices = Number(values.invoices ?? 2500);
-const concurrency = Number(values.concurrency ?? 8);
-if (
-  !Number.isSafeInteger(invoices) ||
-  invoices < 10 ||
-  !Number.isSafeInteger(concurrency) ||
-  concurrency < 1
-) {
-  console.error(`--invoices must be ≥ 10 and --concurrency ≥ 1\n\n${usage}`);
-  process.exit(2);
-}
 
 // us-east-1 list prices, December 2026 (aws.amazon.com/s3/pricing, /lambda/pricing).
 const prices = {
@@ -60,7 +43,6 @@ const backupMemoryGb = 0.5;
 const windowSeconds = backupStreamSource.maximumBatchingWindowSeconds;
 const trickleBound = Math.ceil((30 * 86_400) / windowSeconds);
 
-const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const percentile = (values: readonly number[], share: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? Number.NaN;

@@ -10,11 +10,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { esbuildOptionsFor, projectRoot } from '../lib/bundling/options';
 import { bundledPdfFonts } from '../lib/pdf-font-bundling';
 import type { FunctionEntry } from '../lib/project-function';
+import { benchOptions, median } from './bench-cli';
 
 const run = promisify(execFile);
 
@@ -27,18 +28,7 @@ module init time and its ratio to the reference's median (goal: at most 2×).
   --rounds N   measured rounds (default 15; each spawns one process per bundle)
   --help       print this text`;
 
-const { values } = parseArgs({ options: { rounds: { type: 'string' }, help: { type: 'boolean' } } });
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
-const rounds = Number(values.rounds ?? 15);
-if (!Number.isSafeInteger(rounds) || rounds < 3) {
-  console.error(
-    `--rounds must be a whole number of at least 3, got ${JSON.stringify(values.rounds)}\n\n${usage}`,
-  );
-  process.exit(2);
-}
+const { rounds } = benchOptions(usage, { rounds: { default: 15, min: 3 } });
 
 const functions: readonly FunctionEntry[] = [
   'authorizer',
@@ -105,14 +95,6 @@ async function initMilliseconds(target: { directory: string; outfile: string }):
   });
   return Number(stdout);
 }
-
-const median = (samples: number[]) => {
-  const sorted = [...samples].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
 
 console.log(`building ${functions.length} bundles and the reference with lib/bundling/options.ts …`);
 const reference = await bundle(

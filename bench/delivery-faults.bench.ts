@@ -5,7 +5,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { listSentEmails } from '../local/emulators/ses';
 import { fetchAccessToken } from '../local/oauth-client';
 import {
@@ -14,6 +13,7 @@ import {
   startStackProcess,
   stopStackProcess,
 } from '../local/stack-process';
+import { benchOptions, progress } from './bench-cli';
 
 const usage = `Usage: npm run bench:delivery -- [--count N] [--concurrency N] [--refused N] [--ambiguous N]
 
@@ -30,27 +30,12 @@ Starts an in-memory local stack with test-paced delivery retries (1 s, 2 s, …;
   --ambiguous N    answers dropped after SES accepted (default 15)
   -h, --help       print this text`;
 
-const { values } = parseArgs({
-  options: {
-    count: { type: 'string' },
-    concurrency: { type: 'string' },
-    refused: { type: 'string' },
-    ambiguous: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const { count, concurrency, refused, ambiguous } = benchOptions(usage, {
+  count: { default: 300, min: 0 },
+  concurrency: { default: 10, min: 0 },
+  refused: { default: 60, min: 0 },
+  ambiguous: { default: 15, min: 0 },
 });
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
-const count = Number(values.count ?? 300);
-const concurrency = Number(values.concurrency ?? 10);
-const refused = Number(values.refused ?? 60);
-const ambiguous = Number(values.ambiguous ?? 15);
-if (![count, concurrency, refused, ambiguous].every((value) => Number.isSafeInteger(value) && value >= 0)) {
-  console.error(`every option takes a whole number ≥ 0\n\n${usage}`);
-  process.exit(2);
-}
 
 const tuning = {
   DELIVERY_RETRY_FIRST_DELAY_SECONDS: '1',
@@ -59,7 +44,6 @@ const tuning = {
   LEDGERLOCK_SWEEP_INTERVAL_MS: '500',
 };
 const sendEmail = { method: 'POST', path: '/v2/email/outbound-emails' };
-const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 interface Client {

@@ -7,7 +7,6 @@
 // with the case it is compared to, so a burst of noise hits both sides.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -17,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { fetchAccessToken } from '../local/oauth-client';
 import { startStackProcess, stopStackProcess } from '../local/stack-process';
+import { benchOptions, median, progress } from './bench-cli';
 
 const usage = `Usage: npm run bench:throughput -- [--count N] [--rounds N]
 
@@ -31,24 +31,10 @@ and beside each, raw PutItem at the same concurrency on the same DynamoDB Local 
   --rounds N   alternating rounds per comparison (default 3)
   -h, --help   print this text`;
 
-const { values } = parseArgs({
-  options: {
-    count: { type: 'string' },
-    rounds: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const { count, rounds } = benchOptions(usage, {
+  count: { default: 48, min: 16 },
+  rounds: { default: 3, min: 1 },
 });
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
-const count = Number(values.count ?? 48);
-const rounds = Number(values.rounds ?? 3);
-if (!Number.isSafeInteger(count) || count < 16 || !Number.isSafeInteger(rounds) || rounds < 1) {
-  console.error(`--count must be ≥ 16 and --rounds ≥ 1\n\n${usage}`);
-  process.exit(2);
-}
-const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 /** Runs `total` operations with `inFlight` at a time; returns operations per second. */
 async function rate(total: number, inFlight: number, operation: (index: number) => Promise<void>) {
@@ -273,10 +259,6 @@ try {
   );
   if (!bulkAvailable) bulk.note = `POST /v1/invoices/issue answered ${probe.status}: no bulk issue route`;
 
-  const median = (rates: number[]) => {
-    const sorted = [...rates].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-  };
   const format = (value: number, width: number) =>
     (Number.isNaN(value) ? 'n/a' : value.toFixed(value >= 100 ? 0 : 1)).padStart(width);
   console.log(

@@ -15,6 +15,7 @@ import { backupRetentionDays, isTestStage, stageContextKey } from './backup-lock
 import { addBackupVault } from './backup-vault';
 import { assertKeyProps } from './data-store';
 import { deploymentRoleArn } from './key-protection';
+import { addAccessLogsBucket, secureBucketProps } from './secure-buckets';
 
 /** Longest bucket-name prefix that still fits `<prefix>-backups-<12-digit account>-<longest region>` in 63. */
 const maxBucketNamePrefixLength = 63 - '-backups-'.length - 12 - 1 - 'ap-southeast-5'.length;
@@ -168,43 +169,11 @@ export class Backups extends Construct {
     this.key = symmetricKey('Key', 'change backups (S3 SSE-KMS)', 'backups');
     this.vaultKey = symmetricKey('VaultKey', 'AWS Backup vault of the tables', 'backup-vault');
 
-    const commonBucketProps = {
-      versioned: true,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    } as const;
-
-    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
-      ...commonBucketProps,
-      // S3 server access logging delivers only into SSE-S3 buckets without an Object Lock default retention.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      lifecycleRules: [
-        {
-          expiration: accessLogRetention,
-          noncurrentVersionExpiration: Duration.days(30),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-      ],
-    });
-    Validations.of(this.accessLogsBucket).acknowledge(
-      {
-        id: 'PCI.DSS.321-S3DefaultEncryptionKMS',
-        reason:
-          'S3 server access log delivery writes only into buckets encrypted with SSE-S3; SSE-KMS default encryption would make every log delivery fail',
-      },
-      {
-        id: 'PCI.DSS.321-S3BucketReplicationEnabled',
-        reason:
-          'Access logs of one regional bucket are kept versioned for a year in that region; a second region adds no audit value for a single-region deployment',
-      },
-    );
+    this.accessLogsBucket = addAccessLogsBucket(this, accessLogRetention);
 
     const retention = Duration.days(this.retentionDays);
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      ...commonBucketProps,
+      ...secureBucketProps,
       bucketName: this.bucketName,
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,

@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { assertKeyProps } from './data-store';
+import { addAccessLogsBucket, secureBucketProps } from './secure-buckets';
 
 /** Longest bucket-name prefix that still fits `<prefix>-documents-<12-digit account>-<longest region>` in 63. */
 const maxBucketNamePrefixLength = 63 - '-documents-'.length - 12 - 1 - 'ap-southeast-5'.length;
@@ -101,42 +102,10 @@ export class Documents extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const commonBucketProps = {
-      versioned: true,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    } as const;
-
-    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
-      ...commonBucketProps,
-      // S3 server access logging cannot deliver into an SSE-KMS bucket.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      lifecycleRules: [
-        {
-          expiration: accessLogRetention,
-          noncurrentVersionExpiration: Duration.days(30),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-      ],
-    });
-    Validations.of(this.accessLogsBucket).acknowledge(
-      {
-        id: 'PCI.DSS.321-S3DefaultEncryptionKMS',
-        reason:
-          'S3 server access log delivery writes only into buckets encrypted with SSE-S3; SSE-KMS default encryption would make every log delivery fail',
-      },
-      {
-        id: 'PCI.DSS.321-S3BucketReplicationEnabled',
-        reason:
-          'Access logs of one regional bucket are kept versioned for a year in that region; a second region adds no audit value for a single-region deployment',
-      },
-    );
+    this.accessLogsBucket = addAccessLogsBucket(this, accessLogRetention);
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      ...commonBucketProps,
+      ...secureBucketProps,
       // A fixed name, so stacks that write to it name it without a cross-stack reference, and a retained
       // bucket left behind by a deleted stack is never silently replaced by a fresh, empty one.
       bucketName: this.bucketName,
