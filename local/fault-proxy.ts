@@ -5,7 +5,6 @@ import {
   Agent,
   createServer,
   request as httpRequest,
-  type IncomingHttpHeaders,
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
@@ -20,6 +19,7 @@ import {
   type RequestMatch,
 } from './fault-proxy/faults';
 import { type FaultProxyStats, type Outcome, OutcomeCounter } from './fault-proxy/stats';
+import { endToEndHeaders, readAll } from './http-relay';
 
 export type { FaultControlAnswer } from './fault-proxy/control';
 export type { Fault, FaultPlanSnapshot, OutageOptions, RequestMatch } from './fault-proxy/faults';
@@ -56,34 +56,6 @@ export interface FaultProxy {
   handleControl(body: string): Promise<FaultControlAnswer>;
   /** Closes the proxy and every connection through it; safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** Hop-by-hop headers are the connection's own, never forwarded (RFC 9110 §7.6.1); lengths are set anew. */
-const connectionHeaders = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'content-length',
-  // The body is read whole before forwarding, so there is nothing left to wait for a 100 Continue on.
-  'expect',
-]);
-
-function endToEndHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const kept: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !connectionHeaders.has(name)) kept[name] = value;
-  }
-  return kept;
-}
-
-async function readAll(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(Buffer.isBuffer(part) ? part : Buffer.from(part));
-  return Buffer.concat(parts);
 }
 
 interface TargetAnswer {

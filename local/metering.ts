@@ -2,15 +2,10 @@
 // it: DynamoDB request units (the emulator's own ConsumedCapacity), KMS, S3, SES, SNS and SQS requests, Lambda
 // invocations and their duration. A reverse proxy per emulator sits between the handlers and it; the stack serves
 // the counts on GET /_local/metering (with test hooks), which `npm run cost` reads.
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-} from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeHttpServer } from './emulators/emulator';
+import { endToEndHeaders, readAll } from './http-relay';
 
 export type MeteredService = 'dynamodb' | 'kms' | 's3' | 'sesv2' | 'sns' | 'sqs';
 
@@ -26,33 +21,6 @@ export interface MeteringSnapshot {
   readonly sesBytes: number;
   /** Per function: invocations and the milliseconds each took (wall time, what Lambda bills by). */
   readonly lambda: Record<string, { readonly invocations: number; readonly milliseconds: number[] }>;
-}
-
-/** Hop-by-hop headers are the connection's own, never forwarded; lengths are set anew. */
-const connectionHeaders = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'content-length',
-  'expect',
-]);
-
-function endToEnd(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const kept: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !connectionHeaders.has(name)) kept[name] = value;
-  }
-  return kept;
-}
-
-async function readAll(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(Buffer.isBuffer(part) ? part : Buffer.from(part));
-  return Buffer.concat(parts);
 }
 
 /** DynamoDB operations that report consumed capacity, and whether they read or write. */
@@ -155,14 +123,14 @@ export class Metering {
               method: request.method,
               path: request.url,
               // Host passes through: emulators that build URLs from it (presigned links) keep naming the proxy.
-              headers: { ...endToEnd(request.headers), 'content-length': String(body.length) },
+              headers: { ...endToEndHeaders(request.headers), 'content-length': String(body.length) },
             },
             (incoming) => {
               readAll(incoming).then(
                 (answerBody) =>
                   resolve({
                     status: incoming.statusCode ?? 502,
-                    headers: endToEnd(incoming.headers),
+                    headers: endToEndHeaders(incoming.headers),
                     body: answerBody,
                   }),
                 reject,

@@ -14,10 +14,9 @@ import {
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { killOnParentExit } from './child-processes';
+import { watchChild } from './child-processes';
 import {
   EmulatorStartError,
   emulatorClientConfig,
@@ -256,18 +255,8 @@ export async function startDynamoDb(options: DynamoDbOptions): Promise<RunningDy
     // The child holds its own copy of the descriptor.
     closeSync(outputTarget);
   }
-  killOnParentExit(child);
-  let exitReason: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitReason = signal === null ? `exit code ${code}` : `signal ${signal}`;
-      resolve();
-    });
-    child.once('error', (error) => {
-      exitReason = `could not spawn: ${error.message}`;
-      resolve();
-    });
-  });
+  const watched = watchChild(child, javaCommand);
+  const exitReason = watched.exitReason;
   const keepTail = (chunk: Buffer): void => {
     logTail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
     logTail.splice(0, Math.max(0, logTail.length - logTailLineCount));
@@ -275,20 +264,7 @@ export async function startDynamoDb(options: DynamoDbOptions): Promise<RunningDy
   child.stdout?.on('data', keepTail);
   child.stderr?.on('data', keepTail);
 
-  const stop = async (): Promise<void> => {
-    if (exitReason !== undefined) {
-      return;
-    }
-    child.stdin?.end();
-    child.kill('SIGTERM');
-    // An unref'd timer: waiting for a graceful exit must not itself keep the process alive.
-    const gracePeriod = sleep(10_000, false, { ref: false });
-    const stoppedInTime = await Promise.race([exited.then(() => true), gracePeriod]);
-    if (!stoppedInTime) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
+  const stop = (): Promise<void> => watched.stop({ terminate: true });
 
   const client = new DynamoDBClient(emulatorClientConfig(endpoint));
   try {
@@ -297,7 +273,7 @@ export async function startDynamoDb(options: DynamoDbOptions): Promise<RunningDy
       endpoint,
       timeoutMs: options.readyTimeoutMs ?? 60_000,
       probe: () => client.send(new ListTablesCommand({ Limit: 1 })),
-      exitReason: () => exitReason,
+      exitReason,
       describeLog: () =>
         options.logFile === undefined
           ? `not written to a file (pass logFile); last lines:\n${logTail.join('\n')}`

@@ -4,11 +4,10 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { killOnParentExit } from './child-processes';
+import { watchChild } from './child-processes';
 import {
   EmulatorStartError,
   emulatorClientConfig,
@@ -252,18 +251,8 @@ export async function startMotoS3(options: MotoS3Options = {}): Promise<RunningM
     // The child holds its own copy of the descriptor.
     closeSync(errorTarget);
   }
-  killOnParentExit(child);
-  let exitReason: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitReason = signal === null ? `exit code ${code}` : `signal ${signal}`;
-      resolve();
-    });
-    child.once('error', (error) => {
-      exitReason = `could not spawn ${runtime.pythonCommand}: ${error.message}`;
-      resolve();
-    });
-  });
+  const watched = watchChild(child, runtime.pythonCommand);
+  const exitReason = watched.exitReason;
   const keepTail = (chunk: Buffer): void => {
     logTail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
     logTail.splice(0, Math.max(0, logTail.length - logTailLineCount));
@@ -275,22 +264,15 @@ export async function startMotoS3(options: MotoS3Options = {}): Promise<RunningM
       : options.logFile;
 
   const stop = async (): Promise<void> => {
-    if (exitReason === undefined) {
-      // The launcher exits when its stdin closes, after finishing the recording line being written.
-      child.stdin?.end();
-      const gracePeriod = sleep(10_000, false, { ref: false });
-      if (!(await Promise.race([exited.then(() => true), gracePeriod]))) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    // The launcher exits when its stdin closes, after finishing the recording line being written.
+    await watched.stop();
     unlock();
   };
 
   const timeoutMs = options.readyTimeoutMs ?? 120_000;
   let ready: LauncherReady;
   try {
-    ready = await readyLine(child.stdout, timeoutMs, () => exitReason, describeLog);
+    ready = await readyLine(child.stdout, timeoutMs, exitReason, describeLog);
   } catch (error) {
     await stop();
     throw error;
@@ -306,7 +288,7 @@ export async function startMotoS3(options: MotoS3Options = {}): Promise<RunningM
       endpoint,
       timeoutMs: 10_000,
       probe: () => client.send(new ListBucketsCommand({})),
-      exitReason: () => exitReason,
+      exitReason,
       describeLog,
     });
   } catch (error) {
