@@ -147,8 +147,9 @@ export class Metering {
         });
         response.end(request.method === 'HEAD' ? undefined : answer.body);
       })().catch(() => {
-        if (!response.headersSent) response.writeHead(502);
-        response.end();
+        // The emulator (or a fault proxy before it) dropped the connection: drop the caller's too. An answer of
+        // our own (a 502) would turn "the outcome is unknown" into "refused", and the caller would retry.
+        response.destroy();
       });
     });
     await new Promise<void>((resolve, reject) => {

@@ -97,10 +97,6 @@ export function s3Client(factory: AwsClientFactory): S3Client {
 }
 
 /**
- * No SDK retries: SES has no idempotency key, so a retry after a lost answer could mail the customer twice.
- * The deliverer decides what may be retried, from what the failure says (adapters/sesv2-mailer.ts).
- */
-/**
  * No SDK retries: SES has no idempotency key, so a retry after a lost answer could mail the customer twice. The
  * deliverer decides what may be retried, from what the failure says (adapters/sesv2-mailer.ts).
  */

@@ -1,5 +1,8 @@
 // test: the local metering (local/metering.ts) — through its proxy DynamoDB Local reports the request units DynamoDB
 // would bill (transactions twice), the real SDK client still reads every answer, and timed handlers count apart.
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -83,6 +86,31 @@ describe('metering', () => {
         detect: 2,
         tick: 1,
       });
+    });
+  });
+  describe('a connection the service drops', () => {
+    it('is dropped for the caller too, never answered with a status of the proxy’s own', async () => {
+      // A fault proxy's "drop-after": the caller must see a lost answer (outcome unknown), not a 502 it would retry.
+      const dropping = createServer((request) => request.socket.destroy());
+      await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+      const relay = await metering.proxy(
+        'sesv2',
+        `http://127.0.0.1:${(dropping.address() as AddressInfo).port}`,
+      );
+      try {
+        const failure = await fetch(`${relay.endpoint}/v2/email/outbound-emails`, {
+          method: 'POST',
+          body: '{}',
+        }).then(
+          (response) => `answered ${response.status}`,
+          (error: Error) =>
+            `failed: ${(error.cause as { code?: string } | undefined)?.code ?? error.message}`,
+        );
+        expect(failure).toBe('failed: UND_ERR_SOCKET');
+      } finally {
+        await relay.stop();
+        await new Promise((resolve) => dropping.close(resolve));
+      }
     });
   });
 });
