@@ -110,9 +110,24 @@ export class DynamoDbAuditChainStore implements AuditChainStore {
           },
         });
         const entryId = append.chainedEntryIds[start + index];
-        // Unconditional: the entry was chained from the stream's image of it, whatever the table holds now.
-        if (entryId !== undefined)
+        if (entryId !== undefined) {
+          // The marker `chained` looks for: conditional, so an entry chained before can never be chained again,
+          // however the stream is replayed (the transaction fails instead, and the writer re-reads).
+          items.push({
+            Put: {
+              TableName,
+              Item: {
+                ...auditChainedKey(tenantId, entryId),
+                entity: entityTypes.auditChained,
+                sequence: event.sequence,
+                changedAt,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          });
+          // Unconditional: the entry was chained from the stream's image of it, whatever the table holds now.
           items.push({ Delete: { TableName, Key: auditEntryKey(tenantId, entryId) } });
+        }
       }
       const next: ChainHead = { sequence: last.sequence, hash: last.hash };
       items.push({
