@@ -111,6 +111,17 @@ async function issued(client: DemoClient, options: Record<string, unknown> = {})
 }
 
 /** Runs `count` requests, `inFlight` at a time, at most `perSecond` a second (a steady client, under the stage limit). */
+/**
+ * Baseline rules count per clock minute: a burst that straddles two minutes may breach in neither. Starts the
+ * burst (waiting for the next minute if needed) with at least `seconds` left in the current minute.
+ */
+async function freshMinute(seconds = 20): Promise<void> {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 60_000 - seconds * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 250));
+  }
+}
+
 async function paced<T>(
   count: number,
   perSecond: number,
@@ -365,6 +376,7 @@ describe('detection', () => {
 
     it('raises create-spike when a tenant creates far more than its history (a stolen key spamming)', async () => {
       await seed('create-spike', `tenant:${tenantA.tenantId}`, { mean: 1, deviation: 1, peak: 5 });
+      await freshMinute();
       const started = Date.now();
       await paced(90, 45, 6, async () => {
         await api(tenantA, 'POST', '/v1/invoices', sampleInvoice({ memo: `Spam ${canary}` }));
@@ -377,6 +389,7 @@ describe('detection', () => {
     it('raises send-spike and void-credit-spike for bursts of sends and voids', async () => {
       await seed('send-spike', `tenant:${tenantA.tenantId}`, { mean: 1, deviation: 1, peak: 5 });
       await seed('void-credit-spike', `tenant:${tenantA.tenantId}`, { mean: 0.1, deviation: 0.3, peak: 2 });
+      await freshMinute();
       const started = Date.now();
       const invoices: string[] = [];
       await paced(65, 40, 4, async () => {
@@ -397,6 +410,7 @@ describe('detection', () => {
 
     it('raises data-export-spike for a client reading everything, page after page', async () => {
       await seed('data-export-spike', `client:${admin.clientId}`, { mean: 1, deviation: 1, peak: 10 });
+      await freshMinute();
       const started = Date.now();
       // 250 reads in under 6 s: at least 125 in one minute, over the floor of 100 a minute whatever the clock.
       await paced(250, 45, 6, async () => {
