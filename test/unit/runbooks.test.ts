@@ -1,7 +1,7 @@
 // test (fast): every detection rule has its runbook under docs/runbooks/<rule>.md (the path every alert names), with
 // the five sections operations rely on, the rule's severity as the code has it, and the thresholds it tunes; the
-// peak half-life the runbooks quote is the code's; the README indexes every runbook, numbers its known gaps and no
-// link or "Known gaps N" reference between them is broken. Platform rules are checked against the synthesized
+// peak half-life the runbooks quote is the code's; the README indexes every runbook, numbers its known gaps, defines
+// every toolbox variable the runbooks use, and no link or "Known gaps N" reference between them is broken. Platform rules are checked against the synthesized
 // stacks in test/infra/runbooks.test.ts.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -126,6 +126,22 @@ describe('the runbook index', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('defines in the README toolbox every $VARIABLE a runbook uses', () => {
+    const toolbox = readme.slice(
+      readme.indexOf('\n## Toolbox\n'),
+      readme.indexOf('\n### Containment mechanisms\n'),
+    );
+    const defined = new Set([...toolbox.matchAll(/(?:^|\s)([A-Z][A-Z0-9_]*)=/gm)].map(([, name]) => name));
+    expect(defined.size).toBeGreaterThan(30);
+    const undefinedNames: string[] = [];
+    for (const file of [...files, 'README.md']) {
+      for (const [, name] of read(file).matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)) {
+        if (name !== undefined && !defined.has(name)) undefinedNames.push(`${file}: $${name}`);
+      }
+    }
+    expect([...new Set(undefinedNames)]).toEqual([]);
   });
 
   it('links README sections that exist', () => {
