@@ -222,6 +222,7 @@ export class LedgerlockApiStack extends Stack {
       table: dataStore.table,
       auditKey: dataStore.auditKey,
       logKey,
+      alertTopic: alerts.topic,
       reservedConcurrentExecutions: concurrency.chain,
     });
 

@@ -355,7 +355,7 @@ function model(measured: Run, memory: Record<string, number>) {
     0,
   );
   const logBytesTotal = Object.values(measured.logBytes).reduce((sum, bytes) => sum + bytes, 0);
-  const streamInvocations = ['deliver', 'backup', 'detect'].reduce(
+  const streamInvocations = ['deliver', 'chain', 'backup', 'detect'].reduce(
     (sum, name) => sum + (snapshot.lambda[name]?.invocations ?? 0),
     0,
   );

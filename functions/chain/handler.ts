@@ -109,6 +109,7 @@ export function makeHandler(dependencies: ChainDependencies) {
           metrics.addMetric('AuditEventsChained', 'Count', outcome.appended);
         } catch (error) {
           logger.warn('chaining failed; the batch is retried from this tenant', {
+            tenantId,
             errorName: (error as Error).name,
           });
           failed.push(group.first);

@@ -162,10 +162,10 @@ describe('Alerts', () => {
     it('exists for each function, failure queue, stream consumer, the API and the alert routes themselves', () => {
       const names = alarms().map((alarm) => alarm.properties.AlarmName as string);
       const expected = [
-        ...['authorizer', 'api-read', 'api-write', 'render', 'deliver', 'backup', 'detect'].flatMap(
+        ...['authorizer', 'api-read', 'api-write', 'render', 'deliver', 'backup', 'detect', 'chain'].flatMap(
           (entry) => [`LedgerlockApiStack-${entry}-errors`, `LedgerlockApiStack-${entry}-throttles`],
         ),
-        ...['deliver', 'backup', 'detect'].flatMap((entry) => [
+        ...['deliver', 'backup', 'detect', 'chain'].flatMap((entry) => [
           `LedgerlockApiStack-${entry}-failures`,
           `LedgerlockApiStack-${entry}-lag`,
         ]),

@@ -80,7 +80,7 @@ beforeAll(() => {
 
 describe('runbooks of the platform alerts', () => {
   it('finds the platform alerts of both stacks, and only platform-<name> rule ids', () => {
-    expect(platformRules.size).toBeGreaterThanOrEqual(23);
+    expect(platformRules.size).toBeGreaterThanOrEqual(29);
     for (const rule of platformRules.keys()) expect(rule.startsWith(platformRulePrefix)).toBe(true);
     for (const rule of [
       'platform-key-deletion-attempt',
@@ -88,11 +88,13 @@ describe('runbooks of the platform alerts', () => {
       'platform-alert-delivery-failures',
       'platform-api-5xx-rate',
       'platform-waf-blocked-requests',
-      ...['authorizer', 'api-read', 'api-write', 'render', 'deliver', 'backup', 'detect'].flatMap((fn) => [
-        `platform-${fn}-errors`,
-        `platform-${fn}-throttles`,
+      ...['authorizer', 'api-read', 'api-write', 'render', 'deliver', 'backup', 'detect', 'chain'].flatMap(
+        (fn) => [`platform-${fn}-errors`, `platform-${fn}-throttles`],
+      ),
+      ...['deliver', 'backup', 'detect', 'chain'].flatMap((fn) => [
+        `platform-${fn}-failures`,
+        `platform-${fn}-lag`,
       ]),
-      ...['deliver', 'backup', 'detect'].flatMap((fn) => [`platform-${fn}-failures`, `platform-${fn}-lag`]),
     ]) {
       expect(platformRules.has(rule)).toBe(true);
     }

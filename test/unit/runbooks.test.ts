@@ -1,11 +1,14 @@
 // test (fast): every detection rule has its runbook under docs/runbooks/<rule>.md (the path every alert names), with
 // the five sections operations rely on, the rule's severity as the code has it, and the thresholds it tunes; the
-// peak half-life the runbooks quote is the code's; the README indexes every runbook, numbers its known gaps and no
-// link or "Known gaps N" reference between them is broken. Platform rules are checked against the synthesized
-// stacks in test/infra/runbooks.test.ts.
+// peak half-life the runbooks quote, and the ramp the README says a baseline learns, are the code's; the README
+// indexes every runbook, numbers its known gaps, defines every toolbox variable the runbooks use, and no link or
+// "Known gaps N" reference between them is broken. Platform rules are checked against the synthesized stacks in
+// test/infra/runbooks.test.ts.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { peakHalfLifeDays } from '../../functions/domain/detection/baseline';
+import { learnedCounter, peakHalfLifeDays } from '../../functions/domain/detection/baseline';
+import { emptyRuleState, evaluate, type RuleState } from '../../functions/domain/detection/evaluate';
+import type { Observation } from '../../functions/domain/detection/observations';
 import { type Rule, rules, runbookOf } from '../../functions/domain/detection/rules';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -82,6 +85,41 @@ describe('runbooks of the application rules', () => {
     expect(text).toContain(`0.5^(31/${peakHalfLifeDays}) ≈ ${kept.toFixed(2)}`);
     expect(text).toContain(`${(rule.threshold.peakFactor * kept).toFixed(2)} × last month's`);
   });
+
+  it('works out from the code the ramp the README says a baseline learns unalerted (Known gaps, create-spike)', () => {
+    const rule = rules.find((candidate) => candidate.id === 'create-spike');
+    if (rule === undefined) throw new Error('no create-spike rule');
+    let state: RuleState = {
+      ...emptyRuleState,
+      counter: learnedCounter({ mean: 2, deviation: 2, peak: 40, activeMinutes: 10_000, throughMinute: 999 }),
+    };
+    let perMinute = 40;
+    const published: string[] = [];
+    for (let minute = 1000; minute < 1012; minute += 1) {
+      perMinute = Math.floor(perMinute * 1.45);
+      const batch = Array.from({ length: perMinute }, (_, index) => {
+        const observation: Observation = {
+          kind: 'business',
+          id: `audit:ten_rampramp:${minute}-${index}`,
+          at: minute * 60_000,
+          tenantId: 'ten_rampramp',
+          action: 'invoice.created',
+          details: {},
+        };
+        const match = rule.match(observation);
+        if (match === undefined) throw new Error('create-spike does not count invoice.created');
+        return { observation, match };
+      });
+      const outcome = evaluate(rule, state, batch, { now: minute * 60_000, newAlertId: () => 'ramp' });
+      state = outcome.state;
+      if (outcome.notification !== undefined) published.push(outcome.notification.status);
+    }
+    expect(published).toEqual([]);
+    // Quoted as one sentence, however the README wraps it.
+    expect(read('README.md').replace(/\s+/g, ' ')).toContain(
+      `from a usual peak of 40 creates a minute, creates that grow 1.45 × a minute reach ${perMinute.toLocaleString('en')} a minute in the 12th minute without an alert`,
+    );
+  });
 });
 
 describe('the runbook index', () => {
@@ -126,6 +164,22 @@ describe('the runbook index', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('defines in the README toolbox every $VARIABLE a runbook uses', () => {
+    const toolbox = readme.slice(
+      readme.indexOf('\n## Toolbox\n'),
+      readme.indexOf('\n### Containment mechanisms\n'),
+    );
+    const defined = new Set([...toolbox.matchAll(/(?:^|\s)([A-Z][A-Z0-9_]*)=/gm)].map(([, name]) => name));
+    expect(defined.size).toBeGreaterThan(30);
+    const undefinedNames: string[] = [];
+    for (const file of [...files, 'README.md']) {
+      for (const [, name] of read(file).matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)) {
+        if (name !== undefined && !defined.has(name)) undefinedNames.push(`${file}: $${name}`);
+      }
+    }
+    expect([...new Set(undefinedNames)]).toEqual([]);
   });
 
   it('links README sections that exist', () => {
