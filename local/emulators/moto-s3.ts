@@ -184,9 +184,17 @@ function lockDataDir(dataDir: string): () => void {
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed stack whose parent died with it stays a zombie until init reaps it — in a container whose PID 1
+  // reaps nothing, for ever. It holds no file and runs nothing: its lock is free. (Linux; elsewhere, alive.)
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return !existsSync('/proc/self/stat');
   }
 }
 

@@ -1,7 +1,9 @@
 // test: moto's S3 server as the backup bucket's emulator — what Object Lock holds there through the real SDK, the
 // gaps we rely on the template for (each named for what it shows, so a change in moto fails here), IAM-enforced
 // credentials, and persistence through the launcher's recorder.
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -744,6 +746,29 @@ describe('moto S3 emulator (backup bucket)', () => {
         await expect(startMotoS3({ dataDir })).rejects.toThrow(/is in use by process/);
       } finally {
         await moto.stop();
+      }
+    });
+
+    it('takes over a lock whose holder is a zombie (a killed stack nobody reaped), as after a SIGKILL in a container', async () => {
+      // `true` exits at once; its parent execs into sleep, which never waits for it: a zombie for 30 s.
+      const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      try {
+        const zombie = Number((await once(parent.stdout, 'data'))[0].toString().trim());
+        for (
+          let turn = 0;
+          turn < 50 && !readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z ');
+          turn += 1
+        )
+          await sleep(20);
+        expect(readFileSync(`/proc/${zombie}/stat`, 'utf8')).toContain(') Z ');
+        const dataDir = newDirectory('zombie-lock');
+        writeFileSync(join(dataDir, 'moto-s3.lock'), String(zombie));
+        const moto = await startMotoS3({ dataDir });
+        await moto.stop();
+      } finally {
+        parent.kill('SIGKILL');
       }
     });
 
