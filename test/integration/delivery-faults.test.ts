@@ -1,7 +1,8 @@
 // test: delivery against the real emulators under deterministic SES faults (the fault proxy's "the next N
 // SendEmail calls…"): refused sends are retried until one email goes out, an answer lost after SES accepted the
-// message is shown as an unknown outcome and never resent, a real 30 s outage is ridden out, overlapping outage
-// hooks and an unwritable log leave the stack serving, and the send caps answer 429.
+// message is shown as an unknown outcome and never resent, a void stops an email waiting for its retry, a real
+// 30 s outage is ridden out, overlapping outage hooks and an unwritable log leave the stack serving, and the send
+// caps answer 429.
 import { readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { listSentEmails, type SentEmail } from '../../local/emulators/ses';
@@ -90,6 +91,31 @@ describe('delivery under SES faults', () => {
     expect(resend.status).toBe(202);
     await waitFor('second email', async () => ((await emailsTo(address)).length === 2 ? true : undefined));
   });
+
+  it('never emails an invoice voided while its email waits for a retry (issue 10 item 2)', async () => {
+    // SES refuses the first sends, so the email waits for its next attempt when the void commits.
+    await sesFaults({ action: 'inject', kind: 'refuse', count: 5, status: 503, match: sendEmailRoute });
+    const address = uniqueAddress('voided');
+    const invoice = await issueAndSend(address);
+    const api = await as(tenantA);
+    await waitFor('a refused attempt', async () => {
+      const { delivery } = (await api.get(`/v1/invoices/${invoice.id}`)).body;
+      return delivery.attempts >= 1 && delivery.status !== 'sent' ? true : undefined;
+    });
+    expect((await api.post(`/v1/invoices/${invoice.id}/void`, { reason: 'Issued by mistake' })).status).toBe(
+      200,
+    );
+    // From here SES would take the email: only the void can keep it from going out.
+    await sesFaults({ action: 'clear' });
+    const cancelled = await settled(invoice.id);
+    expect(cancelled).toMatchObject({
+      status: 'void',
+      delivery: { status: 'failed', reason: expect.stringMatching(/voided before its email went out/) },
+    });
+    // Past every retry the refused attempts had scheduled (1–2 s apart here): still no email.
+    await pause(5_000);
+    expect(await emailsTo(address)).toEqual([]);
+  }, 60_000);
 
   it('rides out a real 30 s SES outage without a manual resend; a second outage call extends it, the stack stays up', async () => {
     const first = await call('POST', '/_local/ses/outage', { body: { milliseconds: 15_000 } });
