@@ -300,12 +300,14 @@ export function voidInvoice(invoice: Invoice, reason: string, now: Date): Invoic
 export const voidedBeforeSendingReason = 'not sent: the invoice was voided before its email went out';
 
 /**
- * A queued email of a voided invoice is cancelled (the request token stays, so a deliverer that comes for it
- * finds nothing to do). One already being sent cannot be called back: it stays as it is and the deliverer,
- * which checks the invoice right before sending, stops if it has not sent yet.
+ * A queued email of a voided invoice is cancelled, and so is one waiting for its retry after the mail service
+ * refused it (nothing is in flight then: no deliverer holds the claim). The request token stays, so a deliverer
+ * that comes for it finds nothing to do. One being sent cannot be called back: it stays as it is and the
+ * deliverer, which checks the invoice right before sending, stops if it has not sent yet.
  */
 function cancelledDelivery(delivery: Delivery): Delivery {
-  if (delivery.status !== 'queued') return delivery;
+  const waitingForRetry = delivery.status === 'sending' && delivery.retryable === true;
+  if (delivery.status !== 'queued' && !waitingForRetry) return delivery;
   const { leaseUntil: _lease, retryable: _retryable, phase: _phase, retryAt: _retryAt, ...rest } = delivery;
   return { ...rest, status: 'failed', reason: voidedBeforeSendingReason };
 }

@@ -131,6 +131,25 @@ describe('delivery reliability', () => {
     });
   });
 
+  describe('a void', () => {
+    it('cancels an email waiting for its retry after refusals: settled as not sent, never mailed', async () => {
+      const world = memoryWorld();
+      const { api, id } = await issued(world);
+      // Refused once: any later attempt would go out.
+      world.mailer.faults.failNext('send', 1, () => new MailServiceUnavailableError('ServiceUnavailable'));
+      await world.deliver();
+      expect(deliveryOf(world, id)).toMatchObject({ status: 'sending', retryable: true, attempts: 1 });
+      expect((await api.post(`/v1/invoices/${id}/void`, { reason: 'Issued by mistake' })).status).toBe(200);
+      expect((await api.get(`/v1/invoices/${id}`)).body.delivery).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/voided before its email went out/),
+      });
+      await runFor(world, 120);
+      expect(world.mailer.sent).toHaveLength(0);
+      expect(deliveryOf(world, id).status).toBe('failed');
+    });
+  });
+
   describe('a deliverer killed after its claim', () => {
     it('is re-queued by the sweeper when it died before handing the email over, and sent once', async () => {
       const world = memoryWorld();
