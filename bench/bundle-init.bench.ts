@@ -36,6 +36,7 @@ const functions: readonly FunctionEntry[] = [
   'api-write',
   'render',
   'deliver',
+  'chain',
   'backup',
   'detect',
 ];
@@ -66,6 +67,7 @@ const environment = {
   JWT_ISSUER: 'https://issuer.example',
   JWKS_URL: 'https://issuer.example/.well-known/jwks.json',
   RENDER_FUNCTION_NAME: 'ledgerlock-render',
+  AUDIT_KEY_ARN: 'arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000005',
 };
 
 const workDir = mkdtempSync(path.join(tmpdir(), 'ledgerlock-init-'));

@@ -1,6 +1,6 @@
 // test: the outside attack run's findings, each held through the local stack — what a void invoice looks like,
-// crafted cursors, invisible controls, the token endpoint's malformed input and slow-down, the gateway's own
-// answers and throttling, and a health check that shows no internals.
+// crafted cursors, invisible controls, bounded lists and pages, the token endpoint's malformed input and slow-down,
+// the gateway's own answers and throttling, and a health check that shows no internals.
 import { randomBytes } from 'node:crypto';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { as, call, clientsByRole, endpoints, sampleInvoice, tokenFor } from './support';
@@ -162,6 +162,55 @@ describe('hardening', () => {
       expect(throttled[0]?.contentType).toBe('application/problem+json');
       expect(String(throttled[0]?.body.type)).toMatch(/too-many-requests$/);
       expect(answers.every((answer) => answer.status === 404 || answer.status === 429)).toBe(true);
+    });
+  });
+
+  describe('bounded work per request (item 11)', () => {
+    it('answers a list whose filter matches nothing after a few pages, with a cursor to go on from', async () => {
+      const api = await as(tenantA);
+      // More invoices than one request may read at limit 2 (5 DynamoDB pages of 2).
+      for (let index = 0; index < 12; index += 1)
+        expect((await api.post('/v1/invoices', sampleInvoice())).status).toBe(201);
+      const nobody = await api.post('/v1/customers', sampleInvoice().customer);
+      expect(nobody.status).toBe(201);
+      let page = await api.get(`/v1/invoices?customerId=${nobody.body.id}&limit=2`);
+      expect(page.status).toBe(200);
+      expect(page.body.items).toEqual([]);
+      expect(page.body.nextCursor).toEqual(expect.any(String));
+      // Following the cursors walks the rest, each answer as bounded, to the end.
+      let requests = 1;
+      while (page.body.nextCursor !== undefined && requests < 1_000) {
+        page = await api.get(
+          `/v1/invoices?customerId=${nobody.body.id}&limit=2&cursor=${encodeURIComponent(page.body.nextCursor)}`,
+        );
+        expect(page.status).toBe(200);
+        expect(page.body.items).toEqual([]);
+        requests += 1;
+      }
+      expect(page.body.nextCursor).toBeUndefined();
+      expect(requests).toBeGreaterThan(1);
+    }, 60_000);
+
+    it('pages an invoice’s payments', async () => {
+      const api = await as(tenantA);
+      const draft = await api.post('/v1/invoices', sampleInvoice());
+      const issued = await api.post(`/v1/invoices/${draft.body.id}/issue`, {});
+      expect(issued.status).toBe(200);
+      for (const reference of ['first', 'second', 'third'])
+        expect(
+          (await api.post(`/v1/invoices/${draft.body.id}/payments`, { amount: 100, reference })).status,
+        ).toBe(201);
+      const first = await api.get(`/v1/invoices/${draft.body.id}/payments?limit=2`);
+      expect(first.body.items).toHaveLength(2);
+      expect(first.body.nextCursor).toEqual(expect.any(String));
+      const rest = await api.get(
+        `/v1/invoices/${draft.body.id}/payments?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+      );
+      expect(rest.body.items).toHaveLength(1);
+      expect(rest.body.nextCursor).toBeUndefined();
+      expect(
+        [...first.body.items, ...rest.body.items].map((payment: { reference: string }) => payment.reference),
+      ).toEqual(['first', 'second', 'third']);
     });
   });
 
