@@ -26,12 +26,17 @@ export function monitorBackups(stateDir: string) {
     (source: string, handler: StreamHandler): StreamHandler =>
     async (event: DynamoDBStreamEvent, context) => {
       const entry = sources[source] ?? { objects: 0, changes: 0, recentLagMs: [] };
-      const changedAt = event.Records.map((record) => {
-        const stamped = record.dynamodb?.NewImage?.changedAt?.S;
-        return stamped === undefined
-          ? (record.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000
-          : Date.parse(stamped);
+      // Each write's own commit time where it carries one (changedAt). A removal carries none; DynamoDB Local
+      // rounds the stream's ApproximateCreationDateTime down to the minute, so it counts only in a batch of nothing
+      // else — it would read up to a minute too old.
+      const stamped = event.Records.flatMap((record) => {
+        const at = record.dynamodb?.NewImage?.changedAt?.S;
+        return at === undefined || Number.isNaN(Date.parse(at)) ? [] : [Date.parse(at)];
       });
+      const changedAt =
+        stamped.length > 0
+          ? stamped
+          : event.Records.map((record) => (record.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000);
       try {
         const result = await handler(event, context);
         const now = Date.now();
