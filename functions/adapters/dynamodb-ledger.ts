@@ -1,6 +1,6 @@
 // adapter: DynamoDB → Ledger. One TransactWriteItems per business change: the entities, the number taken,
 // the audit entry (chained later by the chain writer, off the stream) and the idempotency result — all or nothing.
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -289,40 +289,46 @@ export class DynamoDbLedger implements Ledger {
     );
     if (!plan.resume) {
       const heldUntil = this.now() + holdMilliseconds;
-      // One conditional update per draft, side by side: a hold needs no atomicity (a lost race releases what was
-      // held), and single-item writes are DynamoDB's cheapest.
-      const holds = await Promise.allSettled(
-        plan.invoices.map(({ draft }) =>
-          this.options.client.send(
-            new UpdateCommand({
-              TableName,
-              Key: invoiceKey(tenantId, draft.id),
-              UpdateExpression: 'SET heldBy = :job, heldUntil = :until, changedAt = :changedAt',
-              ConditionExpression:
-                'version = :version AND delivery = :delivery AND #status = :draft AND (attribute_not_exists(heldBy) OR heldBy = :job)',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':job': plan.jobId,
-                ':until': heldUntil,
-                ':version': draft.version,
-                ':delivery': draft.delivery,
-                ':draft': 'draft',
-                ':changedAt': at,
-              },
+      // One transaction holds every draft (a bulk issue has at most 100): all or none, so a lost race leaves
+      // nothing to release, and it is one request where 100 conditional updates were 100 (DynamoDB Local took
+      // ~340 ms for those, ~55 ms for the transaction; on AWS it costs 2 WRU a draft instead of 1).
+      for (const drafts of chunksOf(plan.invoices, 100)) {
+        try {
+          await this.options.client.send(
+            new TransactWriteCommand({
+              TransactItems: drafts.map(({ draft }) => ({
+                Update: {
+                  TableName,
+                  Key: invoiceKey(tenantId, draft.id),
+                  UpdateExpression: 'SET heldBy = :job, heldUntil = :until, changedAt = :changedAt',
+                  ConditionExpression:
+                    'version = :version AND delivery = :delivery AND #status = :draft AND (attribute_not_exists(heldBy) OR heldBy = :job)',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':job': plan.jobId,
+                    ':until': heldUntil,
+                    ':version': draft.version,
+                    ':delivery': draft.delivery,
+                    ':draft': 'draft',
+                    ':changedAt': at,
+                  },
+                },
+              })),
             }),
-          ),
-        ),
-      );
-      const lost = holds.find((outcome) => outcome.status === 'rejected');
-      if (lost !== undefined) {
-        await this.releaseHolds(tenantId, plan);
-        await this.breakExpiredHolds(
-          tenantId,
-          plan.invoices.map(({ draft }) => draft.id),
-        );
-        throw lost.reason instanceof ConditionalCheckFailedException
-          ? new ConcurrentChangeError('a draft changed before it could be held', { cause: lost.reason })
-          : lost.reason;
+          );
+        } catch (error) {
+          await this.releaseHolds(tenantId, plan);
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          // Only the drafts whose own condition failed may carry an expired hold to break.
+          const reasons = error.CancellationReasons ?? [];
+          await this.breakExpiredHolds(
+            tenantId,
+            drafts.flatMap(({ draft }, index) =>
+              reasons[index]?.Code === 'ConditionalCheckFailed' ? [draft.id] : [],
+            ),
+          );
+          throw new ConcurrentChangeError('a draft changed before it could be held', { cause: error });
+        }
       }
       try {
         if (this.now() > heldUntil - holdSafetyMilliseconds) {
