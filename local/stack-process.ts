@@ -16,6 +16,8 @@ export interface StackProcess {
 
 export interface StackProcessOptions {
   readonly testHooks?: boolean;
+  /** `--stage-rate-limit`: requests per second the gateway admits (bursts of twice that). */
+  readonly stageRateLimit?: number;
   readonly timeoutMs?: number;
   /**
    * Persistent mode in this directory (as `npm start` keeps data), instead of in memory in a temporary one; a
@@ -39,6 +41,7 @@ export async function startStackProcess(options: StackProcessOptions = {}) {
       'local/start.ts',
       ...(options.stateDir === undefined ? ['--in-memory'] : []),
       ...(options.testHooks ? ['--test-hooks'] : []),
+      ...(options.stageRateLimit === undefined ? [] : ['--stage-rate-limit', String(options.stageRateLimit)]),
       '--port',
       String(port),
       '--state-dir',

@@ -47,6 +47,8 @@ export interface LocalStackOptions {
   readonly inMemory: boolean;
   /** Serve /_local/ test hooks (fault injection, emulator statistics). */
   readonly testHooks?: boolean;
+  /** @default the deployed stage's throttling (functions/platform/api-limits.ts) */
+  readonly throttling?: { readonly rateLimit: number; readonly burstLimit: number };
   readonly log?: (line: string) => void;
 }
 
@@ -424,6 +426,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     gateway = new LocalGateway({
       ...(options.testHooks ? { localRoutes } : {}),
+      ...(options.throttling === undefined ? {} : { throttling: options.throttling }),
       host,
       port: options.port,
       region: aws.region,

@@ -16,6 +16,9 @@ Options:
   --in-memory         keep nothing: DynamoDB and KMS in memory, S3 in a temp dir (used by the tests)
   --test-hooks        serve /_local/ hooks: simulated SES outage, KMS call statistics (used by the tests)
   --reset             delete the data, clients and keys of earlier runs first, then start afresh
+  --stage-rate-limit <n>
+                      requests per second the gateway admits, bursts of twice that (default: the deployed
+                      stage's 50, bursts of 100); the throughput benchmark raises it to measure past it
   -h, --help          show this help
 `;
 
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     'in-memory': { type: 'boolean', default: false },
     'test-hooks': { type: 'boolean', default: false },
     reset: { type: 'boolean', default: false },
+    'stage-rate-limit': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -57,12 +61,21 @@ if (lowDisk !== undefined) process.stderr.write(`[ledgerlock] ${lowDisk}\n`);
 const startedAt = performance.now();
 say(`starting the local stack (${values['in-memory'] ? 'in memory' : `data in ${stateDir}/data`})…`);
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
+const stageRateLimit =
+  values['stage-rate-limit'] === undefined ? undefined : Number(values['stage-rate-limit']);
+if (stageRateLimit !== undefined && !(Number.isSafeInteger(stageRateLimit) && stageRateLimit >= 1)) {
+  process.stderr.write(`--stage-rate-limit must be a whole number ≥ 1\n\n${usage}`);
+  process.exit(2);
+}
 try {
   stack = await startLocalStack({
     port,
     stateDir,
     inMemory: values['in-memory'],
     testHooks: values['test-hooks'],
+    ...(stageRateLimit === undefined
+      ? {}
+      : { throttling: { rateLimit: stageRateLimit, burstLimit: 2 * stageRateLimit } }),
     log: say,
   });
 } catch (error) {
