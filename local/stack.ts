@@ -5,11 +5,6 @@ import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { AwsClients } from '../functions/adapters/aws-clients';
-import { DynamoDbDetectorStore } from '../functions/adapters/dynamodb-detector-store';
-import { learnedCounter, minuteOf } from '../functions/domain/detection/baseline';
-import { emptyRuleState } from '../functions/domain/detection/evaluate';
-import type { RuleId } from '../functions/domain/detection/rules';
-import type { Subject } from '../functions/domain/detection/subjects';
 import { securitySignalFilterPattern } from '../functions/platform/observability';
 import { openApiDocument } from '../functions/platform/openapi';
 import {
@@ -37,6 +32,7 @@ import { Metering } from './metering';
 import { onboardDemoTenants } from './onboarding';
 import { localNames, provisionLocalStack } from './provision-stack';
 import { type StreamPoller, startStreamPoller } from './stream-poller';
+import { testHookRoutes } from './test-hooks';
 import { LocalTokenIssuer } from './token-issuer';
 
 export interface LocalStackOptions {
@@ -360,69 +356,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sns_sqs: (signal) => fetch(snsSqs.endpoint, { signal }),
     });
 
-    const localRoutes = {
-      /** Deterministic faults of the mail service: `{ "action": "inject", "kind": "refuse", "count": 2, … }`. */
-      'POST /_local/faults/ses': (body: string) => sesFaults.handleControl(body),
-      /** Refuses every send for a while (a second call extends it); the mail view stays reachable. */
-      'POST /_local/ses/outage': async (body: string) => {
-        const milliseconds = Math.min(
-          Math.max(Number(JSON.parse(body || '{}').milliseconds ?? 3000), 0),
-          120_000,
-        );
-        return {
-          outage: sesFaults.outage({ match: { path: '/v2/' }, durationMs: milliseconds }),
-          milliseconds,
-        };
-      },
-      /** What the handlers asked of each service and how long each invocation took, since start or reset. */
-      'GET /_local/metering': async () => metering?.snapshot(),
-      'POST /_local/metering/reset': async () => {
-        metering?.reset();
-        return { reset: true };
-      },
-      'GET /_local/kms/stats': async () => kms.stats(),
-      'POST /_local/kms/stats/reset': async () => {
-        kms.resetStats();
-        return { reset: true };
-      },
-      /**
-       * Plants a learned history for a rule and subject — `{ "rule", "subject", "mean", "deviation", "peak" }` per
-       * minute — as weeks of traffic would have taught the detector; tests cannot wait weeks. Learning itself is
-       * tested in the fast tier on a simulated clock.
-       */
-      'POST /_local/detect/seed': async (body: string) => {
-        const seed = JSON.parse(body || '{}') as {
-          rule: RuleId;
-          subject: Subject;
-          mean: number;
-          deviation: number;
-          peak: number;
-        };
-        const store = new DynamoDbDetectorStore({ tableName: localNames.table, client: probes.documents });
-        const counter = learnedCounter({
-          ...seed,
-          activeMinutes: 10_000,
-          throughMinute: minuteOf(Date.now()) - 1,
-        });
-        const current = await store.load(seed.rule, seed.subject);
-        await store.save(seed.rule, seed.subject, { ...emptyRuleState, counter }, current?.version ?? null);
-        return { seeded: seed.rule, subject: seed.subject };
-      },
-      /** Hands detect everything the logs subscription holds, and resolves quiet alerts now (no waiting). */
-      'POST /_local/detect/flush': async () => {
-        await logs?.flush();
-        await handlers.detect(
-          { tick: true },
-          localLambdaContext({
-            functionName: 'detect',
-            requestId: crypto.randomUUID(),
-            region: aws.region,
-            timeoutMs: 30_000,
-          }),
-        );
-        return { flushed: true };
-      },
-    };
+    const localRoutes = testHookRoutes({
+      sesFaults,
+      metering,
+      kms,
+      logs,
+      detect: handlers.detect,
+      documents: probes.documents,
+      region: aws.region,
+    });
 
     gateway = new LocalGateway({
       ...(options.testHooks ? { localRoutes } : {}),

@@ -1,8 +1,9 @@
 // adapter: domain entities ⇄ DynamoDB items, one sealed-item spec per entity (see sealed-item-codec.ts).
 // Personal data goes into the sealed part; the plaintext rest (ids, states, amounts, dates) is bound to it.
 import * as z from 'zod';
+import type { CreditNote } from '../domain/credit-note';
 import type { Customer } from '../domain/customer';
-import type { CreditNote, CustomerDetails, Invoice, Payment } from '../domain/invoice';
+import type { CustomerDetails, Invoice, Payment } from '../domain/invoice';
 import {
   creditNoteKey,
   creditNotesOfInvoiceKey,

@@ -5,7 +5,8 @@ import {
   GetCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { CreditNote, Invoice, Payment } from '../domain/invoice';
+import type { CreditNote } from '../domain/credit-note';
+import type { Invoice, Payment } from '../domain/invoice';
 import {
   creditNoteKey,
   creditNotesOfInvoiceKey,

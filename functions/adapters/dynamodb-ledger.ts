@@ -7,18 +7,14 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry, PendingAuditEntry } from '../domain/audit-chain';
+import type { AuditEntry } from '../domain/audit-chain';
 import { tenantLimitReached } from '../domain/delivery';
 import type { SequenceId } from '../domain/numbering';
 import {
-  auditEntryKey,
   bulkIssueAbortKey,
   bulkIssueJobKey,
   entityTypes,
-  idempotencyKey,
   invoiceKey,
-  randomId,
-  sendCounterKey,
   sequenceKey,
 } from '../platform/key-layout';
 import {
@@ -30,19 +26,9 @@ import {
   type LedgerChange,
 } from '../ports/ledger';
 import type { Sealer } from '../ports/sealer';
-import {
-  creditNoteCodec,
-  customerCodec,
-  invoiceCodec,
-  paymentCodec,
-  sellerProfileCodec,
-} from './dynamodb-codecs';
+import { invoiceCodec } from './dynamodb-codecs';
 import { deliveryReminderItem } from './dynamodb-delivery-reminders';
-import { sealIdempotentResponse } from './dynamodb-idempotency-store';
-
-type TransactItem = NonNullable<
-  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
+import { auditEntryItem, changeItem, idempotencyItem, type TransactItem } from './dynamodb-ledger-items';
 
 export interface DynamoDbLedgerOptions {
   readonly tableName: string;
@@ -83,142 +69,6 @@ export class DynamoDbLedger implements Ledger {
       }),
     );
     return typeof item?.value === 'number' ? item.value : 0;
-  }
-
-  private auditEntryItem(tenantId: string, audit: AuditEntry): TransactItem {
-    const entryId = randomId('auditEntry');
-    const entry: PendingAuditEntry = { ...audit, tenantId, entryId };
-    return {
-      Put: {
-        TableName: this.options.tableName,
-        Item: { ...auditEntryKey(tenantId, entryId), entity: entityTypes.auditEntry, ...entry },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
-  }
-
-  private async toTransactItem(tenantId: string, change: LedgerChange): Promise<TransactItem> {
-    const TableName = this.options.tableName;
-    const { sealer } = this.options;
-    switch (change.type) {
-      case 'putInvoice':
-        return {
-          Put: {
-            TableName,
-            Item: await invoiceCodec.toItem(sealer, change.invoice, undefined),
-            ...(change.expectedVersion === null
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  // The deliver function moves `delivery` without bumping the version; comparing it too means
-                  // a concurrent delivery update is never overwritten with what we read before it.
-                  // A draft held by a bulk issue is being issued: no other change until the hold is gone.
-                  ConditionExpression:
-                    'version = :expected AND delivery = :delivery AND attribute_not_exists(heldBy)',
-                  ExpressionAttributeValues: {
-                    ':expected': change.expectedVersion,
-                    ':delivery': change.expectedDelivery ?? change.invoice.delivery,
-                  },
-                }),
-          },
-        };
-      case 'deleteInvoice':
-        return {
-          Delete: {
-            TableName,
-            Key: invoiceKey(tenantId, change.invoice.id),
-            ConditionExpression: 'version = :expected AND #status = :draft AND attribute_not_exists(heldBy)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':expected': change.invoice.version, ':draft': 'draft' },
-          },
-        };
-      case 'putCustomer': {
-        const digest = await this.options.emailDigest(tenantId, change.customer.details.email);
-        return {
-          Put: {
-            TableName,
-            Item: await customerCodec.toItem(sealer, change.customer, digest),
-            ...(change.expectedVersion === null
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  ConditionExpression: 'version = :expected',
-                  ExpressionAttributeValues: { ':expected': change.expectedVersion },
-                }),
-          },
-        };
-      }
-      case 'putPayment':
-        return {
-          Put: {
-            TableName,
-            Item: await paymentCodec.toItem(sealer, change.payment, tenantId),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        };
-      case 'putCreditNote':
-        return {
-          Put: {
-            TableName,
-            Item: await creditNoteCodec.toItem(sealer, change.creditNote, undefined),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        };
-      case 'putSellerProfile':
-        return {
-          Put: {
-            TableName,
-            Item: await sellerProfileCodec.toItem(
-              sealer,
-              { profile: change.profile, version: change.version, updatedAt: change.updatedAt },
-              change.tenantId,
-            ),
-            ...(change.expectedVersion === null
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  ConditionExpression: 'version = :expected',
-                  ExpressionAttributeValues: { ':expected': change.expectedVersion },
-                }),
-          },
-        };
-      case 'takeNumber':
-        // The counter moves by exactly one, from the value we read: a number is never skipped or reused.
-        return {
-          Put: {
-            TableName,
-            Item: {
-              ...sequenceKey(tenantId, change.sequence),
-              entity: entityTypes.sequence,
-              value: change.value,
-            },
-            ...(change.value === 1
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  ConditionExpression: '#value = :previous',
-                  ExpressionAttributeNames: { '#value': 'value' },
-                  ExpressionAttributeValues: { ':previous': change.value - 1 },
-                }),
-          },
-        };
-      case 'remindDelivery':
-        // Unconditional: the newest request's reminder replaces whatever an older one left.
-        return { Put: { TableName, Item: deliveryReminderItem(change.reminder) } };
-      case 'countSends':
-        // An atomic counter: concurrent requests can never pass the cap between them.
-        return {
-          Update: {
-            TableName,
-            Key: sendCounterKey(tenantId, change.hour),
-            UpdateExpression: 'ADD #count :count SET entity = :entity, expiresAt = :expiresAt',
-            ConditionExpression: 'attribute_not_exists(#count) OR #count <= :most',
-            ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: {
-              ':count': change.count,
-              ':most': change.limit - change.count,
-              ':entity': entityTypes.sendCounter,
-              ':expiresAt': change.windowEndsAt + 24 * 3600,
-            },
-          },
-        };
-    }
   }
 
   async bulkIssueJob(tenantId: string, jobId: string): Promise<BulkIssueJob | undefined> {
@@ -373,8 +223,10 @@ export class DynamoDbLedger implements Ledger {
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            this.auditEntryItem(tenantId, plan.audit),
-            ...(plan.sendCount === undefined ? [] : [await this.toTransactItem(tenantId, plan.sendCount)]),
+            auditEntryItem(this.options, tenantId, plan.audit),
+            ...(plan.sendCount === undefined
+              ? []
+              : [await changeItem(this.options, tenantId, plan.sendCount)]),
           ],
           at,
         );
@@ -411,7 +263,7 @@ export class DynamoDbLedger implements Ledger {
                   ExpressionAttributeValues: { ':job': plan.jobId },
                 },
               },
-              ...(audit === undefined ? [] : [this.auditEntryItem(tenantId, audit)]),
+              ...(audit === undefined ? [] : [auditEntryItem(this.options, tenantId, audit)]),
               ...(reminder === undefined
                 ? []
                 : [{ Put: { TableName, Item: deliveryReminderItem(reminder) } }]),
@@ -432,7 +284,9 @@ export class DynamoDbLedger implements Ledger {
             ExpressionAttributeValues: { ':done': true, ':changedAt': at },
           },
         },
-        ...(idempotency === undefined ? [] : [await this.idempotencyItem(tenantId, idempotency, at)]),
+        ...(idempotency === undefined
+          ? []
+          : [await idempotencyItem(this.options, tenantId, idempotency, at)]),
       ],
       at,
     );
@@ -518,30 +372,6 @@ export class DynamoDbLedger implements Ledger {
     );
   }
 
-  private async idempotencyItem(
-    tenantId: string,
-    idempotency: IdempotentResult,
-    at: string,
-  ): Promise<TransactItem> {
-    const sealedResponse = await sealIdempotentResponse(this.options.sealer, tenantId, idempotency);
-    return {
-      Update: {
-        TableName: this.options.tableName,
-        Key: idempotencyKey(tenantId, idempotency.key),
-        UpdateExpression: 'SET #state = :completed, #response = :response, changedAt = :changedAt',
-        ConditionExpression: '#state = :inProgress AND claimToken = :token',
-        ExpressionAttributeNames: { '#state': 'state', '#response': 'response' },
-        ExpressionAttributeValues: {
-          ':completed': 'completed',
-          ':inProgress': 'in-progress',
-          ':token': idempotency.claimToken,
-          ':response': sealedResponse,
-          ':changedAt': at,
-        },
-      },
-    };
-  }
-
   async commit(
     tenantId: string,
     changes: readonly LedgerChange[],
@@ -549,12 +379,13 @@ export class DynamoDbLedger implements Ledger {
     idempotency?: IdempotentResult,
   ): Promise<void> {
     const items: TransactItem[] = await Promise.all(
-      changes.map((change) => this.toTransactItem(tenantId, change)),
+      changes.map((change) => changeItem(this.options, tenantId, change)),
     );
     // The entry is an item of its own under a fresh id: it shares nothing with any other write, so it never makes
     // a commit lose a race. The chain writer gives it its place in the chain off the stream.
-    items.push(this.auditEntryItem(tenantId, audit));
-    if (idempotency !== undefined) items.push(await this.idempotencyItem(tenantId, idempotency, audit.at));
+    items.push(auditEntryItem(this.options, tenantId, audit));
+    if (idempotency !== undefined)
+      items.push(await idempotencyItem(this.options, tenantId, idempotency, audit.at));
     try {
       await this.transact(items, audit.at);
     } catch (error) {

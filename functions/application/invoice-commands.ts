@@ -1,5 +1,7 @@
 // application: the invoice write use cases — each loads what it needs, lets the domain decide, and returns the
 // plan the mutation runner commits: the changes, the audit entry and the reply.
+
+import { creditInvoice } from '../domain/credit-note';
 import {
   defaultQueuedGraceSeconds,
   defaultSendLimits,
@@ -12,7 +14,6 @@ import type { CustomerDetails, Invoice } from '../domain/invoice';
 import {
   assertDeletable,
   createDraftInvoice,
-  creditInvoice,
   issueInvoice,
   recordPayment,
   requestDelivery,

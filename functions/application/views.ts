@@ -1,6 +1,7 @@
 // application: how entities appear in replies — never a tenant id, a version or a sealed blob.
 import type { AuditEvent } from '../domain/audit-chain';
-import type { CreditNote, Payment } from '../domain/invoice';
+import type { CreditNote } from '../domain/credit-note';
+import type { Payment } from '../domain/invoice';
 
 export function toPaymentView(payment: Payment) {
   return { ...payment };

@@ -1,5 +1,6 @@
 // port: reads invoices, payments and credit notes for one tenant at a time (writes go through the Ledger).
-import type { CreditNote, Invoice, InvoiceStatus, Payment } from '../domain/invoice';
+import type { CreditNote } from '../domain/credit-note';
+import type { Invoice, InvoiceStatus, Payment } from '../domain/invoice';
 import type { Page } from './page';
 
 export interface InvoiceFilter {

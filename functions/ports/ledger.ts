@@ -1,8 +1,9 @@
 // port: commits one business change atomically — the entities it touches, the number it consumes, the audit
 // event that records it and the idempotency result that replays it — or nothing at all.
 import type { AuditEntry } from '../domain/audit-chain';
+import type { CreditNote } from '../domain/credit-note';
 import type { Customer } from '../domain/customer';
-import type { CreditNote, Invoice, Payment } from '../domain/invoice';
+import type { Invoice, Payment } from '../domain/invoice';
 import type { SequenceId } from '../domain/numbering';
 import type { SellerProfile } from '../domain/seller';
 import type { DeliveryReminder } from './delivery-tracker';

@@ -10,8 +10,9 @@ import {
 } from '../../functions/adapters/dynamodb-codecs';
 import { PageCursors } from '../../functions/adapters/dynamodb-cursor';
 import { MemorySealer } from '../../functions/adapters/memory/memory-services';
+import { creditInvoice } from '../../functions/domain/credit-note';
 import { createCustomer } from '../../functions/domain/customer';
-import { createDraftInvoice, creditInvoice, issueInvoice } from '../../functions/domain/invoice';
+import { createDraftInvoice, issueInvoice } from '../../functions/domain/invoice';
 import { paymentKey } from '../../functions/platform/key-layout';
 import { InvalidCursorError } from '../../functions/ports/page';
 import { IntegrityError } from '../../functions/ports/sealer';

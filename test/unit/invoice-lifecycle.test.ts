@@ -1,9 +1,8 @@
 import fc from 'fast-check';
+import { type CreditLineInput, creditInvoice } from '../../functions/domain/credit-note';
 import { BusinessRuleError, InvalidStateError } from '../../functions/domain/errors';
 import {
-  type CreditLineInput,
   createDraftInvoice,
-  creditInvoice,
   type Invoice,
   issueInvoice,
   recordPayment,

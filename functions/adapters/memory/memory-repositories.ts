@@ -1,7 +1,9 @@
 // adapter (memory): MemoryTable → the read ports — InvoiceRepository, CustomerRepository, SellerProfiles,
 // ApiClientDirectory — ordered and paged as their DynamoDB adapters are (the audit trail: memory-audit.ts).
+
+import type { CreditNote } from '../../domain/credit-note';
 import { type Customer, emailIndexPurpose, normalizeEmail } from '../../domain/customer';
-import type { CreditNote, Invoice, Payment } from '../../domain/invoice';
+import type { Invoice, Payment } from '../../domain/invoice';
 import type { SellerProfile } from '../../domain/seller';
 import type { ApiClientDirectory, ApiClientRecord } from '../../ports/api-client-directory';
 import type { BlindIndexer } from '../../ports/blind-indexer';

@@ -1,8 +1,9 @@
 // adapter (memory): the state the in-memory adapters share, as one table would hold it — entities copied in and
 // out, so nobody can change stored state by holding on to an object.
 import type { AuditEvent, ChainHead, PendingAuditEntry, SignedCheckpoint } from '../../domain/audit-chain';
+import type { CreditNote } from '../../domain/credit-note';
 import type { Customer } from '../../domain/customer';
-import type { CreditNote, Invoice, Payment } from '../../domain/invoice';
+import type { Invoice, Payment } from '../../domain/invoice';
 import type { SellerProfile } from '../../domain/seller';
 import type { ApiClientRecord } from '../../ports/api-client-directory';
 import type { DeliveryReminder } from '../../ports/delivery-tracker';
