@@ -42,6 +42,8 @@ export interface LocalFunctionOptions {
    * @default - stdout
    */
   readonly onLogLine?: (logGroup: string, line: string) => void;
+  /** Where one function's clients go instead (the stack's test hooks put a fault proxy before one service). */
+  readonly awsOf?: Partial<Record<LocalFunctionName, LocalAws>>;
 }
 
 /** One function instance's runtime, as Lambda would give it: its own clients and observability. */
@@ -63,7 +65,7 @@ export function localRuntime(
 }
 
 export function localFunctions(config: LocalConfig, aws: LocalAws, options: LocalFunctionOptions = {}) {
-  const runtime = (name: LocalFunctionName) => localRuntime(name, aws, options);
+  const runtime = (name: LocalFunctionName) => localRuntime(name, options.awsOf?.[name] ?? aws, options);
   return {
     authorizer: makeAuthorizer(composeAuthorizer(config, runtime('authorizer'))),
     'api-read': makeApiRead(composeApiRead(config, runtime('api-read'))),

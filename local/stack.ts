@@ -221,10 +221,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               ),
             },
           };
+    // With test hooks the authorizer reaches DynamoDB through a fault proxy of its own, so a test can show what a
+    // client sees when the authorizer fails rather than refuses (POST /_local/faults/authorizer-dynamodb).
+    const authorizerDynamoDbFaults = options.testHooks
+      ? await track(
+          startFaultProxy({
+            target: handlerAws.endpoints.dynamodb ?? '',
+            name: 'authorizer-dynamodb',
+            log: logTo('authorizer-dynamodb-faults.log'),
+          }),
+        )
+      : undefined;
     // Each function's log lines go to its own file (its log group) and to the logs subscription, whose filters
     // pick the security-signal lines for detect, as on AWS.
     let subscription: LogsSubscription | undefined;
     const composed = localFunctions(config, handlerAws, {
+      ...(authorizerDynamoDbFaults === undefined
+        ? {}
+        : {
+            awsOf: {
+              authorizer: {
+                ...handlerAws,
+                endpoints: { ...handlerAws.endpoints, dynamodb: authorizerDynamoDbFaults.endpoint },
+              },
+            },
+          }),
       onLogLine: (logGroup, line) => {
         appendLogLine(join(logDir, `${logGroup.split('/').at(-1)}.log`), line, { timestamp: false });
         subscription?.put(logGroup, line);
@@ -358,6 +379,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const localRoutes = testHookRoutes({
       sesFaults,
+      authorizerDynamoDbFaults,
       metering,
       kms,
       logs,

@@ -16,6 +16,7 @@ import { localNames } from './provision-stack';
 
 export interface TestHookParts {
   readonly sesFaults: FaultProxy;
+  readonly authorizerDynamoDbFaults: FaultProxy | undefined;
   readonly metering: Metering | undefined;
   readonly kms: RunningKms;
   readonly logs: LogsSubscription | undefined;
@@ -24,8 +25,20 @@ export interface TestHookParts {
   readonly region: string;
 }
 
-export function testHookRoutes({ sesFaults, metering, kms, logs, detect, documents, region }: TestHookParts) {
+export function testHookRoutes({
+  sesFaults,
+  authorizerDynamoDbFaults,
+  metering,
+  kms,
+  logs,
+  detect,
+  documents,
+  region,
+}: TestHookParts) {
   return {
+    /** The same, between the authorizer and DynamoDB: the authorizer failing rather than refusing. */
+    'POST /_local/faults/authorizer-dynamodb': (body: string) =>
+      authorizerDynamoDbFaults?.handleControl(body) ?? Promise.resolve({ ok: false }),
     /** Deterministic faults of the mail service: `{ "action": "inject", "kind": "refuse", "count": 2, … }`. */
     'POST /_local/faults/ses': (body: string) => sesFaults.handleControl(body),
     /** Refuses every send for a while (a second call extends it); the mail view stays reachable. */

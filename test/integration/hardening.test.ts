@@ -1,8 +1,10 @@
 // test: the outside attack run's findings, each held through the local stack — what a void invoice looks like,
 // crafted cursors, invisible controls, bounded lists and pages, the token endpoint's malformed input and slow-down,
-// the gateway's own answers and throttling, and a health check that shows no internals.
+// the gateway's own answers and throttling, an authorizer failure answered as one, and a health check that shows no
+// internals.
 import { randomBytes } from 'node:crypto';
 import { extractText, getDocumentProxy } from 'unpdf';
+import { fetchAccessToken } from '../../local/oauth-client';
 import { as, call, clientsByRole, endpoints, sampleInvoice, tokenFor } from './support';
 
 const { tenantA } = clientsByRole();
@@ -211,6 +213,33 @@ describe('hardening', () => {
       expect(
         [...first.body.items, ...rest.body.items].map((payment: { reference: string }) => payment.reference),
       ).toEqual(['first', 'second', 'third']);
+    });
+  });
+
+  describe('errors of the system (item 9)', () => {
+    it('answers 500, not 401, when the authorizer cannot reach DynamoDB, and the same token works once it can', async () => {
+      // A token the gateway has never cached an answer for: the authorizer must run.
+      const token = await fetchAccessToken(endpoints().apiBaseUrl, tenantA);
+      const faults = async (command: Record<string, unknown>) =>
+        expect(
+          (await call('POST', '/_local/faults/authorizer-dynamodb', { body: command })).body,
+        ).toMatchObject({
+          ok: true,
+        });
+      // More refusals than the SDK's attempts: the client lookup fails, DynamoDB never answers it.
+      await faults({ action: 'inject', kind: 'refuse', count: 10, status: 503 });
+      try {
+        const failed = await call('GET', '/v1/invoices?limit=1', { token });
+        expect(failed.status).toBe(500);
+        expect(failed.body).toMatchObject({
+          type: 'https://docs.ledgerlock.dev/problems/internal-error',
+          status: 500,
+        });
+      } finally {
+        await faults({ action: 'clear' });
+      }
+      // Nothing was cached for the failure: the next request with the same token is authorized.
+      expect((await call('GET', '/v1/invoices?limit=1', { token })).status).toBe(200);
     });
   });
 
