@@ -3,7 +3,7 @@
 // deliverer whose lease ran out, can never move a request along.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Delivery } from '../domain/invoice';
+import { type Delivery, voidedBeforeSendingReason } from '../domain/invoice';
 import { invoiceKey } from '../platform/key-layout';
 import type { ClaimResult, DeliveryExpectation, DeliveryTracker } from '../ports/delivery-tracker';
 
@@ -175,14 +175,25 @@ export class DynamoDbDeliveryTracker implements DeliveryTracker {
     reason: string,
   ): Promise<void> {
     const fence = DynamoDbDeliveryTracker.fence({ claimed: attempt });
-    await this.update(
+    const deferred = await this.update(
       tenantId,
       invoiceId,
       requestToken,
       'SET #delivery.retryable = :true, #delivery.retryAt = :retryAt, #delivery.leaseUntil = :zero, ' +
         '#delivery.reason = :reason REMOVE #delivery.phase',
-      fence.condition,
-      { ...fence.values, ':true': true, ':retryAt': retryAt, ':zero': 0, ':reason': reason },
+      `#status <> :void AND ${fence.condition}`,
+      { ...fence.values, ':true': true, ':retryAt': retryAt, ':zero': 0, ':reason': reason, ':void': 'void' },
+    );
+    if (deferred) return;
+    // Voided while this attempt ran (a void leaves a request in flight alone, and nothing requeues a void
+    // invoice): nothing went out, and nothing will — settle it, or it would wait for a retry for ever.
+    await this.update(
+      tenantId,
+      invoiceId,
+      requestToken,
+      `SET #delivery.#status = :failedStatus, #delivery.reason = :reason REMOVE ${bookkeeping}`,
+      `#status = :void AND ${fence.condition}`,
+      { ...fence.values, ':failedStatus': 'failed', ':reason': voidedBeforeSendingReason, ':void': 'void' },
     );
   }
 

@@ -148,6 +148,23 @@ describe('delivery reliability', () => {
       expect(world.mailer.sent).toHaveLength(0);
       expect(deliveryOf(world, id).status).toBe('failed');
     });
+    it('settles an email whose attempt was refused after the invoice was voided during it', async () => {
+      const world = memoryWorld();
+      const { api, id } = await issued(world);
+      // The void commits while the email is with the mail service (past the deliverer's last check), which then
+      // refuses it: nothing went out, and no retry may follow.
+      world.mailer.faults.beforeNext('send', 1, async () => {
+        expect((await api.post(`/v1/invoices/${id}/void`, { reason: 'Issued by mistake' })).status).toBe(200);
+        throw new MailServiceUnavailableError('ServiceUnavailable');
+      });
+      await world.deliver();
+      expect((await api.get(`/v1/invoices/${id}`)).body.delivery).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/voided before its email went out/),
+      });
+      await runFor(world, 120);
+      expect(world.mailer.sent).toHaveLength(0);
+    });
   });
 
   describe('a deliverer killed after its claim', () => {

@@ -1,7 +1,7 @@
 // adapter (memory): MemoryTable → DeliveryTracker and DeliveryReminders, with the DynamoDB adapters' conditions:
 // only the request token and the claim's attempt move a delivery along, never for a void invoice, and a claim
 // holds until its lease ends. Open to "fail the next N calls" faults per operation.
-import type { Delivery, Invoice } from '../../domain/invoice';
+import { type Delivery, type Invoice, voidedBeforeSendingReason } from '../../domain/invoice';
 import type {
   ClaimResult,
   DeliveryExpectation,
@@ -120,17 +120,34 @@ export class MemoryDeliveryTracker implements DeliveryTracker {
     retryAt: number,
     reason: string,
   ): Promise<void> {
-    await this.update(
+    const deferred = await this.update(
       'tracker.scheduleRetry',
       tenantId,
       invoiceId,
       requestToken,
-      (invoice) => fenceHolds(invoice.delivery, { claimed: attempt }),
+      (invoice) => invoice.status !== 'void' && fenceHolds(invoice.delivery, { claimed: attempt }),
       (delivery) => {
         const { phase: _phase, ...rest } = delivery;
         return { ...rest, retryable: true, retryAt, leaseUntil: 0, reason };
       },
     );
+    if (deferred) return;
+    // Voided while this attempt ran (a void leaves a request in flight alone): nothing went out, nothing will.
+    const invoice = this.table.getInvoice(tenantId, invoiceId);
+    if (
+      invoice?.status === 'void' &&
+      invoice.delivery.requestToken === requestToken &&
+      fenceHolds(invoice.delivery, { claimed: attempt })
+    ) {
+      this.table.updateInvoice(tenantId, invoiceId, (current) => ({
+        ...current,
+        delivery: {
+          ...withoutBookkeeping(current.delivery),
+          status: 'failed',
+          reason: voidedBeforeSendingReason,
+        },
+      }));
+    }
   }
 
   async markSent(
