@@ -5,6 +5,9 @@ export class UnknownEntityError extends Error {
   override readonly name = 'UnknownEntityError';
 }
 
+// Another tenant's id and an unknown id must be indistinguishable.
+export const invoiceNotFound = () => new UnknownEntityError('no invoice with this id');
+
 /** The Idempotency-Key was already used with a different request. */
 export class IdempotencyKeyReusedError extends Error {
   override readonly name = 'IdempotencyKeyReusedError';

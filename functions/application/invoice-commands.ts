@@ -1,15 +1,8 @@
 // application: the invoice write use cases — each loads what it needs, lets the domain decide, and returns the
 // plan the mutation runner commits: the changes, the audit entry and the reply.
-
 import { creditInvoice } from '../domain/credit-note';
-import {
-  defaultQueuedGraceSeconds,
-  defaultSendLimits,
-  epochSeconds,
-  type SendLimits,
-  tenantSendWindow,
-} from '../domain/delivery';
-import { BusinessRuleError, InvalidStateError } from '../domain/errors';
+import { defaultSendLimits, type SendLimits } from '../domain/delivery';
+import { BusinessRuleError } from '../domain/errors';
 import type { CustomerDetails, Invoice } from '../domain/invoice';
 import {
   assertDeletable,
@@ -22,13 +15,14 @@ import {
   voidInvoice,
 } from '../domain/invoice';
 import { defaultSeries, formatDocumentNumber, type SequenceId } from '../domain/numbering';
-import { bulkIssueJobId, type IdKind } from '../platform/key-layout';
+import type { IdKind } from '../platform/key-layout';
 import type { CustomerRepository } from '../ports/customer-repository';
-import type { DeliveryReminder } from '../ports/delivery-tracker';
 import type { InvoiceRepository } from '../ports/invoice-repository';
 import type { Ledger, LedgerChange } from '../ports/ledger';
-import { UnknownEntityError } from './errors';
+import { makeBulkIssue } from './bulk-issue';
+import { invoiceNotFound } from './errors';
 import type { Caller, Command } from './request';
+import { countSends, reminderOf } from './send-bookkeeping';
 import { toCreditNoteView, toPaymentView } from './views';
 
 export interface InvoiceCommandDependencies {
@@ -57,35 +51,12 @@ export function numberingLane(
   return undefined;
 }
 
-// Another tenant's id and an unknown id must be indistinguishable.
-export const invoiceNotFound = () => new UnknownEntityError('no invoice with this id');
-
 export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
   const { invoices, customers, ledger, newId } = dependencies;
   const sendLimits = dependencies.sendLimits ?? defaultSendLimits;
 
-  /**
-   * What queuing one email adds to a commit: it counts against the tenant's hourly cap (atomically, in the same
-   * transaction), and leaves the sweeper a reminder to look if no deliverer takes the request in time.
-   */
-  const countSends = (count: number, now: Date): Extract<LedgerChange, { type: 'countSends' }> => {
-    const window = tenantSendWindow(now);
-    return {
-      type: 'countSends',
-      hour: window.id,
-      count,
-      limit: sendLimits.perTenantPerHour,
-      windowEndsAt: window.endsAtSeconds,
-    };
-  };
-  const reminderOf = (invoice: Invoice, now: Date): DeliveryReminder => ({
-    tenantId: invoice.tenantId,
-    invoiceId: invoice.id,
-    requestToken: invoice.delivery.requestToken ?? '',
-    dueAt: epochSeconds(now) + defaultQueuedGraceSeconds,
-  });
   const sendChanges = (invoice: Invoice, now: Date): LedgerChange[] => [
-    countSends(1, now),
+    countSends(sendLimits, 1, now),
     { type: 'remindDelivery', reminder: reminderOf(invoice, now) },
   ];
 
@@ -218,119 +189,6 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
   };
 
   /** A draft of a bulk issue that cannot be issued: the same error, naming which one. */
-  const atIndex = (index: number, error: unknown): never => {
-    const where = `invoiceIds[${index}]`;
-    if (error instanceof UnknownEntityError) throw new UnknownEntityError(`${where}: ${error.message}`);
-    if (error instanceof InvalidStateError) {
-      throw new InvalidStateError(`${where}: ${error.message}`, { cause: error });
-    }
-    if (error instanceof BusinessRuleError) {
-      throw new BusinessRuleError(`${where}: ${error.message}`, { cause: error });
-    }
-    throw error;
-  };
-
-  const issueMany: Command<'issueInvoices'> = async ({ caller, body }, now) => {
-    const jobId = bulkIssueJobId(caller.tenantId, body.invoiceIds);
-    // An earlier attempt of this very run committed its numbers but did not finish: finish it, as committed.
-    const committed = await ledger.bulkIssueJob(caller.tenantId, jobId);
-    const resume = committed !== undefined && !committed.done;
-    const sequence: SequenceId = resume
-      ? committed.sequence
-      : { kind: 'invoice', series: body.series ?? defaultSeries.invoice, year: now.getUTCFullYear() };
-    const send = resume ? committed.send : body.send === true;
-    const loaded = (await invoices.getMany(caller.tenantId, body.invoiceIds)).map((invoice, index) =>
-      invoice === undefined ? atIndex(index, invoiceNotFound()) : invoice,
-    );
-    const snapshots = new Map<string, CustomerDetails | undefined>();
-    await Promise.all(
-      [
-        ...new Set(loaded.flatMap((invoice) => (invoice.customerId === null ? [] : [invoice.customerId]))),
-      ].map(async (customerId) => {
-        snapshots.set(customerId, (await customers.get(caller.tenantId, customerId))?.details);
-      }),
-    );
-    const firstValue = resume
-      ? committed.firstValue
-      : (await ledger.currentNumber(caller.tenantId, sequence)) + 1;
-    const planned = loaded.map((invoice, index) => {
-      const number = formatDocumentNumber(sequence, firstValue + index);
-      if (resume && invoice.status !== 'draft' && invoice.number === number) {
-        return { invoice, issued: undefined, number };
-      }
-      try {
-        const customer =
-          invoice.customerId === null
-            ? invoice.customer
-            : (snapshots.get(invoice.customerId) ?? invoice.customer);
-        const issued = issueInvoice(invoice, { number, customer, now });
-        if (!send) return { invoice, issued, number };
-        const withDelivery = requestDelivery(issued, {
-          token: newId('deliveryRequest'),
-          now,
-          resend: false,
-        }).invoice;
-        return { invoice, issued: withDelivery, number, reminder: reminderOf(withDelivery, now) };
-      } catch (error) {
-        return atIndex(index, error);
-      }
-    });
-    const toWrite = planned.flatMap((entry) =>
-      entry.issued === undefined
-        ? []
-        : [
-            {
-              draft: entry.invoice,
-              issued: entry.issued,
-              ...('reminder' in entry ? { reminder: entry.reminder } : {}),
-            },
-          ],
-    );
-    const sendCount = send && !resume ? countSends(toWrite.length, now) : undefined;
-    const firstNumber = formatDocumentNumber(sequence, firstValue);
-    const lastNumber = formatDocumentNumber(sequence, firstValue + loaded.length - 1);
-    return {
-      changes: [],
-      bulkIssue: {
-        jobId,
-        sequence,
-        firstValue,
-        invoices: toWrite,
-        invoiceIds: body.invoiceIds,
-        send,
-        ...(sendCount === undefined ? {} : { sendCount }),
-        resume,
-        invoiceAudits: toWrite.map(({ issued }) => ({
-          action: 'invoice.issued',
-          entityType: 'invoice',
-          entityId: issued.id,
-          details: {
-            number: issued.number,
-            total: issued.total,
-            currency: issued.currency,
-            send,
-            bulkIssue: jobId,
-          },
-        })),
-      },
-      audit: {
-        action: 'invoices.bulk-issued',
-        entityType: 'bulk-issue',
-        entityId: jobId,
-        details: { count: loaded.length, firstNumber, lastNumber, send, resumed: resume },
-      },
-      reply: {
-        body: {
-          invoices: planned.map(({ invoice, issued, number }) => ({
-            id: invoice.id,
-            number,
-            status: (issued ?? invoice).status,
-          })),
-        },
-      },
-    };
-  };
-
   const pay: Command<'recordPayment'> = async ({ caller, body, path }, now) => {
     const invoice = await loadInvoice(caller, path.invoiceId);
     const payment = {
@@ -450,7 +308,7 @@ export function makeInvoiceCommands(dependencies: InvoiceCommandDependencies) {
     updateInvoice,
     deleteInvoice,
     issueInvoice: issue,
-    issueInvoices: issueMany,
+    issueInvoices: makeBulkIssue(dependencies),
     sendInvoice: send,
     recordPayment: pay,
     voidInvoice: voidIt,

@@ -4,8 +4,7 @@ import { toInvoiceView } from '../domain/invoice';
 import type { InvoiceDocumentLinks } from '../ports/invoice-document-links';
 import type { InvoiceRepository } from '../ports/invoice-repository';
 import { IntegrityError } from '../ports/sealer';
-import { UnknownEntityError } from './errors';
-import { invoiceNotFound } from './invoice-commands';
+import { invoiceNotFound, UnknownEntityError } from './errors';
 import type { Caller, Query } from './request';
 import { toCreditNoteView, toPaymentView } from './views';
 

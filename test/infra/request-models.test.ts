@@ -1,6 +1,7 @@
 // test: route schemas → API Gateway request models (JSON Schema draft 4 with portable patterns).
 import { z } from 'zod';
-import { createInvoiceSchema, freeText } from '../../functions/platform/schemas';
+import { freeText } from '../../functions/platform/free-text-schema';
+import { createInvoiceSchema } from '../../functions/platform/schemas';
 import { portablePattern, requestModelSchema } from '../../lib/request-models';
 
 /** Every `pattern` in a schema, with the path that leads to it. */
