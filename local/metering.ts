@@ -5,6 +5,7 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeHttpServer } from './emulators/emulator';
+import type { LocalAws } from './functions';
 import { endToEndHeaders, readAll } from './http-relay';
 
 export type MeteredService = 'dynamodb' | 'kms' | 's3' | 'sesv2' | 'sns' | 'sqs';
@@ -244,4 +245,21 @@ export class Metering {
       }
     }
   }
+}
+
+/** `aws` with each metered service reached through a proxy of its own; the proxies go onto `running`. */
+export async function meteredAws(
+  metering: Metering,
+  aws: LocalAws,
+  running: { stop(): Promise<void> }[],
+): Promise<LocalAws> {
+  const services = ['dynamodb', 'kms', 's3', 'sesv2', 'sns', 'sqs'] as const;
+  const proxied = await Promise.all(
+    services.map(async (service) => {
+      const proxy = await metering.proxy(service, aws.endpoints[service] ?? '');
+      running.push(proxy);
+      return [service, proxy.endpoint] as const;
+    }),
+  );
+  return { ...aws, endpoints: { ...aws.endpoints, ...Object.fromEntries(proxied) } };
 }

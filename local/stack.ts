@@ -28,7 +28,7 @@ import { healthOf } from './health';
 import { localLambdaContext } from './lambda-context';
 import { appendLogLine } from './log-file';
 import { type LogsSubscription, startLogsSubscription } from './logs-subscription';
-import { Metering } from './metering';
+import { Metering, meteredAws } from './metering';
 import { onboardDemoTenants } from './onboarding';
 import { localNames, provisionLocalStack } from './provision-stack';
 import { type StreamPoller, startStreamPoller } from './stream-poller';
@@ -203,24 +203,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // With test hooks the handlers reach every emulator through a metering proxy, and each invocation is timed:
     // GET /_local/metering answers what AWS would bill (npm run cost reads it). Nothing else goes through them.
     const metering = options.testHooks ? new Metering() : undefined;
-    const handlerAws: LocalAws =
-      metering === undefined
-        ? aws
-        : {
-            ...aws,
-            endpoints: {
-              ...aws.endpoints,
-              ...Object.fromEntries(
-                await Promise.all(
-                  (['dynamodb', 'kms', 's3', 'sesv2', 'sns', 'sqs'] as const).map(async (service) => {
-                    const proxy = await metering.proxy(service, aws.endpoints[service] ?? '');
-                    running.push(proxy);
-                    return [service, proxy.endpoint] as const;
-                  }),
-                ),
-              ),
-            },
-          };
+    const handlerAws = metering === undefined ? aws : await meteredAws(metering, aws, running);
     // With test hooks the authorizer reaches DynamoDB through a fault proxy of its own, so a test can show what a
     // client sees when the authorizer fails rather than refuses (POST /_local/faults/authorizer-dynamodb).
     const authorizerDynamoDbFaults = options.testHooks
@@ -324,41 +307,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       );
     };
     const { failureQueues } = provisioned;
-    await consumer(
-      'deliver',
-      localNames.table,
-      deliverStreamSource,
-      handlers.deliver,
-      failureQueues.deliver.url,
-    );
-    await consumer(
-      'backup',
-      localNames.table,
-      backupStreamSource,
-      backups.watch('main', handlers.backup),
-      failureQueues.backup.url,
-    );
-    await consumer(
-      'backup-key-store',
-      localNames.keyStoreTable,
-      backupStreamSource,
-      backups.watch('key-store', handlers.backup),
-      failureQueues.backup.url,
-    );
-    await consumer(
-      'chain',
-      localNames.table,
-      chainStreamSource,
-      handlers.chain as Parameters<typeof startStreamPoller>[0]['handler'],
-      failureQueues.chain.url,
-    );
-    await consumer(
-      'detect',
-      localNames.table,
-      detectStreamSource,
-      handlers.detect as Parameters<typeof startStreamPoller>[0]['handler'],
-      failureQueues.detect.url,
-    );
+    type Handler = Parameters<typeof startStreamPoller>[0]['handler'];
+    const { table, keyStoreTable } = localNames;
+    for (const [name, tableName, source, handler, queue] of [
+      ['deliver', table, deliverStreamSource, handlers.deliver, failureQueues.deliver],
+      ['backup', table, backupStreamSource, backups.watch('main', handlers.backup), failureQueues.backup],
+      [
+        'backup-key-store',
+        keyStoreTable,
+        backupStreamSource,
+        backups.watch('key-store', handlers.backup),
+        failureQueues.backup,
+      ],
+      ['chain', table, chainStreamSource, handlers.chain as Handler, failureQueues.chain],
+      ['detect', table, detectStreamSource, handlers.detect as Handler, failureQueues.detect],
+    ] as const) {
+      await consumer(name, tableName, source, handler as Handler, queue.url);
+    }
 
     const tokenIssuer = await LocalTokenIssuer.create({
       issuer: apiBaseUrl,
