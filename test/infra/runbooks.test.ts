@@ -7,19 +7,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { platformRulePrefix, runbookPath } from '../../lib/alert-routes';
+import {
+  readRunbook as read,
+  runbooksDirectory as runbooks,
+  runbookSections as sections,
+} from '../unit/support/runbooks';
 import { buildLedgerlock, type LedgerlockTestApp } from './ledgerlock-app';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const runbooks = path.join(root, 'docs/runbooks');
-const read = (file: string) => readFileSync(path.join(runbooks, file), 'utf8');
-
-const sections = [
-  '## What it means',
-  '## Check first',
-  '## Contain',
-  '## Whom to tell and by when',
-  '## Resolve and follow up',
-];
 
 type ResourceJson = { Type: string; Properties?: Record<string, any> };
 

@@ -4,25 +4,19 @@
 // indexes every runbook, numbers its known gaps, defines every toolbox variable the runbooks use, and no link or
 // "Known gaps N" reference between them is broken. Platform rules are checked against the synthesized stacks in
 // test/infra/runbooks.test.ts.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { learnedCounter, peakHalfLifeDays } from '../../functions/domain/detection/baseline';
 import { emptyRuleState, evaluate, type RuleState } from '../../functions/domain/detection/evaluate';
 import type { Observation } from '../../functions/domain/detection/observations';
 import { type Rule, rules, runbookOf } from '../../functions/domain/detection/rules';
+import {
+  readRunbook as read,
+  runbooksDirectory as runbooks,
+  runbookSections as sections,
+} from './support/runbooks';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const runbooks = path.join(root, 'docs/runbooks');
-const read = (file: string) => readFileSync(path.join(runbooks, file), 'utf8');
-
-/** The sections of every runbook, in this order. */
-const sections = [
-  '## What it means',
-  '## Check first',
-  '## Contain',
-  '## Whom to tell and by when',
-  '## Resolve and follow up',
-];
 
 /** The application rule ids: the detector's rules and the cap alert the detector raises about itself. */
 const applicationRules = [
