@@ -1,9 +1,18 @@
 // local: metering — what the functions ask of each AWS service and how long each invocation runs, as AWS would bill
-// it: DynamoDB request units (the emulator's own ConsumedCapacity), KMS, S3, SES, SNS and SQS requests, Lambda
+// it: DynamoDB request units (the emulator's own ConsumedCapacity; for transactions, which it under-reports, priced
+// from the items themselves when asked: local/dynamodb-pricing.ts), KMS, S3, SES, SNS and SQS requests, Lambda
 // invocations and their duration. A reverse proxy per emulator sits between the handlers and it; the stack serves
 // the counts on GET /_local/metering (with test hooks), which `npm run cost` reads.
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type DynamoItem,
+  type TableSchema,
+  type TransactionAction,
+  tableSchemaOf,
+  transactionActions,
+  transactionWriteUnits,
+} from './dynamodb-pricing';
 import { closeHttpServer } from './emulators/emulator';
 import type { LocalAws } from './functions';
 import { endToEndHeaders, readAll } from './http-relay';
@@ -45,14 +54,31 @@ interface CapacityJson {
   readonly WriteCapacityUnits?: number;
 }
 
+/** One call straight to the emulator behind a proxy, with the caller's headers: its JSON answer. */
+type EmulatorCall = (operation: string, payload: unknown) => Promise<Record<string, unknown>>;
+
+interface Observation {
+  readonly body: Buffer;
+  /** Runs before the request is forwarded. */
+  prepare?(emulator: EmulatorCall): Promise<void>;
+  answered(status: number, answer: Buffer): void | Promise<void>;
+}
+
 export class Metering {
+  /**
+   * Price each TransactWriteItems from the items it touches (two extra reads of them per transaction), since
+   * DynamoDB Local under-reports transactions. Off unless a reset asks for it: benchmarks meter too.
+   */
+  private exactTransactions = false;
+  private readonly schemas = new Map<string, TableSchema>();
   private requests = new Map<string, number>();
   private units = new Map<string, { readUnits: number; writeUnits: number }>();
   private putBytes = new Map<string, number>();
   private sesBytes = 0;
   private invocations = new Map<string, number[]>();
 
-  reset(): void {
+  reset(options: { readonly exactTransactions?: boolean } = {}): void {
+    this.exactTransactions = options.exactTransactions ?? false;
     this.requests = new Map();
     this.units = new Map();
     this.putBytes = new Map();
@@ -111,6 +137,9 @@ export class Metering {
         let body = await readAll(request);
         const observe = this.observe(service, request, body);
         body = observe.body;
+        await observe.prepare?.((operation, payload) =>
+          emulatorJson(agent, targetUrl, request, operation, payload),
+        );
         const answer = await new Promise<{
           status: number;
           headers: Record<string, string | string[]>;
@@ -141,7 +170,7 @@ export class Metering {
           outgoing.on('error', reject);
           outgoing.end(body);
         });
-        observe.answered(answer.status, answer.body);
+        await observe.answered(answer.status, answer.body);
         response.writeHead(answer.status, {
           ...answer.headers,
           ...(request.method === 'HEAD' ? {} : { 'content-length': String(answer.body.length) }),
@@ -167,12 +196,45 @@ export class Metering {
     };
   }
 
+  /** A TransactWriteItems priced from its items: read before it is forwarded and, once it committed, after. */
+  private exactTransaction(input: Record<string, unknown>, body: Buffer): Observation {
+    let actions: TransactionAction[] = [];
+    let before = new Map<string, Map<string, DynamoItem>>();
+    let emulator: EmulatorCall | undefined;
+    return {
+      body,
+      prepare: async (call) => {
+        emulator = call;
+        const tables = new Set(
+          ((input.TransactItems ?? []) as Record<string, { TableName?: string }>[]).map((action) =>
+            String(Object.values(action)[0]?.TableName ?? ''),
+          ),
+        );
+        for (const table of tables) {
+          if (this.schemas.has(table)) continue;
+          const described = (await call('DescribeTable', { TableName: table })).Table;
+          if (described !== undefined) this.schemas.set(table, tableSchemaOf(described as never));
+        }
+        actions = transactionActions(input as never, this.schemas);
+        before = await readItems(call, actions);
+      },
+      answered: async (status) => {
+        if (status !== 200 || emulator === undefined) return;
+        const after = await readItems(
+          emulator,
+          actions.filter((action) => action.kind === 'Update'),
+        );
+        for (const [table, writeUnits] of transactionWriteUnits(actions, this.schemas, before, after)) {
+          const units = this.units.get(table) ?? { readUnits: 0, writeUnits: 0 };
+          units.writeUnits += writeUnits;
+          this.units.set(table, units);
+        }
+      },
+    };
+  }
+
   /** Counts one request; for DynamoDB, asks for the consumed capacity so the answer reports it. */
-  private observe(
-    service: MeteredService,
-    request: IncomingMessage,
-    body: Buffer,
-  ): { body: Buffer; answered(status: number, answer: Buffer): void } {
+  private observe(service: MeteredService, request: IncomingMessage, body: Buffer): Observation {
     const target = String(request.headers['x-amz-target'] ?? '');
     const done = { body, answered: () => undefined };
     switch (service) {
@@ -185,6 +247,9 @@ export class Metering {
         // DynamoDB Local computes units as DynamoDB does; it only reports them when asked. The SDK checks the
         // answer's CRC, so the request is what changes (the emulator does not verify signatures).
         input.ReturnConsumedCapacity = 'INDEXES';
+        if (operation === 'TransactWriteItems' && this.exactTransactions) {
+          return this.exactTransaction(input, Buffer.from(JSON.stringify(input)));
+        }
         return {
           body: Buffer.from(JSON.stringify(input)),
           answered: (status, answer) => {
@@ -262,4 +327,74 @@ export async function meteredAws(
     }),
   );
   return { ...aws, endpoints: { ...aws.endpoints, ...Object.fromEntries(proxied) } };
+}
+
+/** The items of `actions` as they are now (consistent reads), by table and key string. */
+async function readItems(
+  call: EmulatorCall,
+  actions: readonly TransactionAction[],
+): Promise<Map<string, Map<string, DynamoItem>>> {
+  const found = new Map<string, Map<string, DynamoItem>>();
+  const byTable = new Map<string, TransactionAction[]>();
+  for (const action of actions) byTable.set(action.table, [...(byTable.get(action.table) ?? []), action]);
+  for (const [table, tableActions] of byTable) {
+    const items = new Map<string, DynamoItem>();
+    let keys: unknown[] = tableActions.map((action) => action.keyItem);
+    for (let attempt = 0; keys.length > 0 && attempt < 10; attempt += 1) {
+      const answer = await call('BatchGetItem', {
+        RequestItems: { [table]: { Keys: keys, ConsistentRead: true } },
+      });
+      for (const item of (answer.Responses as Record<string, DynamoItem[]> | undefined)?.[table] ?? []) {
+        const action = tableActions.find((candidate) =>
+          Object.entries(candidate.keyItem).every(
+            ([name, value]) => JSON.stringify(item[name]) === JSON.stringify(value),
+          ),
+        );
+        if (action !== undefined) items.set(action.key, item);
+      }
+      keys =
+        (answer.UnprocessedKeys as Record<string, { Keys?: unknown[] }> | undefined)?.[table]?.Keys ?? [];
+    }
+    found.set(table, items);
+  }
+  return found;
+}
+
+/** One DynamoDB JSON call straight to the emulator, signed as the caller's request was (the emulator reads only the key id). */
+function emulatorJson(
+  agent: Agent,
+  target: URL,
+  original: IncomingMessage,
+  operation: string,
+  payload: unknown,
+): Promise<Record<string, unknown>> {
+  const body = Buffer.from(JSON.stringify(payload));
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      {
+        agent,
+        hostname: target.hostname,
+        port: target.port,
+        method: 'POST',
+        path: '/',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': `DynamoDB_20120810.${operation}`,
+          authorization: String(original.headers.authorization ?? ''),
+          'x-amz-date': String(original.headers['x-amz-date'] ?? ''),
+          'content-length': String(body.length),
+        },
+      },
+      (incoming) => {
+        readAll(incoming).then((answer) => {
+          const json = JSON.parse(answer.toString('utf8') || '{}') as Record<string, unknown>;
+          if ((incoming.statusCode ?? 500) !== 200)
+            reject(new Error(`${operation}: ${answer.toString('utf8')}`));
+          else resolve(json);
+        }, reject);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }

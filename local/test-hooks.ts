@@ -54,9 +54,11 @@ export function testHookRoutes({
     },
     /** What the handlers asked of each service and how long each invocation took, since start or reset. */
     'GET /_local/metering': async () => metering?.snapshot(),
-    'POST /_local/metering/reset': async () => {
-      metering?.reset();
-      return { reset: true };
+    /** `{ "exactTransactions": true }` prices transactions from their items (two extra reads each; npm run cost). */
+    'POST /_local/metering/reset': async (body: string) => {
+      const exactTransactions = JSON.parse(body || '{}').exactTransactions === true;
+      metering?.reset({ exactTransactions });
+      return { reset: true, exactTransactions };
     },
     'GET /_local/kms/stats': async () => kms.stats(),
     'POST /_local/kms/stats/reset': async () => {

@@ -1,17 +1,18 @@
 // ops: `npm run cost` — the modelled AWS cost per million invoices, with and without email, from counters measured
 // on the local stack: a representative workload runs through the real handlers, the stack's metering proxies count
-// what each service is asked (DynamoDB request units as DynamoDB reports them, KMS, S3, SES, SNS, SQS requests),
+// what each service is asked (DynamoDB request units as DynamoDB bills them, KMS, S3, SES, SNS, SQS requests),
 // each invocation is timed, log bytes are what the functions wrote; ops/aws-prices.ts turns them into dollars.
 // An ops command, not a benchmark: bench/ holds ratio benchmarks, this prints a bill.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { App } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LedgerlockApiStack } from '../lib/api-stack';
 import { LedgerlockDataStack } from '../lib/data-stack';
+import { type DynamoItem, storedBytes, tableSchemaOf } from '../local/dynamodb-pricing';
 import type { MeteringSnapshot } from '../local/metering';
 import { startStackProcess, stopStackProcess } from '../local/stack-process';
 import { prices, pricesAsOf } from './aws-prices';
@@ -19,7 +20,8 @@ import { prices, pricesAsOf } from './aws-prices';
 const usage = `Usage: npm run cost -- [options]
 
 Runs a representative workload on a local stack and prints the modelled AWS cost per million invoices, with
-and without email, from counters measured on that stack: DynamoDB read and write request units, KMS, S3, SES,
+and without email, from counters measured on that stack: DynamoDB read and write request units (transactions priced from the
+items they touch, which DynamoDB Local under-reports), KMS, S3, SES,
 SNS and SQS requests, Lambda invocations and their duration at each function's configured memory, log bytes,
 API requests, and the storage each invoice leaves behind. Prices: ops/aws-prices.ts (us-east-1, on-demand).
 
@@ -115,8 +117,11 @@ const client = clients.find(
 if (client === undefined) throw new Error('clients.json has no read-write client');
 const api = endpoints.apiBaseUrl;
 
-async function local<T>(method: 'GET' | 'POST', path: string): Promise<T> {
-  const response = await fetch(`${api}${path}`, { method });
+async function local<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${api}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   if (response.status === 404) {
     throw new Error(
       `${path} is not served: the stack at ${stateDir} runs without test hooks (npm start -- --test-hooks)`,
@@ -246,23 +251,59 @@ async function settle(emails: number): Promise<MeteringSnapshot> {
   throw new Error('the stack did not settle within two minutes');
 }
 
-/** Bytes DynamoDB stores for both tables (DynamoDB Local reports TableSizeBytes live). */
-async function tableBytes(): Promise<number> {
+/** What the tables store, as DynamoDB bills it (local/dynamodb-pricing.ts): durable items apart from those a TTL removes. */
+interface Stored {
+  /** Items kept: in the tables, and in their global secondary indexes. */
+  readonly durable: { readonly table: number; readonly indexes: number };
+  /** Items with a TTL (idempotency records, detector state, send counters, reminders). */
+  readonly expiring: { readonly table: number; readonly indexes: number };
+  /** Of the expiring items written since `since`: their lifetime, averaged by their bytes. */
+  readonly expiringLifetimeSeconds: number;
+}
+
+async function storedBytesNow(since: number): Promise<Stored> {
   const dynamoDb = new DynamoDBClient({
     endpoint: endpoints.dynamodb,
     region: endpoints.region,
     credentials: { ...endpoints.credentials },
   });
-  let total = 0;
+  const durable = { table: 0, indexes: 0 };
+  const expiring = { table: 0, indexes: 0 };
+  let lifetimeWeighted = 0;
+  let recentBytes = 0;
   for (const table of [endpoints.tables.main, endpoints.tables.keyStore]) {
-    total += (await dynamoDb.send(new DescribeTableCommand({ TableName: table }))).Table?.TableSizeBytes ?? 0;
+    const described = (await dynamoDb.send(new DescribeTableCommand({ TableName: table }))).Table;
+    const schema = tableSchemaOf(described ?? {});
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamoDb.send(
+        new ScanCommand({ TableName: table, ExclusiveStartKey: start as never }),
+      );
+      for (const item of (page.Items ?? []) as unknown as DynamoItem[]) {
+        const bytes = storedBytes(schema, item);
+        const expiresAt = Number((item.expiresAt as { N?: string } | undefined)?.N ?? Number.NaN);
+        const target = Number.isFinite(expiresAt) ? expiring : durable;
+        target.table += bytes.table;
+        target.indexes += bytes.indexes;
+        const changedAt = Date.parse(String((item.changedAt as { S?: string } | undefined)?.S ?? ''));
+        if (Number.isFinite(expiresAt) && changedAt >= since) {
+          lifetimeWeighted += (expiresAt - changedAt / 1000) * bytes.table;
+          recentBytes += bytes.table;
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
   }
   dynamoDb.destroy();
-  return total;
+  return {
+    durable,
+    expiring,
+    expiringLifetimeSeconds: recentBytes === 0 ? 0 : lifetimeWeighted / recentBytes,
+  };
 }
 
 interface Run {
-  readonly tableBytes: number;
+  readonly stored: Stored;
   readonly snapshot: MeteringSnapshot;
   readonly logBytes: Record<string, number>;
   readonly apiRequests: number;
@@ -272,16 +313,27 @@ interface Run {
 async function run(send: boolean): Promise<Run> {
   const bearer = await token();
   await settle(0);
-  await local('POST', '/_local/metering/reset');
+  // DynamoDB Local under-reports transactions: the stack prices them from the items they touch instead.
+  await local('POST', '/_local/metering/reset', { exactTransactions: true });
   const logsBefore = logBytes();
-  const tableBefore = await tableBytes();
+  const startedAt = Date.now();
+  const storedBefore = await storedBytesNow(startedAt);
   apiRequests = 0;
   linkDownloads = 0;
   for (let index = 0; index < invoiceCount; index += 1) await oneInvoice(bearer, index, send);
   const snapshot = await settle(send ? invoiceCount : 0);
   const logsAfter = logBytes();
+  const storedAfter = await storedBytesNow(startedAt);
+  const minus = (after: { table: number; indexes: number }, before: { table: number; indexes: number }) => ({
+    table: Math.max(0, after.table - before.table),
+    indexes: Math.max(0, after.indexes - before.indexes),
+  });
   return {
-    tableBytes: (await tableBytes()) - tableBefore,
+    stored: {
+      durable: minus(storedAfter.durable, storedBefore.durable),
+      expiring: minus(storedAfter.expiring, storedBefore.expiring),
+      expiringLifetimeSeconds: storedAfter.expiringLifetimeSeconds,
+    },
     snapshot,
     logBytes: Object.fromEntries(
       Object.entries(logsAfter).map(([name, size]) => [name, size - (logsBefore[name] ?? 0)]),
@@ -469,18 +521,31 @@ function model(measured: Run, memory: Record<string, number>) {
   };
 }
 
+const day = 86_400;
+const month = 30.4 * day;
+
 /**
  * What the invoices leave behind, per month: in their first month (the average number of AWS Backup copies that
  * hold them then: 15.5 daily plus half a monthly one; change backups still in S3 Standard) or once kept (35 daily
- * and 12 monthly copies; change backups in Glacier Instant Retrieval after 90 days).
+ * and 12 monthly copies; change backups in Glacier Instant Retrieval after 90 days). Items a TTL removes (the
+ * idempotency records of every POST, 48 hours) are stored for their lifetime only, sit in one daily copy per day
+ * they live (each kept 35 days, so all of the first month), and once kept only in the monthly copy that happened
+ * to catch them (a chance of their lifetime in a month).
  */
 function storageLines(measured: Run, phase: 'first month' | 'steady state'): Line[] {
   const per = (bytes: number) => bytes / invoiceCount / gb;
-  const table = per(measured.tableBytes);
+  const { durable, expiring, expiringLifetimeSeconds: lifetime } = measured.stored;
+  const firstMonth = phase === 'first month';
+  const liveShare = firstMonth ? Math.min(lifetime / month, 1) : 0;
+  const dailyCopies = Math.min(Math.ceil(lifetime / day), 16);
+  const table = per(durable.table + durable.indexes + (expiring.table + expiring.indexes) * liveShare);
+  const restorable = per(durable.table + expiring.table * liveShare);
+  const vaultCopies = firstMonth
+    ? per(durable.table * 16 + expiring.table * dailyCopies)
+    : per(durable.table * 47 + expiring.table * Math.min(lifetime / month, 1));
   const documents = per(measured.snapshot.s3PutBytes[endpoints.buckets.documents] ?? 0);
   const backups = per(measured.snapshot.s3PutBytes[endpoints.buckets.backups] ?? 0);
   const logs = per(Object.values(measured.logBytes).reduce((sum, bytes) => sum + bytes, 0));
-  const firstMonth = phase === 'first month';
   const line = (service: string, item: string, quantity: number, unitPrice: number): Line => ({
     service,
     item: `${item}, ${phase}`,
@@ -489,12 +554,12 @@ function storageLines(measured: Run, phase: 'first month' | 'steady state'): Lin
     unitPrice,
   });
   return [
-    line('DynamoDB', 'table storage', table, prices.dynamodb.storageGbMonth),
-    line('DynamoDB', 'point-in-time recovery', table, prices.dynamodb.pitrGbMonth),
+    line('DynamoDB', 'table and index storage', table, prices.dynamodb.storageGbMonth),
+    line('DynamoDB', 'point-in-time recovery', restorable, prices.dynamodb.pitrGbMonth),
     line(
       'AWS Backup',
       `vault copies of the table (${firstMonth ? '16' : '47'} on average)`,
-      table * (firstMonth ? 16 : 47),
+      vaultCopies,
       prices.backup.dynamoDbWarmGbMonth,
     ),
     line('S3', 'documents (Standard)', documents, prices.s3.standardGbMonth),
@@ -588,7 +653,7 @@ try {
           .join(', ')}`,
       );
       console.log(
-        `  stored: table items ${Math.round(measured.tableBytes / invoiceCount)} B, documents ${Math.round(scenario.counters.documentsBytes / invoiceCount)} B, change backups ${Math.round(scenario.counters.backupBytes / invoiceCount)} B`,
+        `  stored: table items ${Math.round(measured.stored.durable.table / invoiceCount)} B kept + ${Math.round(measured.stored.durable.indexes / invoiceCount)} B in indexes, ${Math.round((measured.stored.expiring.table + measured.stored.expiring.indexes) / invoiceCount)} B for ${(measured.stored.expiringLifetimeSeconds / 3600).toFixed(0)} h (TTL), documents ${Math.round(scenario.counters.documentsBytes / invoiceCount)} B, change backups ${Math.round(scenario.counters.backupBytes / invoiceCount)} B`,
       );
       console.log('per million invoices:');
       const byService = new Map<string, number>();

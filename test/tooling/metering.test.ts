@@ -1,5 +1,6 @@
 // test: the local metering (local/metering.ts) — through its proxy DynamoDB Local reports the request units DynamoDB
-// would bill (transactions twice), the real SDK client still reads every answer, and timed handlers count apart.
+// would bill (transactions twice), transactions priced from their items when asked (the emulator under-reports them),
+// the real SDK client still reads every answer, and timed handlers count apart.
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,7 @@ describe('metering', () => {
   let proxy: { endpoint: string; stop(): Promise<void> };
   const metering = new Metering();
   const table = 'metered-table';
+  const indexed = 'metered-indexed-table';
 
   beforeAll(async () => {
     dynamoDb = await startDynamoDb({ port: 0 });
@@ -28,6 +30,24 @@ describe('metering', () => {
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
+    await new DynamoDBClient(emulatorClientConfig(dynamoDb.endpoint)).send(
+      new CreateTableCommand({
+        TableName: indexed,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'gsi1pk', AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'gsi1',
+            KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
       }),
     );
   }, 90_000);
@@ -64,6 +84,92 @@ describe('metering', () => {
         requests: { 'dynamodb:PutItem': 1, 'dynamodb:TransactWriteItems': 1, 'dynamodb:GetItem': 1 },
         dynamodb: { [table]: { writeUnits: 3 + 2 * (1 + 3), readUnits: 1 } },
       });
+    });
+  });
+
+  describe('DynamoDB transactions, priced from their items (exactTransactions)', () => {
+    const client = () => new DynamoDBClient(emulatorClientConfig(proxy.endpoint));
+    const kilobytes = (count: number) => 'x'.repeat(count * 1000);
+
+    it('charges every action twice per started KB of the larger of the item before and after', async () => {
+      await client().send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: table, Item: { pk: { S: 'big' }, v: { S: kilobytes(3) } } } },
+            { Put: { TableName: table, Item: { pk: { S: 'two' }, v: { S: kilobytes(2) } } } },
+            { Put: { TableName: table, Item: { pk: { S: 'checked' }, v: { S: 'small' } } } },
+          ],
+        }),
+      );
+      metering.reset({ exactTransactions: true });
+
+      await client().send(
+        new TransactWriteItemsCommand({
+          TransactItems: Array.from({ length: 10 }, (_, index) => ({
+            Put: { TableName: table, Item: { pk: { S: `ten-${index}` }, v: { S: 'y'.repeat(600) } } },
+          })),
+        }),
+      );
+      expect(metering.snapshot().dynamodb[table]?.writeUnits).toBe(10 * 2);
+
+      metering.reset({ exactTransactions: true });
+      await client().send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: table,
+                Key: { pk: { S: 'big' } },
+                UpdateExpression: 'SET flag = :flag',
+                ExpressionAttributeValues: { ':flag': { BOOL: true } },
+              },
+            },
+            { Delete: { TableName: table, Key: { pk: { S: 'two' } } } },
+            {
+              ConditionCheck: {
+                TableName: table,
+                Key: { pk: { S: 'checked' } },
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      expect(metering.snapshot().dynamodb[table]?.writeUnits).toBe(2 * 3 + 2 * 2 + 2 * 1);
+    });
+
+    it('adds an index write for a new entry, and a delete and a put when the index key changes', async () => {
+      metering.reset({ exactTransactions: true });
+      await client().send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: indexed,
+                Item: { pk: { S: 'i' }, gsi1pk: { S: 'first' }, v: { S: kilobytes(1.5) } },
+              },
+            },
+          ],
+        }),
+      );
+      expect(metering.snapshot().dynamodb[indexed]?.writeUnits).toBe(2 * 2 + 2);
+
+      metering.reset({ exactTransactions: true });
+      await client().send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: indexed,
+                Key: { pk: { S: 'i' } },
+                UpdateExpression: 'SET gsi1pk = :moved',
+                ExpressionAttributeValues: { ':moved': { S: 'second' } },
+              },
+            },
+          ],
+        }),
+      );
+      expect(metering.snapshot().dynamodb[indexed]?.writeUnits).toBe(2 * 2 + 2 + 2);
     });
   });
 
