@@ -65,7 +65,7 @@ try {
         body: JSON.stringify(body),
       });
       const json = (await response.json()) as { id: string };
-      // The local stage throttles like AWS (50 a second): a well-behaved client waits and retries.
+      // The local stage throttles like AWS (stageThrottling): a well-behaved client waits and retries.
       if (response.status === 429) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;

@@ -106,7 +106,7 @@ export class ApiAlarms extends Construct {
       severity: 'medium',
       summary: `WAF blocked ${wafBlocked} or more API requests in five minutes`,
       description:
-        'The web ACL blocked many requests (per-IP rate limit, body size, AWS managed rules): read the WAF log group for the rule and the sources',
+        'The web ACL blocked many requests (rate limits per client or address, body size, AWS managed rules): read the WAF log group for the rule and the sources',
       metric: new cloudwatch.Metric({
         namespace: 'AWS/WAFV2',
         metricName: 'BlockedRequests',

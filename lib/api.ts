@@ -10,6 +10,7 @@ import {
   authorizerCacheTtlSeconds,
   authorizerTokenPattern,
   stageThrottling,
+  wafRateLimits,
 } from '../functions/platform/api-limits';
 import {
   type ApiFunctionName,
@@ -56,10 +57,20 @@ export interface ApiProps {
    */
   readonly authorizerCacheTtl?: Duration;
   /**
-   * Requests one client IP may send in any 5-minute window before WAF blocks it.
-   * @default 1000
+   * Requests one client IP may send in any 5-minute window before WAF blocks it, with or without a token.
+   * @default - `wafRateLimits.requestsPerIpPer5Minutes` (functions/platform/api-limits.ts: 150,000)
    */
   readonly wafRequestsPerIpPer5Minutes?: number;
+  /**
+   * Requests without a bearer token one client IP may send in any 5-minute window before WAF blocks it.
+   * @default - `wafRateLimits.unauthenticatedRequestsPerIpPer5Minutes` (functions/platform/api-limits.ts: 1,000)
+   */
+  readonly wafUnauthenticatedRequestsPerIpPer5Minutes?: number;
+  /**
+   * Requests one client (one bearer token) may send in any minute before WAF answers 429.
+   * @default - `wafRateLimits.requestsPerClientPerMinute` (functions/platform/api-limits.ts: 12,000)
+   */
+  readonly wafRequestsPerClientPerMinute?: number;
   /**
    * How long access, execution and WAF logs are kept.
    * @default logs.RetentionDays.ONE_YEAR
@@ -91,9 +102,16 @@ export class Api extends Construct {
     const rateLimit = props.throttlingRateLimit ?? stageThrottling.rateLimit;
     const burstLimit = props.throttlingBurstLimit ?? stageThrottling.burstLimit;
     const cacheTtl = props.authorizerCacheTtl ?? Duration.seconds(authorizerCacheTtlSeconds);
-    const wafLimit = props.wafRequestsPerIpPer5Minutes ?? 1000;
+    const wafLimits = {
+      requestsPerIpPer5Minutes: props.wafRequestsPerIpPer5Minutes ?? wafRateLimits.requestsPerIpPer5Minutes,
+      unauthenticatedRequestsPerIpPer5Minutes:
+        props.wafUnauthenticatedRequestsPerIpPer5Minutes ??
+        wafRateLimits.unauthenticatedRequestsPerIpPer5Minutes,
+      requestsPerClientPerMinute:
+        props.wafRequestsPerClientPerMinute ?? wafRateLimits.requestsPerClientPerMinute,
+    };
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
-    validateProps({ routes, stageName, rateLimit, burstLimit, cacheTtl, wafLimit });
+    validateProps({ routes, stageName, rateLimit, burstLimit, cacheTtl, wafLimits });
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention, encryptionKey: props.logKey });
 
@@ -217,7 +235,7 @@ export class Api extends Construct {
     this.webAclMetricName = `${Stack.of(this).stackName}-api`;
     this.webAcl = addApiWebAcl(this, {
       stage,
-      requestsPerIpPer5Minutes: wafLimit,
+      ...wafLimits,
       retention,
       logKey: props.logKey,
       metricName: this.webAclMetricName,
@@ -231,7 +249,7 @@ function validateProps(values: {
   rateLimit: number;
   burstLimit: number;
   cacheTtl: Duration;
-  wafLimit: number;
+  wafLimits: Readonly<Record<string, number>>;
 }): void {
   if (values.routes.length === 0) {
     throw new Error('Api: routes is empty; pass the route table from functions/platform/routes.ts');
@@ -263,9 +281,10 @@ function validateProps(values: {
       `Api: authorizerCacheTtl ${values.cacheTtl.toHumanString()} exceeds API Gateway's 1 hour maximum`,
     );
   }
-  if (!Number.isInteger(values.wafLimit) || values.wafLimit < 10) {
-    throw new Error(
-      `Api: wafRequestsPerIpPer5Minutes ${values.wafLimit} must be a whole number of at least 10`,
-    );
+  for (const [name, limit] of Object.entries(values.wafLimits)) {
+    // WAF's rate-based rules take limits from 10 to 2,000,000,000.
+    if (!Number.isInteger(limit) || limit < 10 || limit > 2_000_000_000) {
+      throw new Error(`Api: WAF ${name} ${limit} must be a whole number from 10 to 2,000,000,000`);
+    }
   }
 }

@@ -52,8 +52,8 @@ export interface GatewayOptions {
   readonly accessLogFile?: string;
   /** Each access-log line as it is written (the local logs subscription feeds them to detect). */
   readonly onAccessLog?: (line: AccessLogLine) => void;
-  /** @default the stage's throttling from functions/platform/api-limits.ts */
-  readonly throttling?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** The stage's bucket. @default one with the stage's throttling from functions/platform/api-limits.ts */
+  readonly throttle?: TokenBucket;
 }
 
 const apiId = 'local';
@@ -132,7 +132,7 @@ export class LocalGateway {
   private readonly throttle: TokenBucket;
 
   constructor(private readonly options: GatewayOptions) {
-    this.throttle = new TokenBucket(options.throttling ?? stageThrottling);
+    this.throttle = options.throttle ?? new TokenBucket(stageThrottling);
   }
 
   async start(): Promise<string> {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { AwsClients } from '../functions/adapters/aws-clients';
+import { stageThrottling } from '../functions/platform/api-limits';
 import { securitySignalFilterPattern } from '../functions/platform/observability';
 import { openApiDocument } from '../functions/platform/openapi';
 import {
@@ -33,6 +34,7 @@ import { onboardDemoTenants } from './onboarding';
 import { localNames, provisionLocalStack } from './provision-stack';
 import { type StreamPoller, startStreamPoller } from './stream-poller';
 import { testHookRoutes } from './test-hooks';
+import { TokenBucket } from './token-bucket';
 import { LocalTokenIssuer } from './token-issuer';
 
 export interface LocalStackOptions {
@@ -342,7 +344,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sns_sqs: (signal) => fetch(snsSqs.endpoint, { signal }),
     });
 
+    const stageBucket = new TokenBucket(options.throttling ?? stageThrottling);
     const localRoutes = testHookRoutes({
+      stageBucket,
       sesFaults,
       authorizerDynamoDbFaults,
       metering,
@@ -355,7 +359,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     gateway = new LocalGateway({
       ...(options.testHooks ? { localRoutes } : {}),
-      ...(options.throttling === undefined ? {} : { throttling: options.throttling }),
+      throttle: stageBucket,
       host,
       port: options.port,
       region: aws.region,

@@ -18,7 +18,7 @@ Options:
   --reset             delete the data, clients and keys of earlier runs first, then start afresh
   --stage-rate-limit <n>
                       requests per second the gateway admits, bursts of twice that (default: the deployed
-                      stage's 50, bursts of 100); the throughput benchmark raises it to measure past it
+                      stage's 1,000, bursts of 2,000); the throughput benchmark raises it to measure past it
   -h, --help          show this help
 `;
 

@@ -13,8 +13,10 @@ import { localLambdaContext } from './lambda-context';
 import type { LogsSubscription } from './logs-subscription';
 import type { Metering } from './metering';
 import { localNames } from './provision-stack';
+import type { TokenBucket } from './token-bucket';
 
 export interface TestHookParts {
+  readonly stageBucket: TokenBucket;
   readonly sesFaults: FaultProxy;
   readonly authorizerDynamoDbFaults: FaultProxy | undefined;
   readonly metering: Metering | undefined;
@@ -26,6 +28,7 @@ export interface TestHookParts {
 }
 
 export function testHookRoutes({
+  stageBucket,
   sesFaults,
   authorizerDynamoDbFaults,
   metering,
@@ -51,6 +54,12 @@ export function testHookRoutes({
         outage: sesFaults.outage({ match: { path: '/v2/' }, durationMs: milliseconds }),
         milliseconds,
       };
+    },
+    /** `{ "count": n }`: the stage throttles the next n requests (429), whatever its bucket holds; answers its limits. */
+    'POST /_local/gateway/throttle': async (body: string) => {
+      const count = Math.min(Math.max(Math.trunc(Number(JSON.parse(body || '{}').count ?? 1)), 0), 10_000);
+      stageBucket.throttleNext(count);
+      return { throttling: stageBucket.limits, count };
     },
     /** What the handlers asked of each service and how long each invocation took, since start or reset. */
     'GET /_local/metering': async () => metering?.snapshot(),

@@ -4,9 +4,10 @@
 export class TokenBucket {
   private tokens: number;
   private refilledAt: number;
+  private forcedThrottles = 0;
 
   constructor(
-    private readonly limits: { readonly rateLimit: number; readonly burstLimit: number },
+    readonly limits: { readonly rateLimit: number; readonly burstLimit: number },
     private readonly now: () => number = () => Date.now(),
   ) {
     this.tokens = limits.burstLimit;
@@ -15,6 +16,10 @@ export class TokenBucket {
 
   /** Takes one request's token; false when the bucket is empty (the request is throttled). */
   take(): boolean {
+    if (this.forcedThrottles > 0) {
+      this.forcedThrottles -= 1;
+      return false;
+    }
     const now = this.now();
     this.tokens = Math.min(
       this.limits.burstLimit,
@@ -24,5 +29,13 @@ export class TokenBucket {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /**
+   * Throttles the next `count` requests whatever the bucket holds (test hooks: a deterministic 429, where draining
+   * a bucket of thousands by sending faster than it refills would race the clock).
+   */
+  throttleNext(count: number): void {
+    this.forcedThrottles = count;
   }
 }

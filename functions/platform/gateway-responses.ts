@@ -112,7 +112,7 @@ export const gatewayProblemDefinitions: Readonly<Record<GatewayProblemKey, Gatew
     title: 'Request blocked',
     detail: 'The request was blocked by the firewall.',
     situation:
-      'A WAF rule blocked the request: the per-IP rate limit, a body over the route table’s limit, or a managed rule. AWS only; the local gateway has no WAF.',
+      'A WAF rule blocked the request: a per-IP rate limit, a body over the route table’s limit, or a managed rule (the per-client rate limit answers 429 itself). AWS only; the local gateway has no WAF.',
   },
   'bad-request-body': {
     responseTypes: ['BAD_REQUEST_BODY'],

@@ -833,7 +833,7 @@ async function send(request: FuzzRequest, world: World): Promise<Outcome> {
         ...(request.body === undefined ? {} : { body: request.body }),
       });
       const text = await response.text();
-      // The stage throttles (50 a second) as on AWS; a burst of the fuzzer waits its turn like a real client.
+      // The stage throttles (stageThrottling) as on AWS; a burst of the fuzzer waits its turn like a real client.
       if (response.status === 429 && text.includes('/too-many-requests') && attempt < 20) {
         await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
         continue;

@@ -4,7 +4,9 @@ import {
   authorizerCacheTtlSeconds,
   authorizerTokenPattern,
   stageThrottling,
+  wafRateLimits,
 } from '../../functions/platform/api-limits';
+import { gatewayProblem } from '../../functions/platform/gateway-responses';
 import { type RouteDefinition, routeKey, routes } from '../../functions/platform/routes';
 import { buildLedgerlock, type LedgerlockTestApp, logicalId } from './ledgerlock-app';
 
@@ -160,8 +162,8 @@ describe('Api', () => {
           Match.objectLike({
             HttpMethod: '*',
             ResourcePath: '/*',
-            ThrottlingRateLimit: 50,
-            ThrottlingBurstLimit: 100,
+            ThrottlingRateLimit: 1000,
+            ThrottlingBurstLimit: 2000,
             LoggingLevel: 'ERROR',
             DataTraceEnabled: false,
           }),
@@ -256,7 +258,66 @@ describe('Api', () => {
       });
     });
 
-    it('runs the common and known-bad-inputs rule sets, a per-IP rate limit and a body size limit', () => {
+    it('holds each client (bearer token) to its own rate, answered 429 with the stage’s problem and Retry-After', () => {
+      const [webAcl] = Object.values(built.apiTemplate.findResources('AWS::WAFv2::WebACL'));
+      const rules = webAcl?.Properties.Rules as { Name: string; Action: unknown; Statement: unknown }[];
+      const perClient = rules.find((rule) => rule.Name === 'RateLimitPerClient');
+      expect(perClient?.Statement).toEqual({
+        RateBasedStatement: {
+          AggregateKeyType: 'CUSTOM_KEYS',
+          CustomKeys: [
+            { Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } },
+          ],
+          Limit: wafRateLimits.requestsPerClientPerMinute,
+          EvaluationWindowSec: 60,
+        },
+      });
+      const response = ((perClient?.Action ?? {}) as { Block: { CustomResponse: Record<string, unknown> } })
+        .Block.CustomResponse;
+      expect(response).toMatchObject({ ResponseCode: 429, CustomResponseBodyKey: 'too-many-requests' });
+      expect(response.ResponseHeaders).toEqual(
+        expect.arrayContaining([
+          { Name: 'Retry-After', Value: '60' },
+          { Name: 'Cache-Control', Value: 'no-store' },
+        ]),
+      );
+      expect(webAcl?.Properties.CustomResponseBodies['too-many-requests']).toEqual({
+        ContentType: 'APPLICATION_JSON',
+        Content: gatewayProblem('throttled').body,
+      });
+    });
+
+    it('limits every address generously and an address without a token tightly', () => {
+      const [webAcl] = Object.values(built.apiTemplate.findResources('AWS::WAFv2::WebACL'));
+      const rules = webAcl?.Properties.Rules as {
+        Name: string;
+        Statement: { RateBasedStatement: unknown };
+      }[];
+      const rate = (name: string) => rules.find((rule) => rule.Name === name)?.Statement.RateBasedStatement;
+      expect(rate('RateLimitPerIp')).toEqual({
+        AggregateKeyType: 'IP',
+        Limit: wafRateLimits.requestsPerIpPer5Minutes,
+        EvaluationWindowSec: 300,
+      });
+      expect(rate('RateLimitPerIpUnauthenticated')).toMatchObject({
+        AggregateKeyType: 'IP',
+        Limit: wafRateLimits.unauthenticatedRequestsPerIpPer5Minutes,
+        ScopeDownStatement: {
+          NotStatement: {
+            Statement: {
+              ByteMatchStatement: expect.objectContaining({
+                SearchString: 'Bearer ',
+                PositionalConstraint: 'STARTS_WITH',
+              }),
+            },
+          },
+        },
+      });
+      // A client at its own limit is far inside the stage's: one tenant cannot starve the others.
+      expect(wafRateLimits.requestsPerClientPerMinute / 60).toBeLessThan(stageThrottling.rateLimit);
+    });
+
+    it('runs the common and known-bad-inputs rule sets, rate limits and a body size limit', () => {
       built.apiTemplate.hasResourceProperties('AWS::WAFv2::WebACL', {
         Scope: 'REGIONAL',
         Rules: Match.arrayWith([

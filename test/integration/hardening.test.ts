@@ -4,6 +4,7 @@
 // internals.
 import { randomBytes } from 'node:crypto';
 import { extractText, getDocumentProxy } from 'unpdf';
+import { stageThrottling } from '../../functions/platform/api-limits';
 import { fetchAccessToken } from '../../local/oauth-client';
 import { as, call, clientsByRole, endpoints, sampleInvoice, tokenFor } from './support';
 
@@ -149,21 +150,19 @@ describe('hardening', () => {
       expect(wrongMethod.body).toEqual(missing.body);
     });
 
-    it('throttles a burst beyond the stage limit with 429 problem+json, as the deployed stage would', async () => {
-      const authorization = `Bearer ${await tokenFor(tenantA)}`;
-      const answers = await Promise.all(
-        Array.from({ length: 300 }, () =>
-          call('GET', `/v1/invoices/inv_${'0'.repeat(32)}`, {
-            headers: { authorization },
-            retryWhenThrottled: false,
-          }),
-        ),
-      );
-      const throttled = answers.filter((answer) => answer.status === 429);
-      expect(throttled.length).toBeGreaterThan(0);
-      expect(throttled[0]?.contentType).toBe('application/problem+json');
-      expect(String(throttled[0]?.body.type)).toMatch(/too-many-requests$/);
-      expect(answers.every((answer) => answer.status === 404 || answer.status === 429)).toBe(true);
+    it('answers a request the stage throttles with 429 problem+json, and serves the next, as the deployed stage would', async () => {
+      // The bucket holds thousands (stageThrottling): draining it by sending faster than it refills would race the
+      // clock, so the test hook throttles the next requests outright; the bucket's arithmetic has a tooling test.
+      const hook = await call('POST', '/_local/gateway/throttle', { body: { count: 2 } });
+      expect(hook.body).toEqual({ throttling: stageThrottling, count: 2 });
+      const path = `/v1/invoices/inv_${'0'.repeat(32)}`;
+      const token = await tokenFor(tenantA);
+      const answers = [];
+      for (let index = 0; index < 3; index += 1)
+        answers.push(await call('GET', path, { token, retryWhenThrottled: false }));
+      expect(answers.map((answer) => answer.status)).toEqual([429, 429, 404]);
+      expect(answers[0]?.contentType).toBe('application/problem+json');
+      expect(String(answers[0]?.body.type)).toMatch(/too-many-requests$/);
     });
   });
 

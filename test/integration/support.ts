@@ -97,7 +97,7 @@ export interface CallOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   /**
-   * The local gateway throttles like the deployed stage (50 a second, bursts of 100); a test sending faster waits
+   * The local gateway throttles like the deployed stage (1,000 a second, bursts of 2,000); a test sending faster waits
    * and retries as a well-behaved client would. Off for tests about throttling.
    * @default true
    */
