@@ -1,7 +1,7 @@
 // cdk: delivery — the deliver function on the table's stream, its on-failure queue, alarms and SES sender identity.
 // Stateless apart from the queue and its key, which are retained.
 import { Duration, Validations } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -19,6 +19,7 @@ import {
   sellerProfileKey,
 } from '../functions/platform/key-layout';
 import { deliverStreamSource, type StreamSourceDefinition } from '../functions/platform/stream-source';
+import { platformAlarm } from './alert-routes';
 import { addFailureQueue } from './failure-queue';
 import type { BranchKeyStoreReference } from './key-store';
 import { wildcardResourceFinding } from './nag-findings';
@@ -91,6 +92,8 @@ export class Delivery extends Construct {
   readonly functionErrorsAlarm: cloudwatch.Alarm;
   readonly functionThrottlesAlarm: cloudwatch.Alarm;
   readonly iteratorAgeAlarm: cloudwatch.Alarm;
+  /** An email whose outcome is unknown: only a person can decide whether to send it again. */
+  readonly outcomeUnknownAlarm: cloudwatch.Alarm;
   /** Once a minute: the sweeper re-queues due retries and settles requests whose deliverer died. */
   readonly sweep: events.Rule;
 
@@ -182,6 +185,27 @@ export class Delivery extends Construct {
     });
     this.functionErrorsAlarm = functionAlarms.errors;
     this.functionThrottlesAlarm = functionAlarms.throttles;
+    // deliver counts each email it settles as failed with `outcome: unknown` (SES may have taken it: a dropped
+    // connection or a timeout mid-send, or a deliverer that stopped while handing it over). Nothing retries such
+    // an email, by design; a person must find out, so each one is told.
+    this.outcomeUnknownAlarm = platformAlarm(this, 'OutcomeUnknownAlarm', {
+      name: 'deliver-outcome-unknown',
+      severity: 'medium',
+      summary: 'Invoice emails whose outcome is unknown',
+      description:
+        'SES may or may not have taken one or more invoice emails (a dropped connection or timeout mid-send, or a deliverer stopped while sending): those invoices are failed with outcome unknown and are sent again only by a resend',
+      metric: new cloudwatch.Metric({
+        namespace: 'Ledgerlock',
+        metricName: 'DeliveryOutcomeUnknown',
+        dimensionsMap: { service: 'ledgerlock-deliver' },
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      alertTopic: props.alertTopic,
+    });
   }
 
   /** The alarms operations should be told about. */
@@ -191,6 +215,7 @@ export class Delivery extends Construct {
       this.functionErrorsAlarm,
       this.functionThrottlesAlarm,
       this.iteratorAgeAlarm,
+      this.outcomeUnknownAlarm,
     ];
   }
 }

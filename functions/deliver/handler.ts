@@ -67,6 +67,8 @@ export function makeHandler(dependencies: DeliverDependencies) {
         if (report.due > 0) logger.info('deliveries swept', { ...report });
         metrics.addMetric('DeliveriesRequeued', 'Count', report.requeued);
         metrics.addMetric('DeliveriesSettledBySweep', 'Count', report.failed);
+        // The deliver-outcome-unknown alarm reads this, from the deliverer and from the sweeper alike.
+        if (report.unknown > 0) metrics.addMetric('DeliveryOutcomeUnknown', 'Count', report.unknown);
         return undefined;
       }
       return processStreamBatch(event, {

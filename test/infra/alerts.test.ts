@@ -169,6 +169,7 @@ describe('Alerts', () => {
           `LedgerlockApiStack-${entry}-failures`,
           `LedgerlockApiStack-${entry}-lag`,
         ]),
+        'LedgerlockApiStack-deliver-outcome-unknown',
         'LedgerlockApiStack-api-5xx-rate',
         'LedgerlockApiStack-waf-blocked-requests',
         'LedgerlockApiStack-alert-delivery-failures',

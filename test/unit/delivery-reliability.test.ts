@@ -21,6 +21,18 @@ async function issued(world: World, send = true) {
   return { api, id: answer.body.id as string };
 }
 
+/** The metrics deliver adds from now on, by name (what its alarms read), as [name, unit, value]. */
+function metricsAdded(world: World, name: string): unknown[][] {
+  const added: unknown[][] = [];
+  const metrics = world.deliverMetrics;
+  const addMetric = metrics.addMetric.bind(metrics);
+  metrics.addMetric = (...metric: Parameters<typeof addMetric>) => {
+    if (metric[0] === name) added.push(metric);
+    return addMetric(...metric);
+  };
+  return added;
+}
+
 const deliveryOf = (world: World, id: string) => world.table.getInvoice(tenantA, id)?.delivery as Delivery;
 
 /** What the schedule and the stream do together for `seconds` of simulated time, one second at a time. */
@@ -113,10 +125,13 @@ describe('delivery reliability', () => {
       const world = memoryWorld();
       const { id } = await issued(world);
       world.mailer.faults.failNext('send', 1, () => new TypeError('socket went away'));
+      const unknowns = metricsAdded(world, 'DeliveryOutcomeUnknown');
       await world.deliver();
       await runFor(world, 600);
       expect(world.mailer.faults.count('send')).toBe(1);
       expect(deliveryOf(world, id)).toMatchObject({ status: 'failed', outcome: 'unknown' });
+      // …and counted for the deliver-outcome-unknown alarm, once.
+      expect(unknowns).toEqual([['DeliveryOutcomeUnknown', 'Count', 1]]);
     });
 
     it('fails a refused message for good, with nothing resent', async () => {
@@ -195,8 +210,11 @@ describe('delivery reliability', () => {
       world.mailer.faults.beforeNext('send', 1, () => killed.opened);
       startDeliverer(world);
       await settle(() => deliveryOf(world, id).phase === 'mailing');
+      const unknowns = metricsAdded(world, 'DeliveryOutcomeUnknown');
       const settledAfter = await runFor(world, 300, () => deliveryOf(world, id).status === 'failed');
       expect(settledAfter).toBeLessThanOrEqual(35);
+      // The sweeper settled it: counted for the deliver-outcome-unknown alarm as the deliverer would have.
+      expect(unknowns).toEqual([['DeliveryOutcomeUnknown', 'Count', 1]]);
       expect((await api.get(`/v1/invoices/${id}`)).body.delivery).toMatchObject({
         status: 'failed',
         outcome: 'unknown',

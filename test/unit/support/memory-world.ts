@@ -107,6 +107,8 @@ export function memoryWorld(
     },
   };
   const table = new MemoryTable(() => nowMs);
+  /** deliver's, kept: a test may watch the metrics its alarms read. */
+  const deliverObservability = silentObservability('deliver');
   const blindIndexer = new MemoryBlindIndexer();
   const signals = new MemorySecuritySignals();
   const mailer = new MemoryMailer();
@@ -201,7 +203,7 @@ export function memoryWorld(
       fromAddress: 'invoices@ledgerlock.test',
       signals,
       now: clock.now,
-      observability: silentObservability('deliver'),
+      observability: deliverObservability,
     }),
   };
 
@@ -353,6 +355,7 @@ export function memoryWorld(
   return {
     table,
     clock,
+    deliverMetrics: deliverObservability.metrics,
     signals,
     mailer,
     renderer,
