@@ -63,9 +63,13 @@ class Inbox {
     this.sqs.destroy();
   }
 
-  /** The first alert of `rule` for `subject` after `since`; waits for it at most `withinMs`. */
+  /**
+   * The first alert of `rule` for `subject` after `since`; waits for it at most `withinMs` (and 5 s of slack) from
+   * now, when the traffic that should raise it has been sent: on a busy machine sending it can take longer than the
+   * alert then takes to arrive, and a deadline counted from `since` would measure the sender.
+   */
   async waitFor(rule: string, subject: string, since: number, withinMs = 10_000) {
-    const deadline = since + withinMs + 5_000;
+    const deadline = Date.now() + withinMs + 5_000;
     for (;;) {
       const found = this.alerts.find(
         (alert) => alert.rule === rule && alert.subject === subject && alert.arrivedAt >= since,
