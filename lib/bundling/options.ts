@@ -24,6 +24,9 @@ const requireBanner =
  * - fontkit, which pdfkit needs only for embedded (TrueType/OpenType/WOFF) fonts; the renderer draws with the PDF
  *   standard fonts alone (functions/adapters/pdf/canvas.ts), whose metrics pdfkit reads without fontkit. ~720 kB
  *   with brotli in deliver.
+ * - semver, which aws-xray-sdk-core needs only to check an AWS SDK v2's version in `captureAWS`; the traced
+ *   functions capture SDK v3 clients alone. ~30 kB, and the regular expressions it compiles at load, in every
+ *   function with the tracer.
  * Each stand-in throws a named error if it is ever reached, so a change that needs the real package fails loudly
  * (the infra tests load every bundle and render a PDF from deliver's).
  */
@@ -34,6 +37,7 @@ export const bundleStandIns = {
   '@aws-sdk/credential-provider-web-identity': 'lib/bundling/developer-credential-sources.ts',
   'asn1.js': 'lib/bundling/unsigned-messages-only.ts',
   fontkit: 'lib/bundling/standard-fonts-only.ts',
+  semver: 'lib/bundling/sdk-v3-tracing-only.ts',
 } as const;
 
 /**

@@ -149,6 +149,14 @@ describe('Lambda bundles', () => {
       }
     }, 60_000);
 
+    it('replace semver only where the X-Ray SDK would patch an AWS SDK v2', async () => {
+      const bundle = await bundleOf('deliver');
+
+      expect(importersOf(bundle, bundleStandIns.semver)).toEqual([
+        'node_modules/aws-xray-sdk-core/dist/lib/patchers/aws_p.js require-call',
+      ]);
+    }, 60_000);
+
     it('replace fontkit only for pdfkit', async () => {
       const bundle = await bundleOf('render');
 
