@@ -21,6 +21,9 @@ const requireBanner =
  * - asn1.js (with its own copy of bn.js), which the Encryption SDK needs only for ECDSA-signed messages; the sealer
  *   writes and accepts the unsigned committing suite alone, so a signed message fails closed with or without it.
  *   ~68 kB in every function that opens sealed records.
+ * - bn.js, which the Encryption SDK needs for the 64-bit content lengths of every message (native BigInt does
+ *   those) and for the curve arithmetic of signed messages only (which throws, as the asn1.js stand-in does).
+ *   ~45 kB in every function that opens sealed records.
  * - fontkit, which pdfkit needs only for embedded (TrueType/OpenType/WOFF) fonts; the renderer draws with the PDF
  *   standard fonts alone (functions/adapters/pdf/canvas.ts), whose metrics pdfkit reads without fontkit. ~720 kB
  *   with brotli in deliver.
@@ -36,6 +39,7 @@ export const bundleStandIns = {
   '@aws-sdk/credential-provider-sso': 'lib/bundling/developer-credential-sources.ts',
   '@aws-sdk/credential-provider-web-identity': 'lib/bundling/developer-credential-sources.ts',
   'asn1.js': 'lib/bundling/unsigned-messages-only.ts',
+  'bn.js': 'lib/bundling/message-lengths-only.ts',
   fontkit: 'lib/bundling/standard-fonts-only.ts',
   semver: 'lib/bundling/sdk-v3-tracing-only.ts',
 } as const;
