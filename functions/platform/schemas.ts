@@ -1,4 +1,5 @@
-// platform: request and response schemas at the trust boundary (zod); the OpenAPI document is generated from them.
+// platform: request schemas at the trust boundary (zod) — what the functions parse; the response bodies the OpenAPI
+// document describes are in response-schemas.ts, which no Lambda bundle carries.
 import * as z from 'zod';
 import { isCurrencyCode } from '../domain/currencies';
 import { seriesOwner } from '../domain/numbering';
@@ -125,10 +126,6 @@ export const bulkIssueSchema = z.strictObject({
   series: invoiceSeriesSchema.optional(),
 });
 
-export const bulkIssueResultSchema = z.object({
-  invoices: z.array(z.object({ id: z.string(), number: z.string(), status: z.string() })),
-});
-
 export const sendInvoiceSchema = z.strictObject({ resend: z.boolean().optional() });
 
 export const recordPaymentSchema = z.strictObject({
@@ -193,110 +190,6 @@ export const listCustomersQuerySchema = z.strictObject({
 
 export const pageQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 
-const deliverySchema = z.object({
-  status: z.enum(['none', 'queued', 'sent', 'failed']),
-  requestedAt: z.string().optional(),
-  attempts: z.int().optional(),
-  messageId: z.string().optional(),
-  sentAt: z.string().optional(),
-  reason: z.string().optional(),
-  /** On a failed delivery: the mail service may have accepted the message, so it may have been delivered. */
-  outcome: z.enum(['unknown']).optional(),
-  /** While passing mail-service trouble is retried: when the next attempt starts. */
-  nextAttemptAt: z.string().optional(),
-});
-
-const amountsSchema = {
-  subtotal: z.int(),
-  tax: z.int(),
-  total: z.int(),
-};
-
-export const invoiceSchema = z.object({
-  id: z.string(),
-  status: z.enum(['draft', 'issued', 'paid', 'void']),
-  number: z.string().nullable(),
-  customerId: z.string().nullable(),
-  currency: z.string(),
-  customer: customerDetailsSchema,
-  lines: z.array(
-    z.object({
-      description: z.string(),
-      quantity: z.int(),
-      unitAmount: z.int(),
-      taxRateBps: z.int(),
-      amount: z.int(),
-      tax: z.int(),
-      creditedQuantity: z.int(),
-    }),
-  ),
-  ...amountsSchema,
-  amountPaid: z.int(),
-  amountDue: z.int(),
-  amountCredited: z.int(),
-  issueDate: z.string().nullable(),
-  dueDate: z.string().nullable(),
-  memo: z.string().optional(),
-  voidReason: z.string().optional(),
-  delivery: deliverySchema,
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-export const customerSchema = customerDetailsSchema.extend({
-  id: z.string(),
-  paymentReference: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-export const paymentSchema = z.object({
-  id: z.string(),
-  invoiceId: z.string(),
-  amount: z.int(),
-  paidOn: z.string(),
-  method: z.string(),
-  reference: z.string().optional(),
-  createdAt: z.string(),
-});
-
-export const creditNoteViewSchema = z.object({
-  id: z.string(),
-  invoiceId: z.string(),
-  number: z.string(),
-  currency: z.string(),
-  reason: z.string(),
-  lines: z.array(
-    z.object({
-      description: z.string(),
-      invoiceLine: z.int().nullable(),
-      quantity: z.int(),
-      amount: z.int(),
-      taxRateBps: z.int(),
-      tax: z.int(),
-    }),
-  ),
-  ...amountsSchema,
-  issueDate: z.string(),
-  createdAt: z.string(),
-});
-
-export const auditEventSchema = z.object({
-  sequence: z.int(),
-  action: z.string(),
-  entityType: z.string(),
-  entityId: z.string(),
-  actor: z.object({ clientId: z.string(), sourceIp: z.string(), requestId: z.string() }),
-  at: z.string(),
-  details: z.record(z.string(), z.unknown()).optional(),
-  previousHash: z.string(),
-  hash: z.string(),
-});
-
-export function pageOf<Item extends z.ZodType>(item: Item) {
-  return z.object({ items: z.array(item), nextCursor: z.string().optional() });
-}
-
 /** The most events one verification request recomputes; `nextCursor` continues where it stopped. */
 export const maxVerificationEvents = 1000;
 
@@ -305,25 +198,6 @@ export const auditVerificationQuerySchema = z.strictObject({
   from: z.enum(['genesis', 'checkpoint']).optional(),
   limit: z.coerce.number().int().min(1).max(maxVerificationEvents).optional(),
   cursor: cursorSchema,
-});
-
-export const auditVerificationSchema = z.object({
-  valid: z.boolean(),
-  /** Events recomputed by this request. */
-  checked: z.int(),
-  /** The sequence this request started after (0: the first event) and the last one it verified. */
-  fromSequence: z.int(),
-  throughSequence: z.int(),
-  /** True when the verification reached the stored head; otherwise continue with `nextCursor`. */
-  complete: z.boolean(),
-  nextCursor: z.string().optional(),
-  /** Signed checkpoints whose signature and hash were checked by this request. */
-  checkpointsVerified: z.int(),
-  latestCheckpoint: z.object({ sequence: z.int(), signedAt: z.string() }).optional(),
-  /** Entries written but not yet chained (the chain writer is seconds behind). */
-  pendingEntries: z.int(),
-  firstBrokenSequence: z.int().optional(),
-  reason: z.string().optional(),
 });
 
 /** IBANs are entered with or without spaces; stored in electronic format and checked (mod 97). */
@@ -353,22 +227,4 @@ export const putSellerProfileSchema = z.strictObject({
   taxId: freeText(50).optional(),
   payout: payoutSchema.optional(),
   paymentInstructions: freeText(500).optional(),
-});
-
-export const sellerProfileSchema = z.object({
-  name: z.string(),
-  email: z.string().optional(),
-  address: customerDetailsSchema.shape.address,
-  taxId: z.string().optional(),
-  payout: z.object({ iban: z.string(), bic: z.string().optional(), accountHolder: z.string() }).optional(),
-  paymentInstructions: z.string().optional(),
-  updatedAt: z.string(),
-});
-
-export const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.int(),
-  detail: z.string(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
