@@ -34,7 +34,7 @@ const invoiceSchema = z.object({
   number: z.string().nullable(),
   customerId: z.string().nullable(),
   currency: z.string(),
-  customer: customerDetailsSchema,
+  customer: customerDetailsSchema(),
   lines: z.array(
     z.object({
       description: z.string(),
@@ -59,7 +59,7 @@ const invoiceSchema = z.object({
   updatedAt: z.string(),
 });
 
-const customerSchema = customerDetailsSchema.extend({
+const customerSchema = customerDetailsSchema().extend({
   id: z.string(),
   paymentReference: z.string().optional(),
   createdAt: z.string(),
@@ -135,7 +135,7 @@ const auditVerificationSchema = z.object({
 const sellerProfileSchema = z.object({
   name: z.string(),
   email: z.string().optional(),
-  address: customerDetailsSchema.shape.address,
+  address: customerDetailsSchema().shape.address,
   taxId: z.string().optional(),
   payout: z.object({ iban: z.string(), bic: z.string().optional(), accountHolder: z.string() }).optional(),
   paymentInstructions: z.string().optional(),

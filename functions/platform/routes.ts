@@ -72,14 +72,15 @@ export type PathParameterName = keyof typeof pathParameters;
 
 type RouteSpec = Omit<RouteDefinition, 'functionName' | 'scope'>;
 
+// Object.assign, not a spread: a spread would read each `requestSchema` getter, building every body schema at load.
 const read = <const Route extends RouteSpec>(route: Route) =>
-  ({ ...route, functionName: 'api-read', scope: 'invoices:read' }) as const;
+  Object.assign(route, { functionName: 'api-read', scope: 'invoices:read' } as const);
 const write = <const Route extends RouteSpec>(route: Route) =>
-  ({ ...route, functionName: 'api-write', scope: 'invoices:write' }) as const;
+  Object.assign(route, { functionName: 'api-write', scope: 'invoices:write' } as const);
 const audit = <const Route extends RouteSpec>(route: Route) =>
-  ({ ...route, functionName: 'api-read', scope: 'admin' }) as const;
+  Object.assign(route, { functionName: 'api-read', scope: 'admin' } as const);
 const administer = <const Route extends RouteSpec>(route: Route) =>
-  ({ ...route, functionName: 'api-write', scope: 'admin' }) as const;
+  Object.assign(route, { functionName: 'api-write', scope: 'admin' } as const);
 
 const routeTable = [
   write({
@@ -87,7 +88,9 @@ const routeTable = [
     method: 'POST',
     path: '/v1/customers',
     summary: 'Create a customer',
-    requestSchema: createCustomerSchema,
+    get requestSchema() {
+      return createCustomerSchema();
+    },
     successStatus: 201,
   }),
   read({
@@ -110,7 +113,9 @@ const routeTable = [
     method: 'PATCH',
     path: '/v1/customers/{customerId}',
     summary: 'Update a customer (issued invoices keep the snapshot they were issued with)',
-    requestSchema: updateCustomerSchema,
+    get requestSchema() {
+      return updateCustomerSchema();
+    },
     successStatus: 200,
   }),
   write({
@@ -118,7 +123,9 @@ const routeTable = [
     method: 'POST',
     path: '/v1/invoices',
     summary: 'Create a draft invoice, for a customer by id or with inline customer details',
-    requestSchema: createInvoiceSchema,
+    get requestSchema() {
+      return createInvoiceSchema();
+    },
     successStatus: 201,
   }),
   read({
@@ -141,7 +148,9 @@ const routeTable = [
     method: 'PATCH',
     path: '/v1/invoices/{invoiceId}',
     summary: 'Update a draft invoice (an issued invoice is immutable: 409)',
-    requestSchema: updateInvoiceSchema,
+    get requestSchema() {
+      return updateInvoiceSchema();
+    },
     successStatus: 200,
   }),
   write({
@@ -157,7 +166,9 @@ const routeTable = [
     path: '/v1/invoices/issue',
     summary:
       'Issue up to 100 drafts at once (a billing run): numbered consecutively in the order given, all or nothing; with send, each is emailed as if issued alone',
-    requestSchema: bulkIssueSchema,
+    get requestSchema() {
+      return bulkIssueSchema();
+    },
     successStatus: 200,
   }),
   write({
@@ -165,7 +176,9 @@ const routeTable = [
     method: 'POST',
     path: '/v1/invoices/{invoiceId}/issue',
     summary: 'Issue a draft: freeze it, snapshot the customer, assign the next gap-free number',
-    requestSchema: issueInvoiceSchema,
+    get requestSchema() {
+      return issueInvoiceSchema();
+    },
     successStatus: 200,
   }),
   write({
@@ -174,7 +187,9 @@ const routeTable = [
     path: '/v1/invoices/{invoiceId}/send',
     summary:
       'Queue the invoice email; a call while one is on its way adds nothing, a second email needs {"resend": true}',
-    requestSchema: sendInvoiceSchema,
+    get requestSchema() {
+      return sendInvoiceSchema();
+    },
     successStatus: 202,
   }),
   read({
@@ -192,7 +207,9 @@ const routeTable = [
     method: 'POST',
     path: '/v1/invoices/{invoiceId}/payments',
     summary: 'Record a payment against an issued invoice (overpayment is refused)',
-    requestSchema: recordPaymentSchema,
+    get requestSchema() {
+      return recordPaymentSchema();
+    },
     successStatus: 201,
   }),
   read({
@@ -208,7 +225,9 @@ const routeTable = [
     method: 'POST',
     path: '/v1/invoices/{invoiceId}/void',
     summary: 'Void an issued invoice without payments or credits; its number stays used',
-    requestSchema: voidInvoiceSchema,
+    get requestSchema() {
+      return voidInvoiceSchema();
+    },
     successStatus: 200,
   }),
   write({
@@ -216,7 +235,9 @@ const routeTable = [
     method: 'POST',
     path: '/v1/invoices/{invoiceId}/credit-notes',
     summary: 'Credit whole lines or amounts of an issued invoice, up to what is still due',
-    requestSchema: creditNoteSchema,
+    get requestSchema() {
+      return creditNoteSchema();
+    },
     successStatus: 201,
   }),
   read({
@@ -264,7 +285,9 @@ const routeTable = [
     path: '/v1/seller-profile',
     summary:
       'Replace the seller profile used on invoices and emails; audited, and a payout change is watched for fraud',
-    requestSchema: putSellerProfileSchema,
+    get requestSchema() {
+      return putSellerProfileSchema();
+    },
     successStatus: 200,
   }),
 ] as const satisfies readonly RouteDefinition[];
