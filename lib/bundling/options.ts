@@ -27,6 +27,8 @@ const requireBanner =
  * - fontkit, which pdfkit needs only for embedded (TrueType/OpenType/WOFF) fonts; the renderer draws with the PDF
  *   standard fonts alone (functions/adapters/pdf/canvas.ts), whose metrics pdfkit reads without fontkit. ~720 kB
  *   with brotli in deliver.
+ * - @noble/ciphers/aes and png-js, which pdfkit needs only for password-protected documents and PNG images; the
+ *   renderer writes neither (the AES module also builds its tables at load). ~11 kB in deliver and render.
  * - semver, which aws-xray-sdk-core needs only to check an AWS SDK v2's version in `captureAWS`; the traced
  *   functions capture SDK v3 clients alone. ~30 kB, and the regular expressions it compiles at load, in every
  *   function with the tracer.
@@ -41,6 +43,8 @@ export const bundleStandIns = {
   'asn1.js': 'lib/bundling/unsigned-messages-only.ts',
   'bn.js': 'lib/bundling/message-lengths-only.ts',
   fontkit: 'lib/bundling/standard-fonts-only.ts',
+  '@noble/ciphers/aes': 'lib/bundling/unencrypted-pdfs-only.ts',
+  'png-js': 'lib/bundling/vector-pdfs-only.ts',
   semver: 'lib/bundling/sdk-v3-tracing-only.ts',
 } as const;
 

@@ -172,13 +172,17 @@ describe('Lambda bundles', () => {
       ]);
     }, 60_000);
 
-    it('replace fontkit only for pdfkit', async () => {
-      const bundle = await bundleOf('render');
+    it.each(['fontkit', '@noble/ciphers/aes', 'png-js'] as const)(
+      'replace %s only for pdfkit',
+      async (name) => {
+        const bundle = await bundleOf('render');
 
-      expect(importersOf(bundle, bundleStandIns.fontkit)).toEqual([
-        'node_modules/pdfkit/js/pdfkit.node.mjs import-statement',
-      ]);
-    }, 60_000);
+        expect(importersOf(bundle, bundleStandIns[name])).toEqual([
+          'node_modules/pdfkit/js/pdfkit.node.mjs import-statement',
+        ]);
+      },
+      60_000,
+    );
   });
 
   describe('what CDK ships', () => {
