@@ -29,6 +29,9 @@ const requireBanner =
  *   with brotli in deliver.
  * - @noble/ciphers/aes and png-js, which pdfkit needs only for password-protected documents and PNG images; the
  *   renderer writes neither (the AES module also builds its tables at load). ~11 kB in deliver and render.
+ * - linebreak, which pdfkit needs only to wrap text drawn with a width; the renderer wraps its lines itself and draws
+ *   each with `lineBreak: false`. ~15 kB with unicode-trie and tiny-inflate, and the line-break table they inflate
+ *   at load, in deliver and render.
  * - semver, which aws-xray-sdk-core needs only to check an AWS SDK v2's version in `captureAWS`; the traced
  *   functions capture SDK v3 clients alone. ~30 kB, and the regular expressions it compiles at load, in every
  *   function with the tracer.
@@ -45,6 +48,7 @@ export const bundleStandIns = {
   fontkit: 'lib/bundling/standard-fonts-only.ts',
   '@noble/ciphers/aes': 'lib/bundling/unencrypted-pdfs-only.ts',
   'png-js': 'lib/bundling/vector-pdfs-only.ts',
+  linebreak: 'lib/bundling/unwrapped-pdf-text-only.ts',
   semver: 'lib/bundling/sdk-v3-tracing-only.ts',
 } as const;
 

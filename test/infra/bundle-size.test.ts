@@ -172,7 +172,7 @@ describe('Lambda bundles', () => {
       ]);
     }, 60_000);
 
-    it.each(['fontkit', '@noble/ciphers/aes', 'png-js'] as const)(
+    it.each(['fontkit', '@noble/ciphers/aes', 'png-js', 'linebreak'] as const)(
       'replace %s only for pdfkit',
       async (name) => {
         const bundle = await bundleOf('render');
