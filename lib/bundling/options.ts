@@ -13,7 +13,8 @@ const requireBanner =
 
 /**
  * Packages a Lambda bundle replaces with a stand-in from lib/bundling/, each for code that can never run on
- * Lambda and would otherwise be inlined (esbuild inlines dynamic imports into a single-file bundle):
+ * Lambda and would otherwise be inlined (esbuild inlines dynamic imports into a single-file bundle) and parsed, and
+ * often run, at every cold start (bench/bundle-init.bench.ts measures that):
  * - the default credential chain's links for developer machines (profile files, SSO, `credential_process`, web
  *   identity token files) — Lambda hands the role's credentials to the function in environment variables, which
  *   the chain's first link reads; the environment, container and instance-metadata links stay as the SDK has
@@ -35,8 +36,9 @@ const requireBanner =
  * - semver, which aws-xray-sdk-core needs only to check an AWS SDK v2's version in `captureAWS`; the traced
  *   functions capture SDK v3 clients alone. ~30 kB, and the regular expressions it compiles at load, in every
  *   function with the tracer.
- * Each stand-in throws a named error if it is ever reached, so a change that needs the real package fails loudly
- * (the infra tests load every bundle and render a PDF from deliver's).
+ * Each stand-in throws a named error if the code it replaces is ever reached (bn.js's keeps the length arithmetic
+ * every message needs), so a change that needs the real package fails loudly: the infra tests load every bundle,
+ * render a PDF and seal and open messages with the stand-ins in place (pdf-bundles, sealed-bundles).
  */
 export const bundleStandIns = {
   '@aws-sdk/credential-provider-ini': 'lib/bundling/developer-credential-sources.ts',
