@@ -33,11 +33,15 @@ const requireBanner =
  * - linebreak, which pdfkit needs only to wrap text drawn with a width; the renderer wraps its lines itself and draws
  *   each with `lineBreak: false`. ~15 kB with unicode-trie and tiny-inflate, and the line-break table they inflate
  *   at load, in deliver and render.
+ * - readable-stream, a userland copy of Node 10's streams, which the Encryption SDK (and duplexify under it) builds
+ *   its sealing and opening pipelines from: not code that cannot run but a second copy of what Node 24 has built in
+ *   and the AWS SDK has loaded already; native-streams.ts hands over Node's classes. ~45 kB with string_decoder,
+ *   and its module-scope setup, in every function that opens sealed records.
  * - semver, which aws-xray-sdk-core needs only to check an AWS SDK v2's version in `captureAWS`; the traced
  *   functions capture SDK v3 clients alone. ~30 kB, and the regular expressions it compiles at load, in every
  *   function with the tracer.
  * Each stand-in throws a named error if the code it replaces is ever reached (bn.js's keeps the length arithmetic
- * every message needs), so a change that needs the real package fails loudly: the infra tests load every bundle,
+ * every message needs; native-streams.ts replaces rather than refuses), so a change that needs the real package fails loudly: the infra tests load every bundle,
  * render a PDF and seal and open messages with the stand-ins in place (pdf-bundles, sealed-bundles).
  */
 export const bundleStandIns = {
@@ -48,6 +52,7 @@ export const bundleStandIns = {
   'asn1.js': 'lib/bundling/unsigned-messages-only.ts',
   'bn.js': 'lib/bundling/message-lengths-only.ts',
   fontkit: 'lib/bundling/standard-fonts-only.ts',
+  'readable-stream': 'lib/bundling/native-streams.ts',
   '@noble/ciphers/aes': 'lib/bundling/unencrypted-pdfs-only.ts',
   'png-js': 'lib/bundling/vector-pdfs-only.ts',
   linebreak: 'lib/bundling/unwrapped-pdf-text-only.ts',

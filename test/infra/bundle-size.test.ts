@@ -164,6 +164,17 @@ describe('Lambda bundles', () => {
       ]);
     }, 60_000);
 
+    it("replace readable-stream only under the Encryption SDK's streams", async () => {
+      const bundle = await bundleOf('api-write');
+
+      for (const importer of importersOf(bundle, bundleStandIns['readable-stream'])) {
+        expect(importer).toMatch(/^node_modules\/(@aws-crypto\/(encrypt|decrypt)-node\/|duplexify\/)/);
+      }
+      expect(importersOf(bundle, bundleStandIns['readable-stream'])).toContain(
+        'node_modules/duplexify/index.js require-call',
+      );
+    }, 60_000);
+
     it('replace semver only where the X-Ray SDK would patch an AWS SDK v2', async () => {
       const bundle = await bundleOf('deliver');
 

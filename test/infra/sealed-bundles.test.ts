@@ -1,5 +1,6 @@
 // test: the Encryption SDK as the Lambda bundles carry it — built with lib/bundling/options.ts, stand-ins included
-// (asn1.js, bn.js) — opens what the SDK from node_modules seals, and seals what it opens, in both directions.
+// (asn1.js, bn.js, and Node's streams for readable-stream) — opens what the SDK from node_modules seals, seals what
+// it opens, and refuses what was altered or cut short.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,6 +50,35 @@ describe('sealing in a Lambda bundle', () => {
     expect(await openWithFixedKey(key, Buffer.from(probe.resealed, 'hex'))).toBe(plaintext);
   }, 60_000);
 
+  it('streams a message of hundreds of frames through in both directions', async () => {
+    const key = randomBytes(32);
+    const plaintext = randomBytes(15_000).toString('base64');
+    const sealed = await sealWithFixedKey(key, plaintext);
+
+    const { stdout } = await run(
+      process.execPath,
+      [outfile, Buffer.from(sealed).toString('hex'), key.toString('hex')],
+      { maxBuffer: 1 << 24 },
+    );
+    const probe = JSON.parse(stdout) as { plaintext: string; resealed: string };
+
+    expect(probe.plaintext === plaintext).toBe(true);
+    expect((await openWithFixedKey(key, Buffer.from(probe.resealed, 'hex'))) === plaintext).toBe(true);
+  }, 60_000);
+
+  it('fails closed when the message is cut short', async () => {
+    const key = randomBytes(32);
+    const sealed = Buffer.from(await sealWithFixedKey(key, 'y'.repeat(300)));
+
+    await expect(
+      run(process.execPath, [
+        outfile,
+        sealed.subarray(0, sealed.length - 30).toString('hex'),
+        key.toString('hex'),
+      ]),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('Incomplete message') });
+  }, 60_000);
+
   it('fails closed when a frame of the message is altered', async () => {
     const key = randomBytes(32);
     const sealed = Buffer.from(await sealWithFixedKey(key, 'x'.repeat(200)));
@@ -56,6 +86,9 @@ describe('sealing in a Lambda bundle', () => {
 
     await expect(
       run(process.execPath, [outfile, sealed.toString('hex'), key.toString('hex')]),
-    ).rejects.toMatchObject({ code: 1 });
+    ).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('unable to authenticate data'),
+    });
   }, 60_000);
 });
