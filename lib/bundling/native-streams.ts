@@ -18,4 +18,5 @@ export function pipeline(...streams: unknown[]): unknown {
   return (stream.pipeline as (...parts: unknown[]) => unknown)(...streams, ...callback);
 }
 
-export default { ...stream, pipeline };
+// Named, not spread: spreading node:stream would read its lazy getters (stream/promises and the like) at load.
+export default { Duplex, PassThrough, Readable, Stream, Transform, Writable, finished, pipeline };
