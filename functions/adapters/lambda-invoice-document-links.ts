@@ -19,14 +19,18 @@ const linkSchema = z.discriminatedUnion('outcome', [
 export class LambdaInvoiceDocumentLinks implements InvoiceDocumentLinks {
   constructor(
     private readonly options: {
-      readonly client: LambdaClient;
+      /**
+       * The Lambda client, asked for on the first link: of api-read's routes only the PDF link invokes render, so
+       * most instances never need one and need not build it at cold start.
+       */
+      readonly client: () => LambdaClient;
       /** The render function's name (or ARN). */
       readonly functionName: string;
     },
   ) {}
 
   async link(tenantId: string, invoiceId: string): Promise<InvoiceDocumentLink> {
-    const result = await this.options.client.send(
+    const result = await this.options.client().send(
       new InvokeCommand({
         FunctionName: this.options.functionName,
         InvocationType: 'RequestResponse',

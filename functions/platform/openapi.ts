@@ -1,8 +1,8 @@
 // platform: the OpenAPI 3.1 document, generated from the route table and its zod schemas.
 import * as z from 'zod';
 import { problemBaseUrl } from './errors';
-import { type RouteDefinition, routes, scopeDescriptions, scopePrefix } from './routes';
-import { problemSchema } from './schemas';
+import { problemSchema, responseSchemas } from './response-schemas';
+import { type OperationId, type RouteDefinition, routes, scopeDescriptions, scopePrefix } from './routes';
 
 const problemResponses: Record<string, string> = {
   '400':
@@ -27,6 +27,7 @@ function toJsonSchema(schema: z.ZodType) {
 }
 
 function operation(route: RouteDefinition) {
+  const responseSchema = responseSchemas[route.operationId as OperationId];
   const parameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => ({
     name: match[1],
     in: 'path',
@@ -48,8 +49,8 @@ function operation(route: RouteDefinition) {
               'Cache-Control': { schema: { type: 'string', const: 'no-store' } },
             },
           }),
-      ...(route.responseSchema
-        ? { content: { 'application/json': { schema: toJsonSchema(route.responseSchema) } } }
+      ...(responseSchema
+        ? { content: { 'application/json': { schema: toJsonSchema(responseSchema) } } }
         : {}),
     },
   };

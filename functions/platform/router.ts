@@ -3,6 +3,7 @@
 // response. Scopes are enforced here from the one table as well as by the authorizer's policy.
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type * as z from 'zod';
 import type { Caller, Reply } from '../application/request';
 import type { StoredResponse } from '../ports/ledger';
 import { ForbiddenError, MalformedRequestError, NotFoundError } from './errors';
@@ -61,10 +62,18 @@ export function makeRouter<Function extends ApiFunctionName>(functionName: Funct
   const owned = routes.filter((route) => route.functionName === functionName);
   if (owned.length === 0) throw new Error(`no route of the route table is served by ${functionName}`);
   const byKey = new Map(owned.map((route) => [routeKey(route), route]));
-  // A route whose body schema accepts {} takes an empty body as {} (e.g. POST …/issue with no options).
-  const emptyBodyAllowed = new Set(
-    owned.filter((route) => route.requestSchema?.safeParse({}).success === true).map(routeKey),
-  );
+  // A route whose body schema accepts {} takes an empty body as {} (e.g. POST …/issue with no options). Found out
+  // on the route's first request, as its body schema is built then (schemas.ts), and kept.
+  const emptyBodyAllowed = new Map<string, boolean>();
+  const allowsEmptyBody = (route: RouteDefinition, schema: z.ZodType): boolean => {
+    const key = routeKey(route);
+    let allowed = emptyBodyAllowed.get(key);
+    if (allowed === undefined) {
+      allowed = schema.safeParse({}).success;
+      emptyBodyAllowed.set(key, allowed);
+    }
+    return allowed;
+  };
 
   return (event: APIGatewayProxyEvent): RoutedRequest<Id> => {
     const route = byKey.get(
@@ -91,12 +100,11 @@ export function makeRouter<Function extends ApiFunctionName>(functionName: Funct
     );
     const query = route.querySchema === undefined ? undefined : parseQuery(event, route.querySchema);
     let body: unknown;
-    if (route.requestSchema === undefined) {
+    const bodySchema = route.requestSchema;
+    if (bodySchema === undefined) {
       requireNoBody(event);
     } else {
-      body = parseJsonBody(event, route.requestSchema, {
-        emptyIsObject: emptyBodyAllowed.has(routeKey(route)),
-      });
+      body = parseJsonBody(event, bodySchema, { emptyIsObject: allowsEmptyBody(route, bodySchema) });
     }
     const idempotency = idempotencyOf(event);
     return {

@@ -144,18 +144,56 @@ describe('Lambda bundles', () => {
       expect(
         importersOf(bundle, bundleStandIns['asn1.js']).map((importer) => importer.split(' ')[0]),
       ).toEqual(expect.arrayContaining([expect.stringMatching(/^node_modules\/@aws-crypto\/serialize\//)]));
-      for (const importer of importersOf(bundle, bundleStandIns['asn1.js'])) {
+      // The bn.js stand-in takes only the named error from it, to refuse signed-message arithmetic alike.
+      const sdkImporters = importersOf(bundle, bundleStandIns['asn1.js']).filter(
+        (importer) => !importer.startsWith(`${bundleStandIns['bn.js']} `),
+      );
+      for (const importer of sdkImporters) {
         expect(importer).toMatch(/^node_modules\/@aws-crypto\/(serialize|material-management)\//);
       }
     }, 60_000);
 
-    it('replace fontkit only for pdfkit', async () => {
-      const bundle = await bundleOf('render');
+    it('replace bn.js only where the Encryption SDK handles content lengths and signature curves', async () => {
+      const bundle = await bundleOf('api-write');
 
-      expect(importersOf(bundle, bundleStandIns.fontkit)).toEqual([
-        'node_modules/pdfkit/js/pdfkit.node.mjs import-statement',
+      expect(importersOf(bundle, bundleStandIns['bn.js']).sort()).toEqual([
+        'node_modules/@aws-crypto/material-management/build/module/src/ecc_decode.js import-statement',
+        'node_modules/@aws-crypto/material-management/build/module/src/ecc_encode.js import-statement',
+        'node_modules/@aws-crypto/serialize/build/module/src/aad_factory.js import-statement',
+        'node_modules/@aws-crypto/serialize/build/module/src/decode_body_header.js import-statement',
       ]);
     }, 60_000);
+
+    it("replace readable-stream only under the Encryption SDK's streams", async () => {
+      const bundle = await bundleOf('api-write');
+
+      for (const importer of importersOf(bundle, bundleStandIns['readable-stream'])) {
+        expect(importer).toMatch(/^node_modules\/(@aws-crypto\/(encrypt|decrypt)-node\/|duplexify\/)/);
+      }
+      expect(importersOf(bundle, bundleStandIns['readable-stream'])).toContain(
+        'node_modules/duplexify/index.js require-call',
+      );
+    }, 60_000);
+
+    it('replace semver only where the X-Ray SDK would patch an AWS SDK v2', async () => {
+      const bundle = await bundleOf('deliver');
+
+      expect(importersOf(bundle, bundleStandIns.semver)).toEqual([
+        'node_modules/aws-xray-sdk-core/dist/lib/patchers/aws_p.js require-call',
+      ]);
+    }, 60_000);
+
+    it.each(['fontkit', '@noble/ciphers/aes', 'png-js', 'linebreak'] as const)(
+      'replace %s only for pdfkit',
+      async (name) => {
+        const bundle = await bundleOf('render');
+
+        expect(importersOf(bundle, bundleStandIns[name])).toEqual([
+          'node_modules/pdfkit/js/pdfkit.node.mjs import-statement',
+        ]);
+      },
+      60_000,
+    );
   });
 
   describe('what CDK ships', () => {

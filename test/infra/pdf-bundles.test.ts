@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { build } from 'esbuild';
+import { esbuildOptionsFor } from '../../lib/bundling/options';
 import { type FunctionEntry, ProjectFunction } from '../../lib/project-function';
 import { testApp, testEnv } from './ledgerlock-app';
 
@@ -98,7 +100,8 @@ describe('PDF bundles', () => {
         [
           `import { PdfKitInvoiceRenderer } from ${JSON.stringify(path.join(repositoryRoot, 'functions/adapters/pdfkit-invoice-renderer.ts'))};`,
           `import { computeTotals } from ${JSON.stringify(path.join(repositoryRoot, 'functions/domain/money.ts'))};`,
-          `const lines = [{ description: 'Consulting', quantity: 2, unitAmount: 12000, taxRateBps: 1900 }];`,
+          // A description longer than its column, so the renderer wraps it (it wraps lines itself, not pdfkit).
+          `const lines = [{ description: 'Consulting: design, implementation and review of the invoicing pipeline across two release cycles', quantity: 2, unitAmount: 12000, taxRateBps: 1900 }];`,
           'const totals = computeTotals(lines);',
           'const bytes = await new PdfKitInvoiceRenderer().render({',
           `  seller: { name: 'Acme GmbH', address: { line1: 'Hauptstr. 1', city: 'Berlin', postalCode: '10115', country: 'DE' } },`,
@@ -111,17 +114,8 @@ describe('PDF bundles', () => {
           `process.stdout.write(new TextDecoder('latin1').decode(bytes.subarray(0, 5)));`,
         ].join('\n'),
       );
-      await run(path.join(repositoryRoot, 'node_modules/.bin/esbuild'), [
-        probeEntry,
-        '--bundle',
-        '--platform=node',
-        '--format=esm',
-        '--target=node24',
-        '--main-fields=module,main',
-        `--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);`,
-        `--outfile=${path.join(asset, 'probe.mjs')}`,
-        '--log-level=error',
-      ]);
+      // With the functions' own esbuild options, stand-ins included, so a stand-in the renderer reaches fails here.
+      await build(esbuildOptionsFor(probeEntry, path.join(asset, 'probe.mjs')));
 
       const { stdout } = await run(process.execPath, [path.join(asset, 'probe.mjs')], {
         cwd: asset,

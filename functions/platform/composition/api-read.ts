@@ -17,7 +17,7 @@ export function composeApiRead(config: ConfigOf<'api-read'>, runtime: Runtime): 
     customers: new DynamoDbCustomerRepository({ ...table, blindIndexer: blindIndex(config, runtime) }),
     auditTrail: new DynamoDbAuditTrail(table),
     documentLinks: new LambdaInvoiceDocumentLinks({
-      client: lambdaClient(runtime.clients),
+      client: () => lambdaClient(runtime.clients),
       functionName: config.renderFunctionName,
     }),
     checkpoints: new KmsCheckpointVerifier({ keyArn: config.auditKeyArn, kms: kmsClient(runtime.clients) }),
