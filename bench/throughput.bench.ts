@@ -26,6 +26,7 @@ Starts an in-memory local stack (as the tests do) and measures, as ratios of rat
   issue        issues on one series, 8 in flight   vs  1 in flight                     (goal ≥ 0.9)
   bulk         invoices issued by one bulk request of 100  vs  by single issues        (goal ≥ 10)
 and beside each, raw PutItem at the same concurrency on the same DynamoDB Local (a table of its own).
+Issue and bulk rounds are timed once the stream consumers have handled the drafts just created (both sides).
 
   --count N    operations per case and round (default 48)
   --rounds N   alternating rounds per comparison (default 3)
@@ -132,6 +133,36 @@ try {
     return ids;
   };
 
+  const local = async (method: string, path: string) => {
+    const response = await fetch(`${stack.apiBaseUrl}${path}`, { method });
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status}`);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  /**
+   * Waits until the stream consumers (chain, backup, detect, deliver) have handled what the drafts just created
+   * caused: locally they share this process and this DynamoDB Local with api-write, where on AWS each runs in its
+   * own Lambdas, so a case timed right after its drafts were created would be timed against their backlog. Both
+   * sides of every issue comparison settle, so neither is timed on a busier stack than the other. As `npm run
+   * cost` does: invocations (the scheduled detect tick aside) unchanged over a second, the logs subscription flushed.
+   */
+  const settle = async () => {
+    let previous = -1;
+    let quiet = 0;
+    for (let polls = 0; polls < 240 && quiet < 4; polls += 1) {
+      await new Promise((done) => setTimeout(done, 250));
+      await local('POST', '/_local/detect/flush');
+      const { lambda } = (await local('GET', '/_local/metering')) as {
+        lambda: Record<string, { invocations: number }>;
+      };
+      const invocations = Object.entries(lambda)
+        .filter(([name]) => name !== 'detect:tick')
+        .reduce((sum, [, fn]) => sum + fn.invocations, 0);
+      quiet = invocations === previous ? quiet + 1 : 0;
+      previous = invocations;
+    }
+    if (quiet < 4) throw new Error('the stack did not settle within a minute');
+  };
+
   // Warm-up: JIT, authorizer cache, data-key caches, both tenants.
   await rate(16, 4, async (index) => {
     await create(index % 2, index);
@@ -216,10 +247,12 @@ try {
     },
   );
 
-  // Each round issues fresh drafts on a series of its own, so no round waits on another's counter.
+  // Each round issues fresh drafts on a series of its own, so no round waits on another's counter, and is timed
+  // once the stack has settled after creating them.
   let seriesSerial = 0;
   const issueRun = (inFlight: number) => async () => {
     const ids = await drafts(0, count);
+    await settle();
     seriesSerial += 1;
     const series = `B${seriesSerial}`;
     return rate(count, inFlight, async (index) => {
@@ -250,6 +283,7 @@ try {
       run: async () => {
         if (!bulkAvailable) return Number.NaN;
         const ids = await drafts(0, bulkSize);
+        await settle();
         seriesSerial += 1;
         const started = performance.now();
         await call(0, 'POST', '/v1/invoices/issue', { invoiceIds: ids, series: `B${seriesSerial}` });
