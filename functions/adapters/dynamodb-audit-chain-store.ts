@@ -125,7 +125,8 @@ export class DynamoDbAuditChainStore implements AuditChainStore {
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           });
-          // Unconditional: the entry was chained from the stream's image of it, whatever the table holds now.
+          // Unconditional: the entry was chained from the stream's image of it, whatever the table holds now. An
+          // entry listed with others has no item of its own; theirs is keyed by the last, and goes with it.
           items.push({ Delete: { TableName, Key: auditEntryKey(tenantId, entryId) } });
         }
       }

@@ -183,7 +183,7 @@ export class DynamoDbAuditTrail implements AuditTrail {
   }
 
   async pendingEntries(tenantId: string, atMost: number): Promise<number> {
-    const { Count: count = 0 } = await this.options.client.send(
+    const { Items: items = [] } = await this.options.client.send(
       new QueryCommand({
         TableName: this.options.tableName,
         KeyConditionExpression: 'pk = :partition AND begins_with(sk, :entries)',
@@ -191,12 +191,14 @@ export class DynamoDbAuditTrail implements AuditTrail {
           ':partition': auditEntriesPartition(tenantId),
           ':entries': auditEntryPrefix,
         },
-        Select: 'COUNT',
+        // An item holds one entry, or lists `entryCount` of one transaction (see auditEntriesItem).
+        ProjectionExpression: 'entryCount',
         ConsistentRead: true,
         Limit: atMost,
       }),
     );
-    return count;
+    const count = items.reduce((sum, item) => sum + (Number(item.entryCount) || 1), 0);
+    return Math.min(count, atMost);
   }
 
   async readAll(tenantId: string) {

@@ -32,6 +32,8 @@ export interface DynamoDbInvoiceRepositoryOptions {
  * answers with what it found and a cursor to go on from.
  */
 const maxReadsPerPage = 5;
+/** Keys per BatchGetItem of getMany (DynamoDB takes up to 100). */
+const keysPerRead = 25;
 
 export class DynamoDbInvoiceRepository implements InvoiceRepository {
   private readonly cursors: PageCursors;
@@ -52,26 +54,37 @@ export class DynamoDbInvoiceRepository implements InvoiceRepository {
   }
 
   async getMany(tenantId: string, invoiceIds: readonly string[]): Promise<readonly (Invoice | undefined)[]> {
-    const found = new Map<string, Record<string, unknown>>();
-    let keys: Record<string, unknown>[] = [...new Set(invoiceIds)].map((id) => invoiceKey(tenantId, id));
-    // One request for up to 100 keys; DynamoDB may hand some back unprocessed, which are asked for again.
-    for (let attempt = 0; keys.length > 0; attempt += 1) {
-      if (attempt >= 10) throw new Error(`DynamoDB kept ${keys.length} keys unprocessed`);
-      const { Responses: responses, UnprocessedKeys: unprocessed } = await this.options.client.send(
-        new BatchGetCommand({
-          RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true } },
-        }),
-      );
-      for (const item of responses?.[this.options.tableName] ?? []) found.set(String(item.pk), item);
-      keys = (unprocessed?.[this.options.tableName]?.Keys ?? []) as Record<string, unknown>[];
-      if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    const opened = new Map<string, Promise<Invoice>>();
+    const unique = [...new Set(invoiceIds)];
+    // A few requests side by side rather than one of up to 100 keys: the first items are opened (CPU work here)
+    // while DynamoDB still reads the others.
+    const chunks: string[][] = [];
+    for (let start = 0; start < unique.length; start += keysPerRead) {
+      chunks.push(unique.slice(start, start + keysPerRead));
     }
-    return Promise.all(
-      invoiceIds.map((id) => {
-        const item = found.get(invoiceKey(tenantId, id).pk);
-        return item === undefined ? undefined : invoiceCodec.fromItem(this.options.sealer, tenantId, item);
+    await Promise.all(
+      chunks.map(async (ids) => {
+        let keys: Record<string, unknown>[] = ids.map((id) => invoiceKey(tenantId, id));
+        // DynamoDB may hand some keys back unprocessed, which are asked for again.
+        for (let attempt = 0; keys.length > 0; attempt += 1) {
+          if (attempt >= 10) throw new Error(`DynamoDB kept ${keys.length} keys unprocessed`);
+          const { Responses: responses, UnprocessedKeys: unprocessed } = await this.options.client.send(
+            new BatchGetCommand({
+              RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true } },
+            }),
+          );
+          for (const item of responses?.[this.options.tableName] ?? []) {
+            const invoice = invoiceCodec.fromItem(this.options.sealer, tenantId, item);
+            // Awaited below; one that fails must not go unhandled while the other reads finish.
+            invoice.catch(() => undefined);
+            opened.set(String(item.pk), invoice);
+          }
+          keys = (unprocessed?.[this.options.tableName]?.Keys ?? []) as Record<string, unknown>[];
+          if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        }
       }),
     );
+    return Promise.all(invoiceIds.map((id) => opened.get(invoiceKey(tenantId, id).pk)));
   }
 
   async list(

@@ -50,6 +50,41 @@ export function auditEntryItem(
   };
 }
 
+/**
+ * One item for the entries of one transaction, in order — a bulk issue's hundred would otherwise be a hundred
+ * items of its hundred invoices. The chain writer chains each as if written alone; the item is keyed by the last
+ * entry, the one chained last, so it goes once all of them are chained.
+ */
+export function auditEntriesItem(
+  options: LedgerItemOptions,
+  tenantId: string,
+  audits: readonly AuditEntry[],
+): TransactItem {
+  const [only] = audits;
+  if (audits.length === 1 && only !== undefined) return auditEntryItem(options, tenantId, only);
+  const entries: PendingAuditEntry[] = audits.map((audit) => ({
+    ...audit,
+    tenantId,
+    entryId: randomId('auditEntry'),
+  }));
+  const last = entries.at(-1);
+  if (last === undefined) throw new Error('an audit entries item needs at least one entry');
+  return {
+    Put: {
+      TableName: options.tableName,
+      Item: {
+        ...auditEntryKey(tenantId, last.entryId),
+        entity: entityTypes.auditEntry,
+        tenantId,
+        entryId: last.entryId,
+        entryCount: entries.length,
+        entries,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
 export async function changeItem(
   options: LedgerItemOptions,
   tenantId: string,

@@ -29,14 +29,23 @@ export function makeBulkIssue(dependencies: InvoiceCommandDependencies): Command
 
   const issueMany: Command<'issueInvoices'> = async ({ caller, body }, now) => {
     const jobId = bulkIssueJobId(caller.tenantId, body.invoiceIds);
-    // An earlier attempt of this very run committed its numbers but did not finish: finish it, as committed.
-    const committed = await ledger.bulkIssueJob(caller.tenantId, jobId);
+    const requested: SequenceId = {
+      kind: 'invoice',
+      series: body.series ?? defaultSeries.invoice,
+      year: now.getUTCFullYear(),
+    };
+    // Independent reads, side by side: the job an earlier attempt of this very run may have committed, the drafts,
+    // and the counter (not needed when resuming — one read wasted then, rather than one more wait every time).
+    const [committed, found, current] = await Promise.all([
+      ledger.bulkIssueJob(caller.tenantId, jobId),
+      invoices.getMany(caller.tenantId, body.invoiceIds),
+      ledger.currentNumber(caller.tenantId, requested),
+    ]);
+    // It committed its numbers but did not finish: finish it, as committed.
     const resume = committed !== undefined && !committed.done;
-    const sequence: SequenceId = resume
-      ? committed.sequence
-      : { kind: 'invoice', series: body.series ?? defaultSeries.invoice, year: now.getUTCFullYear() };
+    const sequence: SequenceId = resume ? committed.sequence : requested;
     const send = resume ? committed.send : body.send === true;
-    const loaded = (await invoices.getMany(caller.tenantId, body.invoiceIds)).map((invoice, index) =>
+    const loaded = found.map((invoice, index) =>
       invoice === undefined ? atIndex(index, invoiceNotFound()) : invoice,
     );
     const snapshots = new Map<string, CustomerDetails | undefined>();
@@ -47,9 +56,7 @@ export function makeBulkIssue(dependencies: InvoiceCommandDependencies): Command
         snapshots.set(customerId, (await customers.get(caller.tenantId, customerId))?.details);
       }),
     );
-    const firstValue = resume
-      ? committed.firstValue
-      : (await ledger.currentNumber(caller.tenantId, sequence)) + 1;
+    const firstValue = resume ? committed.firstValue : current + 1;
     const planned = loaded.map((invoice, index) => {
       const number = formatDocumentNumber(sequence, firstValue + index);
       if (resume && invoice.status !== 'draft' && invoice.number === number) {

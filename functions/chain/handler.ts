@@ -31,10 +31,7 @@ const detailSchema = z.union([
   z.object({ BOOL: z.boolean() }).transform((value) => value.BOOL),
   z.object({ NULL: z.literal(true) }).transform(() => null),
 ]);
-const entryImageSchema = z.object({
-  pk: text,
-  sk: text,
-  entity: z.object({ S: z.literal(entityTypes.auditEntry) }),
+const entrySchema = z.object({
   tenantId: text,
   entryId: z.object({ S: z.string().regex(idPatterns.auditEntry) }),
   action: text,
@@ -46,33 +43,61 @@ const entryImageSchema = z.object({
   }),
   details: z.object({ M: z.record(z.string(), detailSchema) }).optional(),
 });
+const keysSchema = z.object({
+  pk: text,
+  sk: text,
+  entity: z.object({ S: z.literal(entityTypes.auditEntry) }),
+  entryId: z.object({ S: z.string().regex(idPatterns.auditEntry) }),
+});
+/** An item with several entries (one transaction's, e.g. a bulk issue's) lists them, in order, under `entries`. */
+const entryListSchema = z.object({ entries: z.object({ L: z.array(z.object({ M: entrySchema })).min(1) }) });
 
-/** The partition's tenant (keys decide where an entry is chained) and the entry as it was written. */
-export function entryOfRecord(record: DynamoDBRecord): { tenantId: string; entry: PendingAuditEntry } {
-  const parsed = entryImageSchema.safeParse(record.dynamodb?.NewImage);
-  if (!parsed.success || record.eventName !== 'INSERT') {
-    throw new PoisonRecordError('stream record is not an inserted audit entry');
-  }
-  const image = parsed.data;
-  const tenantId = image.pk.S.split('#')[0] ?? '';
-  const key = auditEntryKey(tenantId, image.entryId.S);
-  if (!idPatterns.tenant.test(tenantId) || image.pk.S !== key.pk || image.sk.S !== key.sk) {
-    throw new PoisonRecordError('audit entry keys disagree');
-  }
+function toPendingEntry(image: z.infer<typeof entrySchema>): PendingAuditEntry {
   const actor = image.actor.M;
   return {
-    tenantId,
-    entry: {
-      tenantId: image.tenantId.S,
-      entryId: image.entryId.S,
-      action: image.action.S,
-      entityType: image.entityType.S,
-      entityId: image.entityId.S,
-      at: image.at.S,
-      actor: { clientId: actor.clientId.S, sourceIp: actor.sourceIp.S, requestId: actor.requestId.S },
-      ...(image.details === undefined ? {} : { details: image.details.M }),
-    },
+    tenantId: image.tenantId.S,
+    entryId: image.entryId.S,
+    action: image.action.S,
+    entityType: image.entityType.S,
+    entityId: image.entityId.S,
+    at: image.at.S,
+    actor: { clientId: actor.clientId.S, sourceIp: actor.sourceIp.S, requestId: actor.requestId.S },
+    ...(image.details === undefined ? {} : { details: image.details.M }),
   };
+}
+
+/**
+ * The partition's tenant (keys decide where entries are chained) and the entries as they were written: the one
+ * entry of the item, or each of the entries it lists — keyed by the last of them, so the item goes once the last
+ * is chained.
+ */
+export function entriesOfRecord(record: DynamoDBRecord): { tenantId: string; entries: PendingAuditEntry[] } {
+  const image = record.dynamodb?.NewImage;
+  const keys = keysSchema.safeParse(image);
+  if (!keys.success || record.eventName !== 'INSERT') {
+    throw new PoisonRecordError('stream record is not an inserted audit entry');
+  }
+  let entries: z.infer<typeof entrySchema>[];
+  if (image !== undefined && 'entries' in image) {
+    const listed = entryListSchema.safeParse(image);
+    if (!listed.success) throw new PoisonRecordError('stream record is not an inserted audit entry');
+    entries = listed.data.entries.L.map((entry) => entry.M);
+  } else {
+    const single = entrySchema.safeParse(image);
+    if (!single.success) throw new PoisonRecordError('stream record is not an inserted audit entry');
+    entries = [single.data];
+  }
+  const tenantId = keys.data.pk.S.split('#')[0] ?? '';
+  const key = auditEntryKey(tenantId, keys.data.entryId.S);
+  if (
+    !idPatterns.tenant.test(tenantId) ||
+    keys.data.pk.S !== key.pk ||
+    keys.data.sk.S !== key.sk ||
+    entries.at(-1)?.entryId.S !== keys.data.entryId.S
+  ) {
+    throw new PoisonRecordError('audit entry keys disagree');
+  }
+  return { tenantId, entries: entries.map(toPendingEntry) };
 }
 
 export function makeHandler(dependencies: ChainDependencies) {
@@ -87,12 +112,12 @@ export function makeHandler(dependencies: ChainDependencies) {
       let poison = 0;
       for (const record of event.Records) {
         try {
-          const { tenantId, entry } = entryOfRecord(record);
+          const { tenantId, entries } = entriesOfRecord(record);
           const group = byTenant.get(tenantId) ?? {
             entries: [],
             first: record.dynamodb?.SequenceNumber ?? '',
           };
-          group.entries.push(entry);
+          group.entries.push(...entries);
           byTenant.set(tenantId, group);
         } catch (error) {
           if (!(error instanceof PoisonRecordError)) throw error;

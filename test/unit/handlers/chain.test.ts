@@ -1,6 +1,13 @@
 // test (fast): the audit chain — writes leave entries, the chain writer (through makeHandler, fed stream records)
 // chains them once, signs checkpoints and raises audit-chain-broken; the bounded verification — no network.
-import { auditEntryRecordOf, memoryWorld, sampleInvoice, tenantA, tenantB } from '../support/memory-world';
+import {
+  auditEntriesRecordOf,
+  auditEntryRecordOf,
+  memoryWorld,
+  sampleInvoice,
+  tenantA,
+  tenantB,
+} from '../support/memory-world';
 
 function setup() {
   const world = memoryWorld();
@@ -102,6 +109,45 @@ describe('audit chain', () => {
       expect(await world.checkpointKeys.verify(checkpoints.at(-1) as (typeof checkpoints)[number])).toBe(
         true,
       );
+    });
+    it('chains each entry an item lists (one transaction’s, as a bulk issue writes them) once, in order', async () => {
+      const { world, creates } = setup();
+      world.chaining.automatic = false;
+      await creates(4);
+      const entries = world.table.pendingAuditOf(tenantA);
+      const [single] = world.pendingAuditRecords();
+      if (single === undefined) throw new Error('expected an entry');
+      const listed = auditEntriesRecordOf(entries.slice(1), 1);
+      expect((await world.chain([single, listed])).batchItemFailures).toEqual([]);
+      await world.chain([listed]);
+      expect(world.table.auditOf(tenantA).map((event) => [event.sequence, event.entryId])).toEqual(
+        entries.map((entry, index) => [index + 1, entry.entryId]),
+      );
+      expect(world.table.pendingAuditOf(tenantA)).toEqual([]);
+    });
+
+    it('fails the invocation for an item of entries not keyed by its last entry, chaining none of them', async () => {
+      const { world, creates } = setup();
+      world.chaining.automatic = false;
+      await creates(2);
+      const entries = world.table.pendingAuditOf(tenantA);
+      const [first, second] = entries;
+      if (first === undefined || second === undefined) throw new Error('expected two entries');
+      // Keyed by the first: the item would go before the second is chained.
+      const record = auditEntriesRecordOf([first, second], 3);
+      const misplaced = {
+        ...record,
+        dynamodb: {
+          ...record.dynamodb,
+          NewImage: {
+            ...record.dynamodb?.NewImage,
+            sk: { S: `ENTRY#${first.entryId}` },
+            entryId: { S: first.entryId },
+          },
+        },
+      };
+      await expect(world.chain([misplaced])).rejects.toThrow(/not audit entries/);
+      expect(world.table.auditOf(tenantA)).toEqual([]);
     });
   });
 

@@ -413,8 +413,35 @@ const detailAttribute = (value: string | number | boolean | null) => {
   return { BOOL: value };
 };
 
-/** The INSERT record the table stream carries for an audit entry: DynamoDB JSON of the item as written. */
-export function auditEntryRecordOf(entry: PendingAuditEntry, sequence = 0): DynamoDBRecord {
+/** An entry's attributes in DynamoDB JSON, as the ledger writes them. */
+function entryAttributes(entry: PendingAuditEntry) {
+  return {
+    tenantId: { S: entry.tenantId },
+    entryId: { S: entry.entryId },
+    action: { S: entry.action },
+    entityType: { S: entry.entityType },
+    entityId: { S: entry.entityId },
+    at: { S: entry.at },
+    actor: {
+      M: {
+        clientId: { S: entry.actor.clientId },
+        sourceIp: { S: entry.actor.sourceIp },
+        requestId: { S: entry.actor.requestId },
+      },
+    },
+    ...(entry.details === undefined
+      ? {}
+      : {
+          details: {
+            M: Object.fromEntries(
+              Object.entries(entry.details).map(([name, value]) => [name, detailAttribute(value)]),
+            ),
+          },
+        }),
+  };
+}
+
+function insertRecordOf(newImage: Record<string, unknown>, sequence: number): DynamoDBRecord {
   return {
     eventID: `audit-${sequence}`,
     eventName: 'INSERT',
@@ -423,33 +450,37 @@ export function auditEntryRecordOf(entry: PendingAuditEntry, sequence = 0): Dyna
     dynamodb: {
       SequenceNumber: String(5000 + sequence),
       StreamViewType: 'NEW_AND_OLD_IMAGES',
-      NewImage: {
-        pk: { S: `${entry.tenantId}#AUDIT#ENTRIES` },
-        sk: { S: `ENTRY#${entry.entryId}` },
-        entity: { S: 'audit-entry' },
-        tenantId: { S: entry.tenantId },
-        entryId: { S: entry.entryId },
-        action: { S: entry.action },
-        entityType: { S: entry.entityType },
-        entityId: { S: entry.entityId },
-        at: { S: entry.at },
-        actor: {
-          M: {
-            clientId: { S: entry.actor.clientId },
-            sourceIp: { S: entry.actor.sourceIp },
-            requestId: { S: entry.actor.requestId },
-          },
-        },
-        ...(entry.details === undefined
-          ? {}
-          : {
-              details: {
-                M: Object.fromEntries(
-                  Object.entries(entry.details).map(([name, value]) => [name, detailAttribute(value)]),
-                ),
-              },
-            }),
-      },
+      NewImage: newImage as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'],
     },
   };
+}
+
+/** The INSERT record the table stream carries for an audit entry: DynamoDB JSON of the item as written. */
+export function auditEntryRecordOf(entry: PendingAuditEntry, sequence = 0): DynamoDBRecord {
+  return insertRecordOf(
+    {
+      pk: { S: `${entry.tenantId}#AUDIT#ENTRIES` },
+      sk: { S: `ENTRY#${entry.entryId}` },
+      entity: { S: 'audit-entry' },
+      ...entryAttributes(entry),
+    },
+    sequence,
+  );
+}
+
+/** The record of one item listing several entries (one transaction's), keyed by the last, as the ledger writes it. */
+export function auditEntriesRecordOf(entries: readonly PendingAuditEntry[], sequence = 0): DynamoDBRecord {
+  const last = entries.at(-1);
+  if (last === undefined) throw new Error('an item lists at least one entry');
+  return insertRecordOf(
+    {
+      pk: { S: `${last.tenantId}#AUDIT#ENTRIES` },
+      sk: { S: `ENTRY#${last.entryId}` },
+      entity: { S: 'audit-entry' },
+      tenantId: { S: last.tenantId },
+      entryId: { S: last.entryId },
+      entries: { L: entries.map((entry) => ({ M: entryAttributes(entry) })) },
+    },
+    sequence,
+  );
 }
