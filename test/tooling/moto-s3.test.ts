@@ -750,15 +750,16 @@ describe('moto S3 emulator (backup bucket)', () => {
     });
 
     it('takes over a lock whose holder is a zombie (a killed stack nobody reaped), as after a SIGKILL in a container', async () => {
-      // `true` exits at once; its parent execs into sleep, which never waits for it: a zombie for 30 s.
-      const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], {
+      // The child exits after its parent has exec'd into sleep, which never waits for it: a zombie for 30 s. (A
+      // child that exits at once can be reaped by the shell before the exec, and leaves no zombie to take over.)
+      const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 30'], {
         stdio: ['ignore', 'pipe', 'ignore'],
       });
       try {
         const zombie = Number((await once(parent.stdout, 'data'))[0].toString().trim());
         for (
           let turn = 0;
-          turn < 50 && !readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z ');
+          turn < 100 && !readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z ');
           turn += 1
         )
           await sleep(20);
