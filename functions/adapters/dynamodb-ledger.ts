@@ -402,18 +402,34 @@ export class DynamoDbLedger implements Ledger {
   }
 
   private async releaseHolds(tenantId: string, jobId: string, drafts: readonly Invoice[]): Promise<void> {
-    // One by one, each only if still ours; best effort: a hold left behind expires and is broken by the next
-    // writer that meets it.
+    // One by one, each only if still ours and only while no attempt has committed the job: two attempts of one
+    // run share the job id (it is the run's invoice list), and the one that lost the commit point must not free
+    // the drafts the winner's completion relies on. Best effort: a hold left behind expires and is broken by the
+    // next writer that meets it (never one of a committed job).
+    const TableName = this.options.tableName;
     await Promise.all(
       drafts.map((draft) =>
         this.options.client
           .send(
-            new UpdateCommand({
-              TableName: this.options.tableName,
-              Key: invoiceKey(tenantId, draft.id),
-              UpdateExpression: 'REMOVE heldBy, heldUntil',
-              ConditionExpression: 'heldBy = :job',
-              ExpressionAttributeValues: { ':job': jobId },
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  ConditionCheck: {
+                    TableName,
+                    Key: bulkIssueJobKey(tenantId, jobId),
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
+                },
+                {
+                  Update: {
+                    TableName,
+                    Key: invoiceKey(tenantId, draft.id),
+                    UpdateExpression: 'REMOVE heldBy, heldUntil',
+                    ConditionExpression: 'heldBy = :job',
+                    ExpressionAttributeValues: { ':job': jobId },
+                  },
+                },
+              ],
             }),
           )
           .catch(() => undefined),

@@ -49,6 +49,7 @@ describe('bulk issue on DynamoDB Local', () => {
   let invoices: DynamoDbInvoiceRepository;
   let trail: DynamoDbAuditTrail;
   let handler: ReturnType<typeof makeApiWrite>;
+  let secondInstance: ReturnType<typeof makeApiWrite>;
 
   beforeAll(async () => {
     dynamoDb = await startDynamoDb({ port: 0 });
@@ -74,7 +75,7 @@ describe('bulk issue on DynamoDB Local', () => {
       client: faulty,
       emailDigest: (tenant, email) => blindIndexer.digest(tenant, emailIndexPurpose, normalizeEmail(email)),
     });
-    handler = makeApiWrite({
+    const dependencies: Parameters<typeof makeApiWrite>[0] = {
       invoices,
       customers: new DynamoDbCustomerRepository({ ...table, blindIndexer }),
       sellers: new DynamoDbSellerProfiles(table),
@@ -83,7 +84,10 @@ describe('bulk issue on DynamoDB Local', () => {
       signals: new MemorySecuritySignals(),
       observability: createObservability({ serviceName: 'api-write', logLevel: 'SILENT' }),
       pause: async () => undefined,
-    });
+    };
+    handler = makeApiWrite(dependencies);
+    // A second api-write instance: within one, requests on one series queue up (the runner's lanes).
+    secondInstance = makeApiWrite(dependencies);
   }, 120_000);
 
   afterAll(async () => {
@@ -91,7 +95,13 @@ describe('bulk issue on DynamoDB Local', () => {
     await dynamoDb?.stop();
   });
 
-  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    instance: ReturnType<typeof makeApiWrite> = handler,
+  ) {
     const url = new URL(path, 'https://api.ledgerlock.test');
     const matched = matchRoute(method, url.pathname);
     if (matched.kind !== 'route') throw new Error(`no route for ${method} ${path}`);
@@ -120,7 +130,7 @@ describe('bulk issue on DynamoDB Local', () => {
       region: 'eu-central-1',
       timeoutMs: 29_000,
     });
-    const result = (await handler(event, context)) as APIGatewayProxyResult;
+    const result = (await instance(event, context)) as APIGatewayProxyResult;
     return { status: result.statusCode, body: JSON.parse(result.body || '{}') };
   }
 
@@ -302,5 +312,49 @@ describe('bulk issue on DynamoDB Local', () => {
     });
     expect(faults.count('bulk.hold')).toBeGreaterThanOrEqual(2);
     expect(await ledger.currentNumber(tenantId, sequenceOf(name))).toBe(100);
+  }, 120_000);
+
+  it('keeps the holds a concurrent attempt of the same run committed, when the attempt that lost the commit point gives up', async () => {
+    // Two requests for the same drafts (a client retrying without an Idempotency-Key while the first is in flight),
+    // on two instances of api-write, share one job id. A holds the drafts; before A commits, B holds them too and commits; A's commit point then
+    // fails. A must not free what B's completion (held here until A is done) still needs.
+    const ids = await drafts(100);
+    const name = series();
+    const jobId = bulkIssueJobId(tenantId, ids);
+    let openB: () => void = () => undefined;
+    const bWaits = new Promise<void>((resolve) => {
+      openB = resolve;
+    });
+    let b: ReturnType<typeof call> | undefined;
+    faults.beforeNext('bulk.commit', 1, async () => {
+      faults.beforeNext('bulk.complete', 1, () => bWaits);
+      b = call('POST', '/v1/invoices/issue', { invoiceIds: ids, series: name }, {}, secondInstance);
+      for (
+        let turn = 0;
+        turn < 500 && (await ledger.bulkIssueJob(tenantId, jobId)) === undefined;
+        turn += 1
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      if ((await ledger.bulkIssueJob(tenantId, jobId)) === undefined) throw new Error('B never committed');
+    });
+    const a = await call('POST', '/v1/invoices/issue', { invoiceIds: ids, series: name });
+    openB();
+    const answered = await b;
+    // Both attempts end: A finishes the job B committed (200), and B, its drafts issued by then, is told so (409,
+    // as a second issue of an issued invoice is) — without an Idempotency-Key the two are two requests.
+    expect([a.status, answered?.status]).toEqual([200, 409]);
+    expect(answered?.body.detail).toMatch(/^invoiceIds\[0\]: invoice is issued/);
+    const numbers = a.body.invoices.map((invoice: { number: string }) => invoice.number);
+    expect(numbers.map((number: string) => Number(number.slice(-6)))).toEqual(
+      Array.from({ length: 100 }, (_, index) => index + 1),
+    );
+    const stored = await invoices.getMany(tenantId, ids);
+    expect(stored.map((invoice) => invoice?.status)).toEqual(Array(100).fill('issued'));
+    expect(stored.map((invoice) => invoice?.number)).toEqual(numbers);
+    expect(await Promise.all(ids.map(heldBy))).toEqual(Array(100).fill(undefined));
+    expect(issuedEntriesOf(await pendingEntries(), ids)).toEqual(Array(100).fill(1));
+    expect(await ledger.currentNumber(tenantId, sequenceOf(name))).toBe(100);
+    expect((await ledger.bulkIssueJob(tenantId, jobId))?.done).toBe(true);
   }, 120_000);
 });
