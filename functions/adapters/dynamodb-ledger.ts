@@ -1,12 +1,7 @@
 // adapter: DynamoDB → Ledger. One TransactWriteItems per business change: the entities, the number taken,
 // the audit entry (chained later by the chain writer, off the stream) and the idempotency result — all or nothing.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../domain/audit-chain';
 import { tenantLimitReached } from '../domain/delivery';
 import type { Invoice } from '../domain/invoice';
