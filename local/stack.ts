@@ -33,6 +33,7 @@ import { Metering, meteredAws } from './metering';
 import { onboardDemoTenants } from './onboarding';
 import { localNames, provisionLocalStack } from './provision-stack';
 import { type StreamPoller, startStreamPoller } from './stream-poller';
+import { startSweeper } from './sweeper';
 import { testHookRoutes } from './test-hooks';
 import { TokenBucket } from './token-bucket';
 import { LocalTokenIssuer } from './token-issuer';
@@ -434,30 +435,4 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
-}
-
-/**
- * The local stand-in for deliver's EventBridge schedule: one sweep at a time (a slow one is not overlapped, as a
- * one-minute rule with a one-minute timeout would not be), and a failed sweep is logged, never fatal.
- */
-function startSweeper(sweep: () => Promise<unknown>, intervalMs: number, log: (line: string) => void) {
-  let running: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    if (running !== undefined) return;
-    running = Promise.resolve()
-      .then(sweep)
-      .then(
-        () => undefined,
-        (error: unknown) => log(`sweep failed (${(error as Error).name})`),
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  }, intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }
