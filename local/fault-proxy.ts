@@ -1,13 +1,7 @@
 // local: a reverse proxy between an AWS SDK client and an emulator that injects faults deterministically — refuse,
 // drop before or after the service saw the request, stall — each for the next N matching requests, by call.
 import { randomUUID } from 'node:crypto';
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeHttpServer, guardedLog } from './emulators/emulator';
 import { type FaultControlAnswer, runFaultControl } from './fault-proxy/control';
 import {
@@ -19,7 +13,7 @@ import {
   type RequestMatch,
 } from './fault-proxy/faults';
 import { type FaultProxyStats, type Outcome, OutcomeCounter } from './fault-proxy/stats';
-import { endToEndHeaders, readAll } from './http-relay';
+import { endToEndHeaders, type RelayedAnswer, readAll, relay } from './http-relay';
 
 export type { FaultControlAnswer } from './fault-proxy/control';
 export type { Fault, FaultPlanSnapshot, OutageOptions, RequestMatch } from './fault-proxy/faults';
@@ -58,50 +52,21 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-interface TargetAnswer {
-  readonly status: number;
-  readonly headers: Record<string, string | string[]>;
-  /** As the target said it: an answer to HEAD names the length of a body it does not send. */
-  readonly contentLength: string | undefined;
-  readonly body: Buffer;
-}
-
-/** Sends the request to the target and reads its whole answer (bodies are small; buffering keeps drops exact). */
+/** Sends the request to the target and reads its whole answer. */
 function forward(
   agent: Agent,
   target: URL,
   request: IncomingMessage,
   body: Buffer,
   signal: AbortSignal,
-): Promise<TargetAnswer> {
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(
-      {
-        agent,
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port,
-        method: request.method,
-        path: request.url,
-        // Host passes through unchanged: emulators that build URLs from it keep pointing clients at the proxy.
-        headers: { ...endToEndHeaders(request.headers), 'content-length': String(body.length) },
-        signal,
-      },
-      (answer) => {
-        readAll(answer).then(
-          (answerBody) =>
-            resolve({
-              status: answer.statusCode ?? 502,
-              headers: endToEndHeaders(answer.headers),
-              contentLength: answer.headers['content-length'],
-              body: answerBody,
-            }),
-          reject,
-        );
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
+): Promise<RelayedAnswer> {
+  return relay(agent, target, {
+    method: request.method ?? 'GET',
+    path: request.url ?? '/',
+    // Host passes through unchanged: emulators that build URLs from it keep pointing clients at the proxy.
+    headers: endToEndHeaders(request.headers),
+    body,
+    signal,
   });
 }
 
@@ -169,7 +134,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       case 'drop-after':
         break;
     }
-    let answer: TargetAnswer;
+    let answer: RelayedAnswer;
     // A drop-after whose request never reaches the service is used up as 'unreachable': nothing was accepted.
     try {
       answer = await forward(agent, target, request, body, stopping.signal);

@@ -3,7 +3,7 @@
 // from the items themselves when asked: local/dynamodb-pricing.ts), KMS, S3, SES, SNS and SQS requests, Lambda
 // invocations and their duration. A reverse proxy per emulator sits between the handlers and it; the stack serves
 // the counts on GET /_local/metering (with test hooks), which `npm run cost` reads.
-import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent, createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type DynamoItem,
@@ -15,7 +15,7 @@ import {
 } from './dynamodb-pricing';
 import { closeHttpServer } from './emulators/emulator';
 import type { LocalAws } from './functions';
-import { endToEndHeaders, readAll } from './http-relay';
+import { endToEndHeaders, readAll, relay } from './http-relay';
 
 export type MeteredService = 'dynamodb' | 'kms' | 's3' | 'sesv2' | 'sns' | 'sqs';
 
@@ -140,35 +140,12 @@ export class Metering {
         await observe.prepare?.((operation, payload) =>
           emulatorJson(agent, targetUrl, request, operation, payload),
         );
-        const answer = await new Promise<{
-          status: number;
-          headers: Record<string, string | string[]>;
-          body: Buffer;
-        }>((resolve, reject) => {
-          const outgoing = httpRequest(
-            {
-              agent,
-              hostname: targetUrl.hostname,
-              port: targetUrl.port,
-              method: request.method,
-              path: request.url,
-              // Host passes through: emulators that build URLs from it (presigned links) keep naming the proxy.
-              headers: { ...endToEndHeaders(request.headers), 'content-length': String(body.length) },
-            },
-            (incoming) => {
-              readAll(incoming).then(
-                (answerBody) =>
-                  resolve({
-                    status: incoming.statusCode ?? 502,
-                    headers: endToEndHeaders(incoming.headers),
-                    body: answerBody,
-                  }),
-                reject,
-              );
-            },
-          );
-          outgoing.on('error', reject);
-          outgoing.end(body);
+        const answer = await relay(agent, targetUrl, {
+          method: request.method ?? 'GET',
+          path: request.url ?? '/',
+          // Host passes through: emulators that build URLs from it (presigned links) keep naming the proxy.
+          headers: endToEndHeaders(request.headers),
+          body,
         });
         await observe.answered(answer.status, answer.body);
         response.writeHead(answer.status, {
@@ -361,40 +338,25 @@ async function readItems(
 }
 
 /** One DynamoDB JSON call straight to the emulator, signed as the caller's request was (the emulator reads only the key id). */
-function emulatorJson(
+async function emulatorJson(
   agent: Agent,
   target: URL,
   original: IncomingMessage,
   operation: string,
   payload: unknown,
 ): Promise<Record<string, unknown>> {
-  const body = Buffer.from(JSON.stringify(payload));
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(
-      {
-        agent,
-        hostname: target.hostname,
-        port: target.port,
-        method: 'POST',
-        path: '/',
-        headers: {
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amz-target': `DynamoDB_20120810.${operation}`,
-          authorization: String(original.headers.authorization ?? ''),
-          'x-amz-date': String(original.headers['x-amz-date'] ?? ''),
-          'content-length': String(body.length),
-        },
-      },
-      (incoming) => {
-        readAll(incoming).then((answer) => {
-          const json = JSON.parse(answer.toString('utf8') || '{}') as Record<string, unknown>;
-          if ((incoming.statusCode ?? 500) !== 200)
-            reject(new Error(`${operation}: ${answer.toString('utf8')}`));
-          else resolve(json);
-        }, reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
+  const answer = await relay(agent, target, {
+    method: 'POST',
+    path: '/',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `DynamoDB_20120810.${operation}`,
+      authorization: String(original.headers.authorization ?? ''),
+      'x-amz-date': String(original.headers['x-amz-date'] ?? ''),
+    },
+    body: Buffer.from(JSON.stringify(payload)),
   });
+  const text = answer.body.toString('utf8');
+  if (answer.status !== 200) throw new Error(`${operation}: ${text}`);
+  return JSON.parse(text || '{}') as Record<string, unknown>;
 }
