@@ -23,6 +23,15 @@ import {
 import { deliveryReminderItem } from './dynamodb-delivery-reminders';
 import { sealIdempotentResponse } from './dynamodb-idempotency-store';
 
+/** A put of a new item (no version yet), or of the version read, and no other. */
+const versionCondition = (expectedVersion: number | null) =>
+  expectedVersion === null
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : {
+        ConditionExpression: 'version = :expected',
+        ExpressionAttributeValues: { ':expected': expectedVersion },
+      };
+
 export type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
 >[number];
@@ -129,12 +138,7 @@ export async function changeItem(
         Put: {
           TableName,
           Item: await customerCodec.toItem(sealer, change.customer, digest),
-          ...(change.expectedVersion === null
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : {
-                ConditionExpression: 'version = :expected',
-                ExpressionAttributeValues: { ':expected': change.expectedVersion },
-              }),
+          ...versionCondition(change.expectedVersion),
         },
       };
     }
@@ -163,12 +167,7 @@ export async function changeItem(
             { profile: change.profile, version: change.version, updatedAt: change.updatedAt },
             change.tenantId,
           ),
-          ...(change.expectedVersion === null
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : {
-                ConditionExpression: 'version = :expected',
-                ExpressionAttributeValues: { ':expected': change.expectedVersion },
-              }),
+          ...versionCondition(change.expectedVersion),
         },
       };
     case 'takeNumber':
