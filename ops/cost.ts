@@ -7,15 +7,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { App } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LedgerlockApiStack } from '../lib/api-stack';
 import { LedgerlockDataStack } from '../lib/data-stack';
-import { type DynamoItem, storedBytes, tableSchemaOf } from '../local/dynamodb-pricing';
 import type { MeteringSnapshot } from '../local/metering';
 import { startStackProcess, stopStackProcess } from '../local/stack-process';
-import { prices, pricesAsOf } from './aws-prices';
+import { pricesAsOf } from './aws-prices';
+import { type Line, million, model, type Run, storageLines, storedBytesNow } from './cost-model';
 
 const usage = `Usage: npm run cost -- [options]
 
@@ -251,65 +250,6 @@ async function settle(emails: number): Promise<MeteringSnapshot> {
   throw new Error('the stack did not settle within two minutes');
 }
 
-/** What the tables store, as DynamoDB bills it (local/dynamodb-pricing.ts): durable items apart from those a TTL removes. */
-interface Stored {
-  /** Items kept: in the tables, and in their global secondary indexes. */
-  readonly durable: { readonly table: number; readonly indexes: number };
-  /** Items with a TTL (idempotency records, detector state, send counters, reminders). */
-  readonly expiring: { readonly table: number; readonly indexes: number };
-  /** Of the expiring items written since `since`: their lifetime, averaged by their bytes. */
-  readonly expiringLifetimeSeconds: number;
-}
-
-async function storedBytesNow(since: number): Promise<Stored> {
-  const dynamoDb = new DynamoDBClient({
-    endpoint: endpoints.dynamodb,
-    region: endpoints.region,
-    credentials: { ...endpoints.credentials },
-  });
-  const durable = { table: 0, indexes: 0 };
-  const expiring = { table: 0, indexes: 0 };
-  let lifetimeWeighted = 0;
-  let recentBytes = 0;
-  for (const table of [endpoints.tables.main, endpoints.tables.keyStore]) {
-    const described = (await dynamoDb.send(new DescribeTableCommand({ TableName: table }))).Table;
-    const schema = tableSchemaOf(described ?? {});
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await dynamoDb.send(
-        new ScanCommand({ TableName: table, ExclusiveStartKey: start as never }),
-      );
-      for (const item of (page.Items ?? []) as unknown as DynamoItem[]) {
-        const bytes = storedBytes(schema, item);
-        const expiresAt = Number((item.expiresAt as { N?: string } | undefined)?.N ?? Number.NaN);
-        const target = Number.isFinite(expiresAt) ? expiring : durable;
-        target.table += bytes.table;
-        target.indexes += bytes.indexes;
-        const changedAt = Date.parse(String((item.changedAt as { S?: string } | undefined)?.S ?? ''));
-        if (Number.isFinite(expiresAt) && changedAt >= since) {
-          lifetimeWeighted += (expiresAt - changedAt / 1000) * bytes.table;
-          recentBytes += bytes.table;
-        }
-      }
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-  }
-  dynamoDb.destroy();
-  return {
-    durable,
-    expiring,
-    expiringLifetimeSeconds: recentBytes === 0 ? 0 : lifetimeWeighted / recentBytes,
-  };
-}
-
-interface Run {
-  readonly stored: Stored;
-  readonly snapshot: MeteringSnapshot;
-  readonly logBytes: Record<string, number>;
-  readonly apiRequests: number;
-  readonly linkDownloads: number;
-}
-
 async function run(send: boolean): Promise<Run> {
   const bearer = await token();
   await settle(0);
@@ -317,13 +257,13 @@ async function run(send: boolean): Promise<Run> {
   await local('POST', '/_local/metering/reset', { exactTransactions: true });
   const logsBefore = logBytes();
   const startedAt = Date.now();
-  const storedBefore = await storedBytesNow(startedAt);
+  const storedBefore = await storedBytesNow(endpoints, startedAt);
   apiRequests = 0;
   linkDownloads = 0;
   for (let index = 0; index < invoiceCount; index += 1) await oneInvoice(bearer, index, send);
   const snapshot = await settle(send ? invoiceCount : 0);
   const logsAfter = logBytes();
-  const storedAfter = await storedBytesNow(startedAt);
+  const storedAfter = await storedBytesNow(endpoints, startedAt);
   const minus = (after: { table: number; indexes: number }, before: { table: number; indexes: number }) => ({
     table: Math.max(0, after.table - before.table),
     indexes: Math.max(0, after.indexes - before.indexes),
@@ -370,209 +310,6 @@ function memorySizes(): Record<string, number> {
   return sizes;
 }
 
-// ---- the model --------------------------------------------------------------------------------------------------
-
-const million = 1e6;
-const gb = 1024 ** 3;
-
-interface Line {
-  readonly service: string;
-  readonly item: string;
-  /** Per invoice, in the unit the price is for. */
-  readonly quantity: number;
-  readonly unit: string;
-  readonly unitPrice: number;
-}
-
-function model(measured: Run, memory: Record<string, number>) {
-  const { snapshot } = measured;
-  const per = (value: number) => value / invoiceCount;
-  const request = (key: string) => snapshot.requests[key] ?? 0;
-  const sumRequests = (prefix: string, exclude: readonly string[] = []) =>
-    Object.entries(snapshot.requests)
-      .filter(([key]) => key.startsWith(prefix) && !exclude.includes(key))
-      .reduce((sum, [, count]) => sum + count, 0);
-  const units = Object.values(snapshot.dynamodb).reduce(
-    (sum, table) => ({ read: sum.read + table.readUnits, write: sum.write + table.writeUnits }),
-    { read: 0, write: 0 },
-  );
-  // A scheduled tick (once a minute on AWS) costs the same however many invoices there are: not per invoice.
-  const perInvoiceFunctions = Object.entries(snapshot.lambda).filter(([name]) => !name.endsWith(':tick'));
-  const invocations = perInvoiceFunctions.reduce((sum, [, fn]) => sum + fn.invocations, 0);
-  const gbSeconds = perInvoiceFunctions.reduce(
-    (sum, [name, fn]) =>
-      sum +
-      (fn.milliseconds.reduce((ms, value) => ms + Math.ceil(value), 0) / 1000) *
-        ((memory[name] ?? 1024) / 1024),
-    0,
-  );
-  const logBytesTotal = Object.values(measured.logBytes).reduce((sum, bytes) => sum + bytes, 0);
-  const streamInvocations = ['deliver', 'chain', 'backup', 'detect'].reduce(
-    (sum, name) => sum + (snapshot.lambda[name]?.invocations ?? 0),
-    0,
-  );
-  const emails = request('sesv2:SendEmail');
-  const documentsBytes = snapshot.s3PutBytes[endpoints.buckets.documents] ?? 0;
-  const backupBytes = snapshot.s3PutBytes[endpoints.buckets.backups] ?? 0;
-  const lines: Line[] = [
-    {
-      service: 'DynamoDB',
-      item: 'write request units',
-      quantity: per(units.write),
-      unit: 'WRU',
-      unitPrice: prices.dynamodb.writeRequestUnit,
-    },
-    {
-      service: 'DynamoDB',
-      item: 'read request units',
-      quantity: per(units.read),
-      unit: 'RRU',
-      unitPrice: prices.dynamodb.readRequestUnit,
-    },
-    {
-      service: 'KMS',
-      item: 'requests',
-      quantity: per(sumRequests('kms:')),
-      unit: 'request',
-      unitPrice: prices.kms.request,
-    },
-    {
-      service: 'S3',
-      item: 'PUT/LIST requests',
-      quantity: per(request('s3:PUT') + request('s3:POST') + request('s3:LIST')),
-      unit: 'request',
-      unitPrice: prices.s3.putRequest,
-    },
-    {
-      service: 'S3',
-      item: 'GET/HEAD requests (PDF links included)',
-      quantity: per(request('s3:GET') + request('s3:HEAD')),
-      unit: 'request',
-      unitPrice: prices.s3.getRequest,
-    },
-    {
-      service: 'Lambda',
-      item: 'requests',
-      quantity: per(invocations),
-      unit: 'request',
-      unitPrice: prices.lambda.request,
-    },
-    {
-      service: 'Lambda',
-      item: 'duration (Arm)',
-      quantity: per(gbSeconds),
-      unit: 'GB-s',
-      unitPrice: prices.lambda.gbSecondArm,
-    },
-    {
-      service: 'CloudWatch Logs',
-      item: 'ingestion',
-      quantity: per(logBytesTotal) / gb,
-      unit: 'GB',
-      unitPrice: prices.logs.ingestionGb,
-    },
-    {
-      service: 'API Gateway',
-      item: 'REST requests',
-      quantity: per(measured.apiRequests),
-      unit: 'request',
-      unitPrice: prices.apiGateway.restRequest,
-    },
-    {
-      service: 'WAF',
-      item: 'requests inspected',
-      quantity: per(measured.apiRequests),
-      unit: 'request',
-      unitPrice: prices.waf.request,
-    },
-    {
-      service: 'X-Ray',
-      item: 'traces (default sampling, 5 %)',
-      quantity: per(measured.apiRequests + streamInvocations) * prices.xray.defaultSampledShare,
-      unit: 'trace',
-      unitPrice: prices.xray.traceRecorded,
-    },
-    {
-      service: 'SNS',
-      item: 'publishes',
-      quantity: per(request('sns:Publish')),
-      unit: 'request',
-      unitPrice: prices.sns.publish,
-    },
-    {
-      service: 'SQS',
-      item: 'requests',
-      quantity: per(sumRequests('sqs:')),
-      unit: 'request',
-      unitPrice: prices.sqs.request,
-    },
-    { service: 'SES', item: 'emails', quantity: per(emails), unit: 'email', unitPrice: prices.ses.email },
-    {
-      service: 'SES',
-      item: 'attachments (raw message bytes)',
-      quantity: per(snapshot.sesBytes) / gb,
-      unit: 'GB',
-      unitPrice: prices.ses.attachmentGb,
-    },
-  ];
-  return {
-    lines,
-    counters: { units, invocations, gbSeconds, logBytesTotal, emails, documentsBytes, backupBytes },
-  };
-}
-
-const day = 86_400;
-const month = 30.4 * day;
-
-/**
- * What the invoices leave behind, per month: in their first month (the average number of AWS Backup copies that
- * hold them then: 15.5 daily plus half a monthly one; change backups still in S3 Standard) or once kept (35 daily
- * and 12 monthly copies; change backups in Glacier Instant Retrieval after 90 days). Items a TTL removes (the
- * idempotency records of every POST, 48 hours) are stored for their lifetime only, sit in one daily copy per day
- * they live (each kept 35 days, so all of the first month), and once kept only in the monthly copy that happened
- * to catch them (a chance of their lifetime in a month).
- */
-function storageLines(measured: Run, phase: 'first month' | 'steady state'): Line[] {
-  const per = (bytes: number) => bytes / invoiceCount / gb;
-  const { durable, expiring, expiringLifetimeSeconds: lifetime } = measured.stored;
-  const firstMonth = phase === 'first month';
-  const liveShare = firstMonth ? Math.min(lifetime / month, 1) : 0;
-  const dailyCopies = Math.min(Math.ceil(lifetime / day), 16);
-  const table = per(durable.table + durable.indexes + (expiring.table + expiring.indexes) * liveShare);
-  const restorable = per(durable.table + expiring.table * liveShare);
-  const vaultCopies = firstMonth
-    ? per(durable.table * 16 + expiring.table * dailyCopies)
-    : per(durable.table * 47 + expiring.table * Math.min(lifetime / month, 1));
-  const documents = per(measured.snapshot.s3PutBytes[endpoints.buckets.documents] ?? 0);
-  const backups = per(measured.snapshot.s3PutBytes[endpoints.buckets.backups] ?? 0);
-  const logs = per(Object.values(measured.logBytes).reduce((sum, bytes) => sum + bytes, 0));
-  const line = (service: string, item: string, quantity: number, unitPrice: number): Line => ({
-    service,
-    item: `${item}, ${phase}`,
-    quantity,
-    unit: 'GB-month',
-    unitPrice,
-  });
-  return [
-    line('DynamoDB', 'table and index storage', table, prices.dynamodb.storageGbMonth),
-    line('DynamoDB', 'point-in-time recovery', restorable, prices.dynamodb.pitrGbMonth),
-    line(
-      'AWS Backup',
-      `vault copies of the table (${firstMonth ? '16' : '47'} on average)`,
-      vaultCopies,
-      prices.backup.dynamoDbWarmGbMonth,
-    ),
-    line('S3', 'documents (Standard)', documents, prices.s3.standardGbMonth),
-    line(
-      'S3',
-      `change backups (${firstMonth ? 'Standard' : 'Glacier Instant Retrieval'})`,
-      backups,
-      firstMonth ? prices.s3.standardGbMonth : prices.s3.glacierInstantGbMonth,
-    ),
-    line('CloudWatch Logs', 'log storage', logs, prices.logs.storageGbMonth),
-  ];
-}
-
 // ---- run it -----------------------------------------------------------------------------------------------------
 
 try {
@@ -586,10 +323,11 @@ try {
     { name: 'without email', measured: plain },
     { name: 'with email', measured: withEmail },
   ].map(({ name, measured }) => {
-    const { lines, counters } = model(measured, memory);
+    const scope = { invoiceCount, buckets: endpoints.buckets };
+    const { lines, counters } = model(measured, memory, scope);
     const dollars = (line: Line) => ({ ...line, dollars: line.quantity * line.unitPrice * million });
-    const perMillion = [...lines, ...storageLines(measured, 'first month')].map(dollars);
-    const steady = storageLines(measured, 'steady state').map(dollars);
+    const perMillion = [...lines, ...storageLines(measured, 'first month', scope)].map(dollars);
+    const steady = storageLines(measured, 'steady state', scope).map(dollars);
     return {
       name,
       totalPerMillion: perMillion.reduce((sum, line) => sum + line.dollars, 0),
