@@ -1,8 +1,9 @@
 // platform: X-Ray subsegments for every AWS SDK call, through the Powertools tracer — for the functions off the
-// request path only (deliver, render, backup, detect). Every function has Lambda's active tracing (CDK), so each
-// invocation is traced and the SDK passes the trace header on; the API functions (authorizer, api-read,
-// api-write) leave the tracer out: aws-xray-sdk-core with cls-hooked and semver is about 120 kB of every bundle and
-// of its cold start, on the path a client waits on (lib/bundling/options.ts, bench/bundle-init.bench.ts).
+// request path only (deliver, backup, detect). Every function has Lambda's active tracing (CDK), so each
+// invocation is traced and the SDK passes the trace header on; the functions a client waits on (authorizer,
+// api-read, api-write, and render, which api-read invokes synchronously for a PDF link) leave the tracer out:
+// aws-xray-sdk-core with cls-hooked and semver is about 90 kB of every bundle and of its cold start
+// (lib/bundling/options.ts, bench/bundle-init.bench.ts).
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { AwsClientSettings } from '../adapters/aws-clients';
 

@@ -3,9 +3,6 @@
 import { composeRender } from '../platform/composition/render';
 import { configNames, createRuntime } from '../platform/composition/runtime';
 import { readConfig } from '../platform/config';
-import { tracedAwsCalls } from '../platform/tracing';
 import { makeHandler } from './handler';
 
-export const handler = makeHandler(
-  composeRender(readConfig(configNames.render), createRuntime({}, tracedAwsCalls())),
-);
+export const handler = makeHandler(composeRender(readConfig(configNames.render), createRuntime({})));

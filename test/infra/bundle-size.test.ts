@@ -104,7 +104,7 @@ describe('Lambda bundles', () => {
     }, 60_000);
   });
 
-  describe('what the API functions leave out', () => {
+  describe('what the functions a client waits on leave out', () => {
     it.each(['authorizer', 'api-read', 'api-write'] as const)(
       'bundles %s without pdfkit, fontkit or the X-Ray SDK',
       async (entry) => {
@@ -116,6 +116,12 @@ describe('Lambda bundles', () => {
       },
       60_000,
     );
+
+    it('bundles render, which api-read waits on, without the X-Ray SDK', async () => {
+      const packages = packagesIn(await bundleOf('render'));
+
+      expect(['aws-xray-sdk-core', 'cls-hooked'].filter((name) => packages.has(name))).toEqual([]);
+    }, 60_000);
 
     it('bundles the authorizer without the Encryption SDK or any SDK client but DynamoDB', async () => {
       const packages = [...packagesIn(await bundleOf('authorizer'))];
