@@ -1,6 +1,6 @@
 // bench: module init time of every Lambda bundle against a DynamoDB-only reference bundle, measured in the same run.
 //
-// Each bundle is built with the options CDK ships with (lib/bundling/options.ts), the PDF fonts next to those that
+// Each bundle is built as CDK builds its asset (lib/bundling/bundle-function.ts), the PDF fonts next to those that
 // render. A sample is one fresh Node process importing one bundle, as a cold start does: the time from just before
 // `import()` to its end (load, parse, evaluate: clients and renderer built at module scope), with
 // `--enable-source-maps` as the functions run. Rounds interleave every bundle, so the shared machine's noise hits
@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
-import { esbuildOptionsFor, projectRoot } from '../lib/bundling/options';
-import { bundledPdfFonts } from '../lib/pdf-font-bundling';
+import { bundleFunction } from '../lib/bundling/bundle-function';
+import { projectRoot } from '../lib/bundling/options';
 import type { FunctionEntry } from '../lib/project-function';
 import { benchOptions, median } from './bench-cli';
 
@@ -76,15 +75,7 @@ process.on('exit', () => rmSync(workDir, { recursive: true, force: true }));
 async function bundle(name: string, entryFile: string, withFonts: boolean) {
   const directory = path.join(workDir, name);
   const outfile = path.join(directory, 'index.mjs');
-  await build(esbuildOptionsFor(entryFile, outfile));
-  if (withFonts) {
-    await run(process.execPath, [
-      path.join(projectRoot, 'lib', 'bundle-pdf-fonts.mjs'),
-      projectRoot,
-      directory,
-      ...bundledPdfFonts,
-    ]);
-  }
+  await bundleFunction(entryFile, directory, { pdfFonts: withFonts });
   return { name, directory, outfile, bytes: statSync(outfile).size };
 }
 

@@ -1,18 +1,18 @@
 // cdk: the one Lambda construct — project defaults plus bind methods that set an env var and grant in one call.
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envNames } from '../functions/platform/config';
-import { lambdaBundleOptions, nodejsEsbuildArgs, projectRoot } from './bundling/options';
+import { bundleAssetLocally } from './bundling/bundle-function';
+import { projectRoot } from './bundling/options';
 import {
   type BindBucketOptions,
   type BucketAccess,
@@ -29,7 +29,6 @@ import {
 } from './grants/table-grants';
 import { type AlertTopicReference, topicPublishStatements } from './grants/topic-grants';
 import type { BranchKeyStoreReference } from './key-store';
-import { pdfFontBundlingCommands } from './pdf-font-bundling';
 import {
   addTableStreamSource,
   queueSendStatements,
@@ -105,7 +104,7 @@ export interface ProjectFunctionProps {
   readonly applicationLogLevel?: lambda.ApplicationLogLevel;
   /**
    * Whether the bundle renders PDFs with pdfkit and so must carry its standard-font modules and the
-   * package.json `imports` map that resolves them ({@link pdfFontBundlingCommands}); without them the renderer
+   * package.json `imports` map that resolves them (lib/bundle-pdf-fonts.mjs); without them the renderer
    * throws PdfFontsUnavailableError at cold start.
    * @default false
    */
@@ -114,12 +113,12 @@ export interface ProjectFunctionProps {
 
 /**
  * A Node.js 24 arm64 Lambda bundled locally with esbuild (minified, source maps, AWS SDK bundled so the
- * version is ours), with active X-Ray tracing, JSON logs into its own KMS-encrypted log group, and an
+ * version is ours; lib/bundling/), with active X-Ray tracing, JSON logs into its own KMS-encrypted log group, and an
  * execution role that starts empty: every permission arrives through a `bind*` call (or, for a stream consumer,
  * `addTableStreamSource`, which grants what its event source mapping needs).
  */
 export class ProjectFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   /** The customer managed policy every bind* call adds its statements to. */
   readonly runtimePolicy: iam.ManagedPolicy;
@@ -178,11 +177,21 @@ export class ProjectFunction extends Construct {
       ],
     });
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(projectRoot, 'functions', props.entry, 'lambda.ts'),
-      handler: 'handler',
-      projectRoot,
-      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+    const entryFile = path.join(projectRoot, 'functions', props.entry, 'lambda.ts');
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(path.dirname(entryFile), {
+        // The asset is named by what esbuild wrote, so a change anywhere in what the entry imports redeploys it.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Never pulled: there is no Docker here, and local bundling either builds the asset or throws.
+          image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:24'),
+          // Every esbuild option comes from lib/bundling/options.ts, which the bundle-size test builds with too.
+          local: {
+            tryBundle: (outputDir) => bundleAssetLocally(entryFile, outputDir, this.bundlesPdfFonts),
+          },
+        },
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -203,31 +212,6 @@ export class ProjectFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: 'Ledgerlock',
         // Stack traces point at the TypeScript sources instead of minified code.
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        // Local esbuild only: there is no Docker here, and the bundle must not depend on one.
-        forceDockerBundling: false,
-        // Every esbuild option comes from lib/bundling/options.ts, which the bundle-size test builds with too.
-        format: nodejs.OutputFormat.ESM,
-        target: lambdaBundleOptions.target,
-        banner: lambdaBundleOptions.banner,
-        mainFields: [...lambdaBundleOptions.mainFields],
-        minify: lambdaBundleOptions.minify,
-        sourceMap: lambdaBundleOptions.sourcemap,
-        sourceMapMode: nodejs.SourceMapMode.DEFAULT,
-        // Line mappings without embedded sources keep the asset small and the sources out of AWS.
-        sourcesContent: lambdaBundleOptions.sourcesContent,
-        // The SDK ships inside the bundle so its version is the one in package-lock.json, not the runtime's.
-        bundleAwsSDK: true,
-        externalModules: [...lambdaBundleOptions.external],
-        esbuildArgs: nodejsEsbuildArgs(),
-        commandHooks: this.bundlesPdfFonts
-          ? {
-              beforeBundling: () => [],
-              beforeInstall: () => [],
-              afterBundling: pdfFontBundlingCommands,
-            }
-          : undefined,
       },
     });
 

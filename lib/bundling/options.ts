@@ -1,8 +1,9 @@
-// cdk: the esbuild options of every Lambda bundle, in one place: ProjectFunction hands them to NodejsFunction, and
-// the bundle-size test and the init benchmark build with them through esbuild's API, so neither can drift from what
-// CDK ships (test/infra/bundle-size.test.ts also checks that both builds give the same bytes).
+// cdk: the esbuild options of every Lambda bundle, in one place: ProjectFunction builds its asset with them
+// (bundle-function.ts), and the bundle-size test and the init benchmark build with them too, so neither can drift
+// from what CDK ships (test/infra/bundle-size.test.ts also checks that both builds give the same bytes).
 import path from 'node:path';
 import type { BuildOptions } from 'esbuild';
+import { sdkSchemaKeys } from './sdk-schema-keys';
 
 /** Repository root: entries and the stand-ins below are resolved against it, and esbuild runs from it. */
 export const projectRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -79,16 +80,9 @@ export const lambdaBundleOptions = {
   ) as Record<string, string>,
 } as const;
 
-/** The `esbuildArgs` of NodejsFunction for what its typed bundling props do not cover (the stand-ins). */
-export function nodejsEsbuildArgs(): Record<string, string[]> {
-  return {
-    '--alias': Object.entries(lambdaBundleOptions.alias).map(([name, target]) => `${name}=${target}`),
-  };
-}
-
 /**
- * esbuild's build options for one entry, exactly as NodejsFunction runs esbuild (same flags, run from the
- * project root), plus the metafile the size test reads.
+ * esbuild's build options for one entry, run from the project root, with the plugin that drops the AWS SDK
+ * schemas a function never uses (sdk-schema-keys.ts), plus the metafile the size test reads.
  */
 export function esbuildOptionsFor(entryFile: string, outfile: string): BuildOptions {
   const { banner, ...options } = lambdaBundleOptions;
@@ -102,6 +96,7 @@ export function esbuildOptionsFor(entryFile: string, outfile: string): BuildOpti
     absWorkingDir: projectRoot,
     bundle: true,
     outfile,
+    plugins: [sdkSchemaKeys],
     metafile: true,
     logLevel: 'error',
   };

@@ -1,5 +1,4 @@
 // test: the functions — project defaults, env vars bound with their grants, least privilege per function.
-import path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -12,7 +11,6 @@ import { configNames } from '../../functions/platform/composition/runtime';
 import { envNames } from '../../functions/platform/config';
 import { backupObjectPrefix, deliveryReminderPartitionPrefix } from '../../functions/platform/key-layout';
 import { deliverStreamSource } from '../../functions/platform/stream-source';
-import { pdfFontBundlingCommands } from '../../lib/pdf-font-bundling';
 import { ProjectFunction } from '../../lib/project-function';
 import {
   actionPatternMatches,
@@ -955,12 +953,6 @@ describe('ProjectFunction', () => {
         render: renderFunction.bundlesPdfFonts,
         deliver: delivery.deliverFunction.bundlesPdfFonts,
       }).toEqual({ authorizer: false, read: false, write: false, render: true, deliver: true });
-    });
-
-    it('copies the fonts with one node command on quoted paths, so any shell runs it', () => {
-      expect(pdfFontBundlingCommands('/asset input', '/asset output')).toEqual([
-        `node "${path.join('/asset input', 'lib', 'bundle-pdf-fonts.mjs')}" "/asset input" "/asset output" Helvetica HelveticaBold`,
-      ]);
     });
   });
 
