@@ -8,12 +8,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type AttributeValue,
+  BatchGetItemCommand,
   CreateTableCommand,
   DeleteTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   PutItemCommand,
+  TransactWriteItemsCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { invoiceKey } from '../functions/platform/key-layout';
 import { fetchAccessToken } from '../local/oauth-client';
 import { startStackProcess, stopStackProcess } from '../local/stack-process';
 import { benchOptions, median, progress } from './bench-cli';
@@ -27,6 +32,9 @@ Starts an in-memory local stack (as the tests do) and measures, as ratios of rat
   bulk         invoices issued by one bulk request of 100  vs  by single issues        (goal ≥ 10)
 and beside each, raw PutItem at the same concurrency on the same DynamoDB Local (a table of its own).
 Both sides of the bulk comparison are timed once the stream consumers have handled the drafts just created.
+Beside the bulk case, its storage floor on this DynamoDB Local: the 100 invoices it issued read back (batches of
+25 side by side) and written again in one 100-item transaction to a table with the same keys and indexes — what
+any all-or-nothing bulk must at least ask of the emulator — and the ratio that floor allows.
 
   --count N    operations per case and round (default 48)
   --rounds N   alternating rounds per comparison (default 3)
@@ -58,6 +66,7 @@ progress('starting an in-memory local stack…');
 const stack = await startStackProcess({ testHooks: true, stageRateLimit: 5_000 });
 progress(`healthy after ${stack.healthyAfterMs} ms`);
 const rawTable = 'bench-raw-putitem';
+const floorTable = 'bench-bulk-floor';
 let dynamo: DynamoDBClient | undefined;
 try {
   const clients = JSON.parse(readFileSync(join(stack.stateDir, 'clients.json'), 'utf8')) as {
@@ -86,6 +95,26 @@ try {
     }),
   );
   await waitUntilTableExists({ client: dynamo, maxWaitTime: 30 }, { TableName: rawTable });
+  const mainTable = String(endpoints.tables.main);
+  const { Table: main } = await dynamo.send(new DescribeTableCommand({ TableName: mainTable }));
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: floorTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: main?.AttributeDefinitions,
+      KeySchema: main?.KeySchema,
+      ...(main?.GlobalSecondaryIndexes === undefined
+        ? {}
+        : {
+            GlobalSecondaryIndexes: main.GlobalSecondaryIndexes.map((index) => ({
+              IndexName: index.IndexName,
+              KeySchema: index.KeySchema,
+              Projection: index.Projection,
+            })),
+          }),
+    }),
+  );
+  await waitUntilTableExists({ client: dynamo, maxWaitTime: 30 }, { TableName: floorTable });
   let rawSerial = 0;
   const rawPut = (inFlight: number) =>
     rate(count, inFlight, async () => {
@@ -97,6 +126,47 @@ try {
         }),
       );
     });
+
+  /**
+   * The storage floor of one bulk issue of `ids` on this DynamoDB Local, in invoices per second: their items read
+   * back in batches of 25 side by side, then written again in one transaction into a table with the main table's
+   * keys and indexes, each Put conditioned on a new item, as the bulk's commit conditions each invoice.
+   */
+  let floorRound = 0;
+  const storageFloor = async (tenantId: string, ids: readonly string[]) => {
+    const started = performance.now();
+    const batches = await Promise.all(
+      Array.from({ length: Math.ceil(ids.length / 25) }, (_, batch) =>
+        dynamo?.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [mainTable]: {
+                Keys: ids.slice(batch * 25, batch * 25 + 25).map((id) => {
+                  const key = invoiceKey(tenantId, id);
+                  return { pk: { S: key.pk }, sk: { S: key.sk } };
+                }),
+              },
+            },
+          }),
+        ),
+      ),
+    );
+    const items = batches.flatMap((batch) => batch?.Responses?.[mainTable] ?? []);
+    if (items.length !== ids.length) throw new Error(`read back ${items.length} of ${ids.length} invoices`);
+    floorRound += 1;
+    await dynamo?.send(
+      new TransactWriteItemsCommand({
+        TransactItems: items.map((item: Record<string, AttributeValue>) => ({
+          Put: {
+            TableName: floorTable,
+            Item: { ...item, pk: { S: `${item.pk?.S}#${floorRound}` } },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        })),
+      }),
+    );
+    return (ids.length * 1000) / (performance.now() - started);
+  };
 
   let keySerial = 0;
   const call = async (tenant: number, method: string, path: string, body?: unknown) => {
@@ -276,6 +346,7 @@ try {
   });
   const bulkAvailable = probe.status !== 404 && probe.status !== 403 && probe.status !== 405;
   const bulkSize = 100;
+  const floorRates: number[] = [];
   const bulk = await compare(
     'bulk issue of 100 vs single issues',
     10,
@@ -289,7 +360,10 @@ try {
         seriesSerial += 1;
         const started = performance.now();
         await call(0, 'POST', '/v1/invoices/issue', { invoiceIds: ids, series: `B${seriesSerial}` });
-        return (bulkSize * 1000) / (performance.now() - started);
+        const measured = (bulkSize * 1000) / (performance.now() - started);
+        await settle();
+        floorRates.push(await storageFloor(tenants[0]?.tenantId ?? '', ids));
+        return measured;
       },
     },
     { label: 'invoices issued, single issues, 1 in flight', inFlight: 1, run: issueRun(1, true) },
@@ -318,9 +392,17 @@ try {
     );
     console.log(`  raw PutItem ratio for the same concurrencies: ${rawRatio.toFixed(2)}`);
     if (row.note !== undefined) console.log(`  (${row.note})`);
+    if (row === bulk && floorRates.length > 0) {
+      const floor = median(floorRates);
+      console.log(
+        `  storage floor of a bulk of ${bulkSize} on this DynamoDB Local${format(floor, 13)} /s   (read back + one ${bulkSize}-item transaction: at most ${(floor / reference).toFixed(1)}× single issues)`,
+      );
+    }
   }
   console.log(`\nstack healthy after ${stack.healthyAfterMs} ms`);
 } finally {
-  await dynamo?.send(new DeleteTableCommand({ TableName: rawTable })).catch(() => undefined);
+  for (const table of [rawTable, floorTable]) {
+    await dynamo?.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+  }
   await stopStackProcess(stack);
 }
