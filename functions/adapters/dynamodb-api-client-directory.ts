@@ -1,6 +1,6 @@
 // adapter: DynamoDB → ApiClientDirectory (read by the authorizer only).
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { apiClientKey, entityTypes } from '../platform/key-layout';
 import type { ApiClientDirectory, ApiClientRecord } from '../ports/api-client-directory';
 

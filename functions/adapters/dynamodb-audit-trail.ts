@@ -1,7 +1,7 @@
 // adapter: DynamoDB → AuditTrail (reads the events, head and checkpoints the chain writer wrote, and counts the
 // entries the business transactions wrote that are not chained yet).
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type AuditEvent, type ChainHead, emptyChain, type SignedCheckpoint } from '../domain/audit-chain';
 import {
   auditCheckpointKey,
@@ -21,7 +21,7 @@ import { PageCursors } from './dynamodb-cursor';
 const eventSchema = z.object({
   tenantId: z.string(),
   sequence: z.int(),
-  entryId: z.string().optional(),
+  entryId: z.optional(z.string()),
   previousHash: z.string(),
   hash: z.string(),
   action: z.string(),
@@ -29,7 +29,7 @@ const eventSchema = z.object({
   entityId: z.string(),
   actor: z.object({ clientId: z.string(), sourceIp: z.string(), requestId: z.string() }),
   at: z.string(),
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  details: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))),
 });
 
 /** Parsed leniently on purpose: verification must see a tampered event as it is, not fail to read it. */

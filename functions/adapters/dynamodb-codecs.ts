@@ -1,6 +1,6 @@
 // adapter: domain entities ⇄ DynamoDB items, one sealed-item spec per entity (see sealed-item-codec.ts).
 // Personal data goes into the sealed part; the plaintext rest (ids, states, amounts, dates) is bound to it.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { CreditNote } from '../domain/credit-note';
 import type { Customer } from '../domain/customer';
 import type { CustomerDetails, Invoice, Payment } from '../domain/invoice';
@@ -23,45 +23,45 @@ import { defineSealedItem, withoutUndefined } from './sealed-item-codec';
 /** A postal address as stored inside a sealed part (validated strictly at the API, leniently here). */
 const storedAddressSchema = z.object({
   line1: z.string(),
-  line2: z.string().optional(),
+  line2: z.optional(z.string()),
   city: z.string(),
   postalCode: z.string(),
-  region: z.string().optional(),
+  region: z.optional(z.string()),
   country: z.string(),
 });
 const customerDetailsSchema = z.object({
   name: z.string(),
   email: z.string(),
-  taxId: z.string().optional(),
+  taxId: z.optional(z.string()),
   address: storedAddressSchema,
-  language: z.string().optional(),
+  language: z.optional(z.string()),
 });
 
 // ---------------------------------------------------------------------------------------------- invoices
 
 const deliverySchema = z.object({
   status: z.enum(['none', 'queued', 'sending', 'sent', 'failed']),
-  requestToken: z.string().optional(),
-  requestedAt: z.string().optional(),
-  attempts: z.int().optional(),
-  messageId: z.string().optional(),
-  sentAt: z.string().optional(),
-  reason: z.string().optional(),
-  outcome: z.enum(['unknown']).optional(),
-  leaseUntil: z.number().optional(),
-  retryable: z.boolean().optional(),
-  phase: z.enum(['preparing', 'mailing']).optional(),
-  retryAt: z.number().optional(),
-  wakeups: z.int().optional(),
-  recentSends: z.array(z.string()).optional(),
+  requestToken: z.optional(z.string()),
+  requestedAt: z.optional(z.string()),
+  attempts: z.optional(z.int()),
+  messageId: z.optional(z.string()),
+  sentAt: z.optional(z.string()),
+  reason: z.optional(z.string()),
+  outcome: z.optional(z.enum(['unknown'])),
+  leaseUntil: z.optional(z.number()),
+  retryable: z.optional(z.boolean()),
+  phase: z.optional(z.enum(['preparing', 'mailing'])),
+  retryAt: z.optional(z.number()),
+  wakeups: z.optional(z.int()),
+  recentSends: z.optional(z.array(z.string())),
 });
 
 const invoicePlainSchema = z.object({
   id: z.string(),
   tenantId: z.string(),
   status: z.enum(['draft', 'issued', 'paid', 'void']),
-  number: z.string().nullable(),
-  customerId: z.string().nullable(),
+  number: z.nullable(z.string()),
+  customerId: z.nullable(z.string()),
   currency: z.string(),
   lines: z.array(
     z.object({
@@ -79,8 +79,8 @@ const invoicePlainSchema = z.object({
   amountPaid: z.int(),
   amountDue: z.int(),
   amountCredited: z.int(),
-  issueDate: z.string().nullable(),
-  dueDate: z.string().nullable(),
+  issueDate: z.nullable(z.string()),
+  dueDate: z.nullable(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.int(),
@@ -93,8 +93,8 @@ export const invoiceCodec = defineSealedItem({
   secretSchema: z.object({
     customer: customerDetailsSchema,
     lineDescriptions: z.array(z.string()),
-    memo: z.string().optional(),
-    voidReason: z.string().optional(),
+    memo: z.optional(z.string()),
+    voidReason: z.optional(z.string()),
   }),
   key: (plain) => invoiceKey(plain.tenantId, plain.id),
   indexAttributes: (plain) => ({
@@ -148,7 +148,7 @@ const customerPlainSchema = z.object({
 export const customerCodec = defineSealedItem({
   entityType: entityTypes.customer,
   plainSchema: customerPlainSchema,
-  secretSchema: z.object({ details: customerDetailsSchema, paymentReference: z.string().optional() }),
+  secretSchema: z.object({ details: customerDetailsSchema, paymentReference: z.optional(z.string()) }),
   key: (plain) => customerKey(plain.tenantId, plain.id),
   indexAttributes: (plain) => ({
     gsi1pk: customerListKey(plain.tenantId),
@@ -184,7 +184,7 @@ const creditNotePlainSchema = z.object({
   currency: z.string(),
   lines: z.array(
     z.object({
-      invoiceLine: z.int().nullable(),
+      invoiceLine: z.nullable(z.int()),
       quantity: z.int(),
       amount: z.int(),
       taxRateBps: z.int(),
@@ -240,7 +240,7 @@ const paymentPlainSchema = z.object({
 export const paymentCodec = defineSealedItem({
   entityType: entityTypes.payment,
   plainSchema: paymentPlainSchema,
-  secretSchema: z.object({ reference: z.string().nullable() }),
+  secretSchema: z.object({ reference: z.nullable(z.string()) }),
   key: (plain) => paymentKey(plain.tenantId, plain.invoiceId, plain.createdAt, plain.id),
   split: (payment: Payment, tenantId: string) => {
     const { reference, ...rest } = payment;
@@ -259,10 +259,12 @@ export const sellerProfileCodec = defineSealedItem({
   secretSchema: z.object({
     name: z.string(),
     address: storedAddressSchema,
-    taxId: z.string().optional(),
-    email: z.string().optional(),
-    payout: z.object({ iban: z.string(), bic: z.string().optional(), accountHolder: z.string() }).optional(),
-    paymentInstructions: z.string().optional(),
+    taxId: z.optional(z.string()),
+    email: z.optional(z.string()),
+    payout: z.optional(
+      z.object({ iban: z.string(), bic: z.optional(z.string()), accountHolder: z.string() }),
+    ),
+    paymentInstructions: z.optional(z.string()),
   }),
   key: (plain) => sellerProfileKey(plain.tenantId),
   split: (record: SellerProfileRecord, tenantId: string) => ({

@@ -4,13 +4,13 @@
 // client can neither read the key layout out of it nor forge, edit or move one to another tenant or list — any
 // such cursor fails to open and is refused (400) before DynamoDB sees it. The opened key is then still checked
 // against the list's own partitions, so even a bug elsewhere could not point a query at other data.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { InvalidCursorError } from '../ports/page';
 import type { Sealer } from '../ports/sealer';
 
 const positionSchema = z.object({
   v: z.literal(1),
-  k: z.record(z.string(), z.string().min(1).max(1024)),
+  k: z.record(z.string(), z.string().check(z.minLength(1), z.maxLength(1024))),
 });
 
 /** For each key attribute of the list: the exact value it must have, or the prefix it must start with. */

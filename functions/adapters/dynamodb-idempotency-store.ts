@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { entityTypes, idempotencyKey } from '../platform/key-layout';
 import type { ClaimOutcome, IdempotencyStore } from '../ports/idempotency-store';
 import type { IdempotentResult, StoredResponse } from '../ports/ledger';
@@ -41,7 +41,7 @@ const recordSchema = z.object({
   claimToken: z.string(),
   leaseExpiresAt: z.number(),
   expiresAt: z.number(),
-  response: z.instanceof(Uint8Array).optional(),
+  response: z.optional(z.instanceof(Uint8Array)),
 });
 const responseSchema = z.object({
   statusCode: z.int(),

@@ -1,7 +1,7 @@
 // adapter: Lambda (Invoke, request-response) → InvoiceDocumentLinks: asks the render function for an invoice's
 // current document link, so api-read carries no PDF library.
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   DocumentServiceError,
   type InvoiceDocumentLink,
@@ -10,9 +10,9 @@ import {
 
 /** The render function's answer, parsed at the boundary like any other input. */
 const linkSchema = z.discriminatedUnion('outcome', [
-  z.object({ outcome: z.literal('ready'), url: z.url(), expiresInSeconds: z.number().int().positive() }),
+  z.object({ outcome: z.literal('ready'), url: z.url(), expiresInSeconds: z.int().check(z.positive()) }),
   z.object({ outcome: z.literal('not-found') }),
-  z.object({ outcome: z.literal('no-document'), reason: z.string().min(1) }),
+  z.object({ outcome: z.literal('no-document'), reason: z.string().check(z.minLength(1)) }),
   z.object({ outcome: z.literal('integrity-failure') }),
 ]);
 

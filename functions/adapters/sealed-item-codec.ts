@@ -1,7 +1,12 @@
 // adapter: the one shape of every sealed DynamoDB item — a plaintext part (ids, states, amounts, dates) stored
 // as attributes, and a secret part (personal data) sealed into one `sealed` attribute under an encryption
 // context that binds it to the plaintext part, the tenant, the entity type and the entity id.
-import * as z from 'zod';
+//
+// Storage codecs and event parsers outside the HTTP API (adapters/, and the render, deliver, chain, backup and
+// detect handlers) use zod/mini: every function loads them at cold start, and classic zod's chaining API is not
+// tree-shaken (~75 kB of each bundle; chain's `import { z }` pulled in all of its locales, 454 kB). The API layer
+// (platform/schemas, response schemas, OpenAPI) keeps classic zod for its error messages and its OpenAPI output.
+import * as z from 'zod/mini';
 import { IntegrityError, type Sealer } from '../ports/sealer';
 import { openRecord, sealRecord } from './sealed-record';
 
@@ -10,8 +15,8 @@ type Item = Record<string, unknown>;
 export interface SealedItemSpec<Entity, Plain extends Item, Secret, Extra> {
   readonly entityType: string;
   /** Everything stored in the clear and bound into the digest (must include `id` and `tenantId`). */
-  readonly plainSchema: z.ZodType<Plain>;
-  readonly secretSchema: z.ZodType<Secret>;
+  readonly plainSchema: z.ZodMiniType<Plain>;
+  readonly secretSchema: z.ZodMiniType<Secret>;
   /** Where the item lives. Checked on every read, so an item copied to another partition fails closed. */
   readonly key: (plain: Plain) => { readonly pk: string; readonly sk: string };
   readonly split: (entity: Entity, extra: Extra) => { readonly plain: Plain; readonly secret: Secret };
@@ -22,7 +27,7 @@ export interface SealedItemSpec<Entity, Plain extends Item, Secret, Extra> {
    * Operational state stored in the clear and deliberately not bound (a function without the right to re-seal
    * the item moves it along), validated by its own schema on read.
    */
-  readonly unbound?: { readonly schema: z.ZodType<Item>; readonly of: (entity: Entity) => Item };
+  readonly unbound?: { readonly schema: z.ZodMiniType<Item>; readonly of: (entity: Entity) => Item };
 }
 
 export interface SealedItemCodec<Entity, Extra> {

@@ -2,7 +2,7 @@
 // (sealed fields stay sealed), named so the same batch always lands under the same name, written once.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AttributeValue } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type BackupSource, backupObjectKey } from '../platform/key-layout';
 import type { BackupArchive } from '../ports/backup-archive';
 
@@ -25,7 +25,7 @@ export interface ChangeBatch {
 }
 
 const formatVersion = 1;
-const attributeValue: z.ZodType<AttributeValue> = z.lazy(() =>
+const attributeValue: z.ZodMiniType<AttributeValue> = z.lazy(() =>
   z.union([
     z.object({ S: z.string() }),
     z.object({ N: z.string() }),
@@ -38,13 +38,13 @@ const attributeValue: z.ZodType<AttributeValue> = z.lazy(() =>
     z.object({ M: z.record(z.string(), attributeValue) }),
     z.object({ L: z.array(attributeValue) }),
   ]),
-) as z.ZodType<AttributeValue>;
+) as z.ZodMiniType<AttributeValue>;
 const changeSchema = z.object({
-  sequenceNumber: z.string().regex(/^\d+$/),
+  sequenceNumber: z.string().check(z.regex(/^\d+$/)),
   eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
   changedAt: z.number(),
   keys: z.record(z.string(), attributeValue),
-  item: z.record(z.string(), attributeValue).optional(),
+  item: z.optional(z.record(z.string(), attributeValue)),
 });
 const headerSchema = z.object({
   format: z.literal(formatVersion),

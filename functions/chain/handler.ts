@@ -5,7 +5,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { makeAuditChainer } from '../application/chain-audit-entries';
 import type { PendingAuditEntry } from '../domain/audit-chain';
 import { auditEntryKey, entityTypes, idPatterns } from '../platform/key-layout';
@@ -26,14 +26,26 @@ export interface ChainDependencies {
 
 const text = z.object({ S: z.string() });
 const detailSchema = z.union([
-  z.object({ S: z.string() }).transform((value) => value.S),
-  z.object({ N: z.string() }).transform((value) => Number(value.N)),
-  z.object({ BOOL: z.boolean() }).transform((value) => value.BOOL),
-  z.object({ NULL: z.literal(true) }).transform(() => null),
+  z.pipe(
+    z.object({ S: z.string() }),
+    z.transform((value: { S: string }) => value.S),
+  ),
+  z.pipe(
+    z.object({ N: z.string() }),
+    z.transform((value: { N: string }) => Number(value.N)),
+  ),
+  z.pipe(
+    z.object({ BOOL: z.boolean() }),
+    z.transform((value: { BOOL: boolean }) => value.BOOL),
+  ),
+  z.pipe(
+    z.object({ NULL: z.literal(true) }),
+    z.transform(() => null),
+  ),
 ]);
 const entrySchema = z.object({
   tenantId: text,
-  entryId: z.object({ S: z.string().regex(idPatterns.auditEntry) }),
+  entryId: z.object({ S: z.string().check(z.regex(idPatterns.auditEntry)) }),
   action: text,
   entityType: text,
   entityId: text,
@@ -41,16 +53,18 @@ const entrySchema = z.object({
   actor: z.object({
     M: z.object({ clientId: text, sourceIp: text, requestId: text }),
   }),
-  details: z.object({ M: z.record(z.string(), detailSchema) }).optional(),
+  details: z.optional(z.object({ M: z.record(z.string(), detailSchema) })),
 });
 const keysSchema = z.object({
   pk: text,
   sk: text,
   entity: z.object({ S: z.literal(entityTypes.auditEntry) }),
-  entryId: z.object({ S: z.string().regex(idPatterns.auditEntry) }),
+  entryId: z.object({ S: z.string().check(z.regex(idPatterns.auditEntry)) }),
 });
 /** An item with several entries (one transaction's, e.g. a bulk issue's) lists them, in order, under `entries`. */
-const entryListSchema = z.object({ entries: z.object({ L: z.array(z.object({ M: entrySchema })).min(1) }) });
+const entryListSchema = z.object({
+  entries: z.object({ L: z.array(z.object({ M: entrySchema })).check(z.minLength(1)) }),
+});
 
 function toPendingEntry(image: z.infer<typeof entrySchema>): PendingAuditEntry {
   const actor = image.actor.M;

@@ -5,7 +5,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type DeliveryDependencies,
   type DeliveryRequest,
@@ -32,12 +32,12 @@ export type DeliverEvent = DynamoDBStreamEvent | SweepEvent;
 /** Only what the stream filter lets through is read from the record: ids and the request token. */
 const queuedInvoiceSchema = z.object({
   pk: z.object({ S: z.string() }),
-  id: z.object({ S: z.string().regex(idPatterns.invoice) }),
-  tenantId: z.object({ S: z.string().regex(idPatterns.tenant) }),
+  id: z.object({ S: z.string().check(z.regex(idPatterns.invoice)) }),
+  tenantId: z.object({ S: z.string().check(z.regex(idPatterns.tenant)) }),
   delivery: z.object({
     M: z.object({
       status: z.object({ S: z.literal('queued') }),
-      requestToken: z.object({ S: z.string().min(1) }),
+      requestToken: z.object({ S: z.string().check(z.minLength(1)) }),
     }),
   }),
 });

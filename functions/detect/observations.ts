@@ -3,19 +3,20 @@
 // design: a line that is neither is skipped, never an error that would stall the stream.
 import { gunzipSync } from 'node:zlib';
 import type { DynamoDBRecord } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Observation } from '../domain/detection/observations';
 import { securitySignalField } from '../platform/observability';
 
-const text = z.union([z.string(), z.number()]).transform(String);
-const optionalText = text
-  .optional()
-  .transform((value) => (value === '' || value === '-' ? undefined : value));
+const text = z.pipe(z.union([z.string(), z.number()]), z.transform(String));
+const optionalText = z.pipe(
+  z.optional(text),
+  z.transform((value: string | undefined) => (value === '' || value === '-' ? undefined : value)),
+);
 
 /** The JSON access-log line (lib/api-logs.ts on AWS, local/gateway.ts locally): strings, as API Gateway writes them. */
 const accessLogSchema = z.object({
   requestId: text,
-  requestTime: text.optional(),
+  requestTime: z.optional(text),
   sourceIp: optionalText,
   httpMethod: text,
   resourcePath: optionalText,
@@ -37,19 +38,22 @@ const signalSchema = z.object({
     'throttled',
     'send-limited',
   ]),
-  reason: z.string().optional(),
-  tenantId: z.string().optional(),
-  clientId: z.string().optional(),
-  sourceIp: z.string().optional(),
-  requestId: z.string().optional(),
-  route: z.string().optional(),
-  timestamp: z.string().optional(),
+  reason: z.optional(z.string()),
+  tenantId: z.optional(z.string()),
+  clientId: z.optional(z.string()),
+  sourceIp: z.optional(z.string()),
+  requestId: z.optional(z.string()),
+  route: z.optional(z.string()),
+  timestamp: z.optional(z.string()),
 });
 
 const logsPayloadSchema = z.object({
   messageType: z.string(),
-  logGroup: z.string().optional(),
-  logEvents: z.array(z.object({ id: z.string(), timestamp: z.number(), message: z.string() })).default([]),
+  logGroup: z.optional(z.string()),
+  logEvents: z._default(
+    z.array(z.object({ id: z.string(), timestamp: z.number(), message: z.string() })),
+    [],
+  ),
 });
 
 function fromLogLine(eventId: string, timestamp: number, message: string): Observation | undefined {
@@ -112,7 +116,7 @@ const auditImageSchema = z.object({
       sourceIp: z.object({ S: z.string() }),
     }),
   }),
-  details: z.object({ M: z.record(z.string(), z.record(z.string(), z.unknown())) }).optional(),
+  details: z.optional(z.object({ M: z.record(z.string(), z.record(z.string(), z.unknown())) })),
 });
 
 function detailValue(value: Record<string, unknown>): string | number | boolean | null {

@@ -4,7 +4,7 @@
 // under documents/v1/ only.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type InvoiceDocumentLinkDependencies,
   makeInvoiceDocumentLinks,
@@ -19,8 +19,8 @@ export interface RenderDependencies extends InvoiceDocumentLinkDependencies {
 
 /** What api-read sends: the caller's tenant (from its authorizer context) and the invoice id, nothing else. */
 const renderRequestSchema = z.strictObject({
-  tenantId: z.string().regex(idPatterns.tenant),
-  invoiceId: z.string().regex(idPatterns.invoice),
+  tenantId: z.string().check(z.regex(idPatterns.tenant)),
+  invoiceId: z.string().check(z.regex(idPatterns.invoice)),
 });
 
 export class MalformedRenderRequestError extends Error {

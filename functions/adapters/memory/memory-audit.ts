@@ -1,7 +1,7 @@
 // adapter (memory): MemoryTable → the audit ports — AuditTrail (reads), AuditChainStore (the chain writer's
 // tail and atomic append) — and an in-process ECDSA P-256 key as CheckpointSigner and CheckpointVerifier.
 import { createHmac, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   type AuditEvent,
   type ChainHead,
@@ -26,7 +26,11 @@ import { Faults } from './faults';
 import { pageOf } from './memory-cursor';
 import type { MemoryTable } from './memory-table';
 
-const positionSchema = z.object({ tenant: z.string(), sequence: z.int().min(0), hash: z.string() });
+const positionSchema = z.object({
+  tenant: z.string(),
+  sequence: z.int().check(z.minimum(0)),
+  hash: z.string(),
+});
 
 export class MemoryAuditTrail implements AuditTrail {
   private readonly cursorKey = randomUUID();

@@ -1,9 +1,9 @@
 // adapter (memory): page cursors for the in-memory lists — an offset bound to tenant and list, refused like the
 // sealed DynamoDB cursors when it was made for another tenant or list (InvalidCursorError → 400).
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { InvalidCursorError, type Page } from '../../ports/page';
 
-const cursorSchema = z.object({ tenant: z.string(), list: z.string(), offset: z.int().min(0) });
+const cursorSchema = z.object({ tenant: z.string(), list: z.string(), offset: z.int().check(z.minimum(0)) });
 
 export function pageOf<Item>(
   items: readonly Item[],
