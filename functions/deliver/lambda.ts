@@ -3,9 +3,6 @@
 import { composeDeliver } from '../platform/composition/deliver';
 import { configNames, createRuntime } from '../platform/composition/runtime';
 import { readConfig } from '../platform/config';
-import { tracedAwsCalls } from '../platform/tracing';
 import { makeHandler } from './handler';
 
-export const handler = makeHandler(
-  composeDeliver(readConfig(configNames.deliver), createRuntime({}, tracedAwsCalls())),
-);
+export const handler = makeHandler(composeDeliver(readConfig(configNames.deliver), createRuntime({})));

@@ -7,6 +7,7 @@ import { PdfKitInvoiceRenderer } from '../../adapters/pdfkit-invoice-renderer';
 import { S3DocumentStore } from '../../adapters/s3-document-store';
 import { SesV2Mailer } from '../../adapters/sesv2-mailer';
 import type { DeliverDependencies } from '../../deliver/handler';
+import { timedMailer } from '../timed-mailer';
 import { readDeliveryTuning } from '../tuning';
 import type { ConfigOf, Runtime } from './runtime';
 import { sealedRecords } from './sealed-records';
@@ -32,7 +33,7 @@ export function composeDeliver(
       bucket: config.documentsBucket,
       kmsKeyArn: config.documentsKeyArn,
     }),
-    mailer: new SesV2Mailer({ client: sesClient(clients) }),
+    mailer: timedMailer(new SesV2Mailer({ client: sesClient(clients) }), runtime.observability.metrics),
     fromAddress: config.mailFrom,
     signals: runtime.signals,
     observability: runtime.observability,
