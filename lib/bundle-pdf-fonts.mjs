@@ -1,6 +1,6 @@
 // cdk bundling hook: makes pdfkit's standard fonts loadable next to a single-file ESM Lambda bundle.
 //
-// Usage (from ProjectFunction's afterBundling hook): node bundle-pdf-fonts.mjs <inputDir> <outputDir> <Font>…
+// Usage (from bundleFunction, lib/bundling/bundle-function.ts): node bundle-pdf-fonts.mjs <inputDir> <outputDir> <Font>…
 //
 // pdfkit loads each standard font with createRequire(import.meta.url)('#standard-fonts/<Font>'), a subpath
 // import resolved through the "imports" field of the package.json nearest to the calling file — the bundle

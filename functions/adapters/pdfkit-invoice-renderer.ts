@@ -18,9 +18,10 @@
 // '#standard-fonts/*', and the first `new PDFDocument()` throws "Cannot find module
 // '#standard-fonts/Helvetica'". The Node build exports no way to register font data (only the browser
 // build has registerStdFonts), so the adapter cannot inject it; the deployment must provide it, one of:
-//   1. keep pdfkit out of the bundle: esbuild `--external:pdfkit`, CDK NodejsFunction
-//      `bundling: { nodeModules: ['pdfkit'] }` (installs pdfkit and its dependencies in the asset), or
-//   2. bundle everything (format ESM) and copy next to the bundle, e.g. in `commandHooks.afterBundling`:
+//   1. keep pdfkit out of the bundle (esbuild `--external:pdfkit`) and install pdfkit and its dependencies in
+//      the asset, or
+//   2. bundle everything (format ESM) and copy next to the bundle (lib/bundling/bundle-function.ts does, through
+//      lib/bundle-pdf-fonts.mjs):
 //        node_modules/pdfkit/js/standard-fonts/{Helvetica,HelveticaBold}.cjs and its chunks/ directory
 //          → <outputDir>/standard-fonts/
 //        a <outputDir>/package.json containing {"imports":{"#standard-fonts/*":"./standard-fonts/*.cjs"}}
