@@ -5,8 +5,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { bundledPdfFonts } from '../pdf-font-bundling';
 import { esbuildOptionsFor, projectRoot } from './options';
+
+/**
+ * The pdfkit standard-font modules (`node_modules/pdfkit/js/standard-fonts/<name>.cjs`) a PDF-rendering bundle
+ * carries: the fonts the renderer draws with (`fonts` in functions/adapters/pdf/canvas.ts: Helvetica, Helvetica-Bold).
+ */
+const bundledPdfFonts = ['Helvetica', 'HelveticaBold'] as const;
 
 /** Builds `<outputDir>/index.mjs` (and its map) from `entryFile`; with `pdfFonts`, pdfkit's fonts beside it. */
 export async function bundleFunction(

@@ -65,7 +65,7 @@ export const bundleStandIns = {
  * package that has one (ESM tree-shakes; CommonJS does not), minified, line-mapped without embedded sources, the
  * AWS SDK bundled so its version is the one in package-lock.json rather than the runtime's, nothing external.
  */
-export const lambdaBundleOptions = {
+const lambdaBundleOptions = {
   format: 'esm',
   platform: 'node',
   target: 'node24',

@@ -2,7 +2,7 @@
 // plugin lets esbuild drop the schemas of operations no function calls — sends the same requests and reads the
 // same answers (errors included) as the SDK in node_modules, for every kind of call the functions make.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -217,9 +217,8 @@ describe('the AWS SDK in a Lambda bundle', () => {
     ]);
   }, 60_000);
 
-  it('drops the schemas of the operations no function calls', async () => {
-    const { outputFiles } = await build({ ...esbuildOptionsFor(probe, bundled), write: false });
-    const code = outputFiles.find((file) => file.path.endsWith('probe.mjs'))?.text ?? '';
+  it('drops the schemas of the operations no function calls', () => {
+    const code = readFileSync(bundled, 'utf8');
 
     // SESv2's BatchGetMetricData and S3's SelectObjectContent are operations nothing here calls.
     expect({ ses: code.includes('BatchGetMetricData'), s3: code.includes('SelectObjectContent') }).toEqual({
