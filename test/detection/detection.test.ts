@@ -444,17 +444,19 @@ describe('detection', () => {
     it('puts no personal data in any alert: no canary, no name, address or account', async () => {
       expect(inbox.alerts.length).toBeGreaterThan(5);
       const text = JSON.stringify(inbox.alerts);
-      for (const secret of [
+      // The card number as it was sent and without its spaces: a bare '4111' also turns up by chance
+      // inside ids and epoch milliseconds, which once made this check fail in CI.
+      const secrets = [
         canary,
         'Erika',
         'Mustermann',
         'Heidestraße',
         'erika@example.com',
         'GB82WEST',
-        '4111',
-      ]) {
-        expect(text).not.toContain(secret);
-      }
+        '4111 1111 1111 1111',
+        '4111111111111111',
+      ];
+      expect(secrets.filter((secret) => text.includes(secret))).toEqual([]);
       for (const alert of inbox.alerts) {
         expect(alert.runbook).toBe(`docs/runbooks/${alert.rule}.md`);
         expect(alert.status).toBe('open');
