@@ -41,6 +41,9 @@ const requireBanner =
  * - semver, which aws-xray-sdk-core needs only to check an AWS SDK v2's version in `captureAWS`; the traced
  *   functions capture SDK v3 clients alone. ~30 kB, and the regular expressions it compiles at load, in every
  *   function with the tracer.
+ * - the AWS SDK's event streams, which the S3 and Lambda clients wire in for their streaming operations
+ *   (SelectObjectContent, InvokeWithResponseStream); the functions make request/response calls alone. ~20 kB in
+ *   every function with an S3 or Lambda client.
  * Each stand-in throws a named error if the code it replaces is ever reached (bn.js's keeps the length arithmetic
  * every message needs; native-streams.ts replaces rather than refuses), so a change that needs the real package fails loudly: the infra tests load every bundle,
  * render a PDF and seal and open messages with the stand-ins in place (pdf-bundles, sealed-bundles).
@@ -58,6 +61,7 @@ export const bundleStandIns = {
   'png-js': 'lib/bundling/vector-pdfs-only.ts',
   linebreak: 'lib/bundling/unwrapped-pdf-text-only.ts',
   semver: 'lib/bundling/sdk-v3-tracing-only.ts',
+  '@smithy/core/event-streams': 'lib/bundling/request-response-calls-only.ts',
 } as const;
 
 /**

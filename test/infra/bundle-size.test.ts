@@ -193,6 +193,25 @@ describe('Lambda bundles', () => {
       ]);
     }, 60_000);
 
+    it("replace the SDK's event streams only where the S3 and Lambda clients and the protocols would load them", async () => {
+      const bundle = await bundleOf('deliver');
+
+      expect(importersOf(bundle, bundleStandIns['@smithy/core/event-streams']).sort()).toEqual([
+        'node_modules/@aws-sdk/client-lambda/dist-es/LambdaClient.js import-statement',
+        'node_modules/@aws-sdk/client-lambda/dist-es/runtimeConfig.js import-statement',
+        'node_modules/@aws-sdk/client-s3/dist-es/S3Client.js import-statement',
+        'node_modules/@aws-sdk/client-s3/dist-es/runtimeConfig.js import-statement',
+        'node_modules/@smithy/core/dist-es/submodules/protocols/HttpProtocol.js dynamic-import',
+      ]);
+      // Nothing of the real module is left in the bundle.
+      const output = Object.values(bundle.metafile.outputs).find(
+        (candidate) => candidate.entryPoint !== undefined,
+      );
+      expect(
+        Object.keys(output?.inputs ?? {}).filter((file) => file.includes('/submodules/event-streams/')),
+      ).toEqual([]);
+    }, 60_000);
+
     it.each(['fontkit', '@noble/ciphers/aes', 'png-js', 'linebreak'] as const)(
       'replace %s only for pdfkit',
       async (name) => {
