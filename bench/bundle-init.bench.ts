@@ -39,7 +39,7 @@ const functions: readonly FunctionEntry[] = [
   'backup',
   'detect',
 ];
-const rendering = new Set<FunctionEntry>(['deliver', 'render']);
+const rendering = new Set<FunctionEntry>(['render']);
 
 /** Every setting any function reads, and AWS pointed at a closed port: module init must not reach the network. */
 const environment = {

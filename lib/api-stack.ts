@@ -81,7 +81,7 @@ export interface LedgerlockApiStackProps extends StackProps {
  *   keys from the key store (seal/open), generate blind-index MACs. It writes audit entries, never the chain.
  * - chain (in {@link AuditChain}): the `*#AUDIT` and `*#AUDIT#ENTRIES` partitions only, `kms:Sign` on the audit key.
  * - deliver (in {@link Delivery}): reads invoices and seller profiles, branch keys from the key store, updates only
- *   `delivery`, puts documents, sends email from one address.
+ *   `delivery`, invokes render (for each PDF), puts documents, sends email from one address.
  * - backup (in {@link Backup}): reads both table streams, puts objects under `changes/v1/` of the backup bucket.
  * - detect (in {@link Detection}): reads and writes `DETECT#` items only, publishes to the alerts topic.
  * Branch keys are read-only here (GetItem, and kms:Decrypt on the data key for this key store's branch keys only);
@@ -132,16 +132,18 @@ export class LedgerlockApiStack extends Stack {
     this.readFunction.bindKey(dataStore.blindIndexKey, envNames.blindIndexKeyArn, 'generate-verify-mac');
     const documentsBucket = props.documents.importBucket(this, 'DocumentsBucket');
 
-    // GET /v1/invoices/{id}/pdf: api-read asks render, which keeps pdfkit (and its fonts) out of the API bundles.
+    // GET /v1/invoices/{id}/pdf: api-read asks render, and so does deliver for each PDF it emails, which keeps pdfkit
+    // (and its fonts) out of every other bundle.
     this.renderFunction = new ProjectFunction(this, 'RenderFunction', {
       entry: 'render',
       description:
-        'Renders invoices to PDF for api-read, once per state, and links to them; reads invoices and profiles, reads and writes documents/v1/ only',
+        'Renders invoices to PDF: for api-read once per state, linked; for deliver, answered; reads invoices and profiles, reads and writes documents/v1/ only',
       logKey,
       memorySize: 1024,
       // Inside api-read's 10 s: a render that takes longer fails, and api-read answers 500 in time.
       timeout: Duration.seconds(8),
-      reservedConcurrentExecutions: concurrency.render ?? 20,
+      // 20 for api-read's links, plus one for each deliver instance (at most 10 by default), which waits on one render.
+      reservedConcurrentExecutions: concurrency.render ?? 30,
       bundlesPdfFonts: true,
     });
     this.renderFunction.bindTable(dataStore.table, 'get-item', {
@@ -205,6 +207,7 @@ export class LedgerlockApiStack extends Stack {
       logKey,
       documentsBucket,
       mailFrom,
+      renderFunction: this.renderFunction,
       alertTopic: alerts.topic,
       reservedConcurrentExecutions: concurrency.deliver,
     });

@@ -54,6 +54,8 @@ export interface DeliveryProps {
   readonly documentsBucket: s3.IBucket;
   /** Sender address of invoice emails, verified in SES as an email identity. A plain address, no display name. */
   readonly mailFrom: string;
+  /** The render function, which draws each PDF for deliver (so pdfkit and its fonts live in render alone). */
+  readonly renderFunction: ProjectFunction;
   /** The alerts topic every alarm here publishes its open and resolved alerts to (see `platformAlarm`). */
   readonly alertTopic: sns.ITopic;
   /**
@@ -119,15 +121,15 @@ export class Delivery extends Construct {
     this.deliverFunction = new ProjectFunction(this, 'DeliverFunction', {
       entry: 'deliver',
       description:
-        'Renders queued invoices to PDF, stores them and emails them once; reads invoices, writes only their delivery status',
+        'Has queued invoices rendered to PDF, stores them and emails them once; reads invoices, writes only their delivery status',
       logKey: props.logKey,
       memorySize: 1024,
-      // Up to batchSize invoices one after another, each: decrypt, render, store, send, record.
+      // Up to batchSize invoices one after another, each: decrypt, render (by render), store, send, record.
       timeout: Duration.seconds(60),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 10,
-      bundlesPdfFonts: true,
     });
     const deliver = this.deliverFunction;
+    deliver.bindRenderFunction(props.renderFunction);
     deliver.bindTable(props.table, 'update-attributes', {
       partitionKeyPatterns: deliverReadablePartitionKeys,
       updatablePartitionKeyPatterns: deliverUpdatablePartitionKeys,

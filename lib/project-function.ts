@@ -359,7 +359,7 @@ export class ProjectFunction extends Construct {
 
   /**
    * Sets `RENDER_FUNCTION_NAME` to `target`'s name and grants invoking it (`lambda:InvokeFunction` on that function
-   * only, unqualified): api-read asks render for PDF links synchronously.
+   * only, unqualified): api-read asks render for PDF links, and deliver for the PDF of each email, synchronously.
    */
   bindRenderFunction(target: ProjectFunction): void {
     if (target.entry !== 'render') {

@@ -16,7 +16,10 @@ export const envNames = {
   jwtIssuer: 'JWT_ISSUER',
   jwksUrl: 'JWKS_URL',
   documentsBucket: 'DOCUMENTS_BUCKET',
-  /** The render function api-read asks for an invoice's current document (GET /v1/invoices/{id}/pdf). */
+  /**
+   * The render function: api-read asks it for an invoice's current document (GET /v1/invoices/{id}/pdf), deliver for
+   * the PDF of each email.
+   */
   renderFunctionName: 'RENDER_FUNCTION_NAME',
   documentsKeyArn: 'DOCUMENTS_KEY_ARN',
   mailFrom: 'MAIL_FROM',

@@ -9,14 +9,15 @@ import { bundleStandIns, esbuildOptionsFor, projectRoot } from '../../lib/bundli
 import { type FunctionEntry, ProjectFunction } from '../../lib/project-function';
 import { testApp, testEnv } from './ledgerlock-app';
 
-/** Bytes of index.mjs (the source map and deliver's and render's standard-font files come on top). */
+/** Bytes of index.mjs (the source map and render's standard-font files come on top). */
 const limits: Readonly<Record<FunctionEntry, number>> = {
   // Issue 12: each API function ≤ 800 KB.
   authorizer: 800_000,
   'api-read': 800_000,
   'api-write': 800_000,
-  // Issue 12: deliver ≤ 1.6 MB plus fonts; render carries the same renderer.
-  deliver: 1_600_000,
+  // Issue 12 allows deliver 1.6 MB plus fonts; it has render draw its PDFs now, so it is held to the API limit.
+  deliver: 800_000,
+  // The one function with pdfkit, held to the limit the issue set for a bundle that renders.
   render: 1_600_000,
   // Not named by the issue; held at the API functions' limit so they do not grow unnoticed.
   backup: 800_000,
@@ -105,7 +106,7 @@ describe('Lambda bundles', () => {
   });
 
   describe('what the functions a client waits on leave out', () => {
-    it.each(['authorizer', 'api-read', 'api-write'] as const)(
+    it.each(['authorizer', 'api-read', 'api-write', 'deliver'] as const)(
       'bundles %s without pdfkit, fontkit or the X-Ray SDK',
       async (entry) => {
         const packages = packagesIn(await bundleOf(entry));

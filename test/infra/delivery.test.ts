@@ -9,6 +9,7 @@ import { deliverStreamSource } from '../../functions/platform/stream-source';
 import { LedgerlockApiStack } from '../../lib/api-stack';
 import { LedgerlockDataStack } from '../../lib/data-stack';
 import { Delivery } from '../../lib/delivery';
+import { ProjectFunction } from '../../lib/project-function';
 import {
   buildLedgerlock,
   type LedgerlockTestApp,
@@ -197,6 +198,11 @@ describe('Delivery', () => {
             },
             logKey: key,
             documentsBucket: new s3.Bucket(stack, 'Bucket', { encryptionKey: key }),
+            renderFunction: new ProjectFunction(stack, 'Render', {
+              entry: 'render',
+              description: 'render under test',
+              logKey: key,
+            }),
             mailFrom: 'invoices at example.com',
             alertTopic: new sns.Topic(stack, 'Alerts'),
           }),

@@ -577,6 +577,19 @@ describe('ProjectFunction', () => {
       );
     });
 
+    it('lets deliver invoke render and no other function', () => {
+      expect(grants(deliverStatements(), 'lambda:InvokeFunction')).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          Effect: 'Allow',
+          Resource: built.apiStack.resolve(built.apiStack.renderFunction.function.functionArn),
+        },
+      ]);
+      expect(environmentOf(built.apiStack.delivery.deliverFunction).RENDER_FUNCTION_NAME).toEqual(
+        built.apiStack.resolve(built.apiStack.renderFunction.function.functionName),
+      );
+    });
+
     it('lets deliver put objects into the documents bucket only, and never read or delete them', () => {
       const { delivery } = built.apiStack;
       const statements = deliverStatements();
@@ -944,7 +957,7 @@ describe('ProjectFunction', () => {
   });
 
   describe('PDF fonts', () => {
-    it('bundles pdfkit’s standard fonts with the two functions that render PDFs, and only those', () => {
+    it('bundles pdfkit’s standard fonts with render, the one function that draws PDFs, and only with it', () => {
       const { authorizerFunction, readFunction, writeFunction, renderFunction, delivery } = built.apiStack;
       expect({
         authorizer: authorizerFunction.bundlesPdfFonts,
@@ -952,7 +965,7 @@ describe('ProjectFunction', () => {
         write: writeFunction.bundlesPdfFonts,
         render: renderFunction.bundlesPdfFonts,
         deliver: delivery.deliverFunction.bundlesPdfFonts,
-      }).toEqual({ authorizer: false, read: false, write: false, render: true, deliver: true });
+      }).toEqual({ authorizer: false, read: false, write: false, render: true, deliver: false });
     });
   });
 

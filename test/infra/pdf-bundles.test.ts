@@ -62,10 +62,10 @@ async function load(asset: string): Promise<{ stdout: string; stderr: string }> 
 }
 
 describe('PDF bundles', () => {
-  describe.each([['deliver'], ['render']] as const)('%s', (entry) => {
+  describe('render', () => {
     let asset = '';
     beforeAll(() => {
-      asset = bundle(entry, true);
+      asset = bundle('render', true);
     }, 120_000);
 
     it('carries the standard-font modules and the imports map pdfkit resolves them through', () => {
@@ -127,8 +127,8 @@ describe('PDF bundles', () => {
   });
 
   describe('without the fonts', () => {
-    it('fails to load deliver at cold start with PdfFontsUnavailableError', async () => {
-      const asset = bundle('deliver', false);
+    it('fails to load render at cold start with PdfFontsUnavailableError', async () => {
+      const asset = bundle('render', false);
 
       const outcome = await load(asset);
 

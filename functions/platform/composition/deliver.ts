@@ -1,9 +1,9 @@
-// platform: the composition root of deliver — invoice readers, the delivery tracker, the PDF renderer, the
-// documents bucket and the mail service.
-import { documentClient, s3Client, sesClient } from '../../adapters/aws-clients';
+// platform: the composition root of deliver — invoice readers, the delivery tracker, the render function (which
+// draws the PDF, so pdfkit stays out of this bundle), the documents bucket and the mail service.
+import { documentClient, lambdaClient, s3Client, sesClient } from '../../adapters/aws-clients';
 import { DynamoDbDeliveryReminders } from '../../adapters/dynamodb-delivery-reminders';
 import { DynamoDbDeliveryTracker } from '../../adapters/dynamodb-delivery-tracker';
-import { PdfKitInvoiceRenderer } from '../../adapters/pdfkit-invoice-renderer';
+import { LambdaInvoiceRenderer } from '../../adapters/lambda-invoice-renderer';
 import { S3DocumentStore } from '../../adapters/s3-document-store';
 import { SesV2Mailer } from '../../adapters/sesv2-mailer';
 import type { DeliverDependencies } from '../../deliver/handler';
@@ -27,7 +27,10 @@ export function composeDeliver(
       tableName: config.tableName,
       client: documentClient(clients),
     }),
-    renderer: new PdfKitInvoiceRenderer(),
+    renderer: new LambdaInvoiceRenderer({
+      client: lambdaClient(clients),
+      functionName: config.renderFunctionName,
+    }),
     documents: new S3DocumentStore({
       client: s3Client(clients),
       bucket: config.documentsBucket,

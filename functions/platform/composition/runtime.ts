@@ -45,7 +45,15 @@ export const configNames = {
     'auditKeyArn',
   ],
   'api-write': ['tableName', 'keyStoreTable', 'dataKeyArn', 'blindIndexKeyArn'],
-  deliver: ['tableName', 'keyStoreTable', 'dataKeyArn', 'documentsBucket', 'documentsKeyArn', 'mailFrom'],
+  deliver: [
+    'tableName',
+    'keyStoreTable',
+    'dataKeyArn',
+    'documentsBucket',
+    'documentsKeyArn',
+    'mailFrom',
+    'renderFunctionName',
+  ],
   render: ['tableName', 'keyStoreTable', 'dataKeyArn', 'documentsBucket', 'documentsKeyArn'],
   // The table names only tell the two streams apart: backup reads neither table, only their streams.
   backup: ['tableName', 'keyStoreTable', 'backupBucket', 'backupKeyArn'],

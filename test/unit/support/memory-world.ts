@@ -1,6 +1,7 @@
 // test: the fast tier's world — every entry built through its makeHandler with the in-memory adapters, two
 // onboarded tenants, and helpers that hand the handlers the events API Gateway and the stream would. No network.
 import { randomUUID } from 'node:crypto';
+import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -8,6 +9,7 @@ import type {
   DynamoDBBatchResponse,
   DynamoDBRecord,
 } from 'aws-lambda';
+import { LambdaInvoiceRenderer } from '../../../functions/adapters/lambda-invoice-renderer';
 import {
   MemoryAuditChainStore,
   MemoryAuditTrail,
@@ -150,6 +152,29 @@ export function memoryWorld(
     },
   };
 
+  // What Lambda's Invoke does for deliver: the render function's answer as the payload, or its error as Lambda
+  // reports one (FunctionError, and { errorType, errorMessage }), through the adapter deliver runs on AWS.
+  const renderClient = {
+    send: async (command: InvokeCommand) => {
+      const event: unknown = JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array));
+      const context = localLambdaContext({
+        functionName: 'render',
+        requestId: randomUUID(),
+        region: 'eu-central-1',
+        timeoutMs: 30_000,
+      });
+      try {
+        return { Payload: new TextEncoder().encode(JSON.stringify(await render(event, context))) };
+      } catch (error) {
+        const { name, message } = error as Error;
+        return {
+          FunctionError: 'Unhandled',
+          Payload: new TextEncoder().encode(JSON.stringify({ errorType: name, errorMessage: message })),
+        };
+      }
+    },
+  } as unknown as LambdaClient;
+
   const handlers = {
     authorizer: makeAuthorizer({
       tokens,
@@ -197,7 +222,7 @@ export function memoryWorld(
       tracker: new MemoryDeliveryTracker(table),
       reminders: new MemoryDeliveryReminders(table),
       ...(options.retry === undefined ? {} : { retry: options.retry }),
-      renderer,
+      renderer: new LambdaInvoiceRenderer({ client: renderClient, functionName: 'render' }),
       documents,
       mailer,
       fromAddress: 'invoices@ledgerlock.test',
@@ -361,6 +386,7 @@ export function memoryWorld(
     renderer,
     documents,
     renderInvocations,
+    renderClient,
     tokens,
     pauses,
     handlers,
