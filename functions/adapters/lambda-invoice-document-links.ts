@@ -1,12 +1,13 @@
 // adapter: Lambda (Invoke, request-response) → InvoiceDocumentLinks: asks the render function for an invoice's
 // current document link, so api-read carries no PDF library.
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod/mini';
 import {
   DocumentServiceError,
   type InvoiceDocumentLink,
   type InvoiceDocumentLinks,
 } from '../ports/invoice-document-links';
+import { invokeForJson } from './lambda-invoke';
 
 /** The render function's answer, parsed at the boundary like any other input. */
 const linkSchema = z.discriminatedUnion('outcome', [
@@ -30,28 +31,22 @@ export class LambdaInvoiceDocumentLinks implements InvoiceDocumentLinks {
   ) {}
 
   async link(tenantId: string, invoiceId: string): Promise<InvoiceDocumentLink> {
-    const result = await this.options.client().send(
-      new InvokeCommand({
-        FunctionName: this.options.functionName,
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify({ tenantId, invoiceId })),
-      }),
-    );
-    const payload = result.Payload === undefined ? '' : new TextDecoder().decode(result.Payload);
-    if (result.FunctionError !== undefined) {
-      // The error's type only: its message may name ids, and the 5xx the caller gets is generic anyway.
-      const type = /"errorType"\s*:\s*"([A-Za-z0-9_.]+)"/.exec(payload)?.[1] ?? 'unknown';
-      throw new DocumentServiceError(`the render function failed (${result.FunctionError}, ${type})`);
+    const outcome = await invokeForJson(this.options.client(), this.options.functionName, {
+      tenantId,
+      invoiceId,
+    });
+    if (outcome.kind === 'failed') {
+      // The error's type only, and the 5xx the caller gets is generic anyway.
+      throw new DocumentServiceError(
+        `the render function failed (${outcome.functionError}, ${outcome.errorType})`,
+      );
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload);
-    } catch (error) {
+    if (outcome.kind === 'not-json') {
       throw new DocumentServiceError('the render function answered something other than JSON', {
-        cause: error,
+        cause: outcome.cause,
       });
     }
-    const answer = linkSchema.safeParse(parsed);
+    const answer = linkSchema.safeParse(outcome.answer);
     if (!answer.success) throw new DocumentServiceError('the render function answered an unknown shape');
     return answer.data;
   }
