@@ -186,19 +186,19 @@ export function transactionActions(
 }
 
 /**
- * Write units per table (table and index writes together) of a committed transaction, from the items as they were
- * before it and are after it (`before` and `after` keyed by table, then key string).
+ * Write units of each action of a committed transaction (table and index writes together), with its table and the
+ * kind of item it wrote, from the items as they were before it and are after it (`before` and `after` keyed by
+ * table, then key string).
  */
 export function transactionWriteUnits(
   actions: readonly TransactionAction[],
   schemas: ReadonlyMap<string, TableSchema>,
   before: ReadonlyMap<string, ReadonlyMap<string, DynamoItem>>,
   after: ReadonlyMap<string, ReadonlyMap<string, DynamoItem>>,
-): Map<string, number> {
-  const units = new Map<string, number>();
-  for (const action of actions) {
+): { readonly table: string; readonly item: string; readonly units: number }[] {
+  return actions.flatMap((action) => {
     const schema = schemas.get(action.table);
-    if (schema === undefined) continue;
+    if (schema === undefined) return [];
     const old = before.get(action.table)?.get(action.key);
     const updated =
       action.kind === 'Delete'
@@ -208,11 +208,24 @@ export function transactionWriteUnits(
           : action.kind === 'Update'
             ? after.get(action.table)?.get(action.key)
             : old;
-    let total = 2 * unitsOf(Math.max(itemBytes(old), itemBytes(updated)));
+    let units = 2 * unitsOf(Math.max(itemBytes(old), itemBytes(updated)));
     if (action.kind !== 'ConditionCheck') {
-      for (const index of schema.indexes) total += indexUnits(schema, index, old, updated);
+      for (const index of schema.indexes) units += indexUnits(schema, index, old, updated);
     }
-    units.set(action.table, (units.get(action.table) ?? 0) + total);
-  }
-  return units;
+    return [{ table: action.table, item: itemLabel(action.keyItem), units }];
+  });
+}
+
+/**
+ * What kind of item a key names, for the cost report's write units by item: the sort key's leading word
+ * (`INVOICE`, `EVENT#…` → `EVENT`), else the partition key's first word (`DELIVERY#…`), else `other` (the key
+ * store's branch keys).
+ */
+export function itemLabel(keyItem: DynamoItem): string {
+  const word = (name: string) =>
+    String(keyItem[name]?.S ?? '')
+      .split('#')
+      .find((segment) => /^[A-Z]+$/.test(segment));
+  const sortWord = String(keyItem.sk?.S ?? '').split('#')[0] ?? '';
+  return /^[A-Z]+$/.test(sortWord) ? sortWord : (word('pk') ?? 'other');
 }

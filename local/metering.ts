@@ -7,6 +7,7 @@ import { Agent, createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type DynamoItem,
+  itemLabel,
   type TableSchema,
   type TransactionAction,
   tableSchemaOf,
@@ -25,6 +26,11 @@ export interface MeteringSnapshot {
   readonly requests: Record<string, number>;
   /** DynamoDB request units by table, as DynamoDB reports them (transactions count twice, as on AWS). */
   readonly dynamodb: Record<string, { readonly readUnits: number; readonly writeUnits: number }>;
+  /**
+   * The same write units by the kind of item written (dynamodb-pricing.ts `itemLabel`: `INVOICE`, `EVENT`, …), all
+   * tables together: where the write bill comes from. A BatchWriteItem counts under `BatchWriteItem`.
+   */
+  readonly dynamodbWriteUnitsByItem: Record<string, number>;
   /** Bytes written into S3 by PUT, by bucket. */
   readonly s3PutBytes: Record<string, number>;
   /** Bytes of raw email content handed to SES. */
@@ -73,6 +79,7 @@ export class Metering {
   private readonly schemas = new Map<string, TableSchema>();
   private requests = new Map<string, number>();
   private units = new Map<string, { readUnits: number; writeUnits: number }>();
+  private writeUnitsByItem = new Map<string, number>();
   private putBytes = new Map<string, number>();
   private sesBytes = 0;
   private invocations = new Map<string, number[]>();
@@ -81,6 +88,7 @@ export class Metering {
     this.exactTransactions = options.exactTransactions ?? false;
     this.requests = new Map();
     this.units = new Map();
+    this.writeUnitsByItem = new Map();
     this.putBytes = new Map();
     this.sesBytes = 0;
     this.invocations = new Map();
@@ -90,6 +98,7 @@ export class Metering {
     return {
       requests: Object.fromEntries(this.requests),
       dynamodb: Object.fromEntries([...this.units].map(([table, units]) => [table, { ...units }])),
+      dynamodbWriteUnitsByItem: Object.fromEntries(this.writeUnitsByItem),
       s3PutBytes: Object.fromEntries(this.putBytes),
       sesBytes: this.sesBytes,
       lambda: Object.fromEntries(
@@ -103,6 +112,13 @@ export class Metering {
 
   private count(key: string): void {
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+  }
+
+  private addWriteUnits(table: string, item: string, units: number): void {
+    const counted = this.units.get(table) ?? { readUnits: 0, writeUnits: 0 };
+    counted.writeUnits += units;
+    this.units.set(table, counted);
+    this.writeUnitsByItem.set(item, (this.writeUnitsByItem.get(item) ?? 0) + units);
   }
 
   /**
@@ -201,10 +217,8 @@ export class Metering {
           emulator,
           actions.filter((action) => action.kind === 'Update'),
         );
-        for (const [table, writeUnits] of transactionWriteUnits(actions, this.schemas, before, after)) {
-          const units = this.units.get(table) ?? { readUnits: 0, writeUnits: 0 };
-          units.writeUnits += writeUnits;
-          this.units.set(table, units);
+        for (const { table, item, units } of transactionWriteUnits(actions, this.schemas, before, after)) {
+          this.addWriteUnits(table, item, units);
         }
       },
     };
@@ -227,6 +241,12 @@ export class Metering {
         if (operation === 'TransactWriteItems' && this.exactTransactions) {
           return this.exactTransaction(input, Buffer.from(JSON.stringify(input)));
         }
+        // Single-item writes count under the item they write; the rest under their operation.
+        const written = (input.Item ?? input.Key) as DynamoItem | undefined;
+        const item =
+          written !== undefined && ['PutItem', 'UpdateItem', 'DeleteItem'].includes(operation)
+            ? itemLabel(written)
+            : operation;
         return {
           body: Buffer.from(JSON.stringify(input)),
           answered: (status, answer) => {
@@ -239,19 +259,26 @@ export class Metering {
             })[]) {
               if (capacity === undefined || capacity === null) continue;
               const table = capacity.TableName ?? 'unknown';
-              const units = this.units.get(table) ?? { readUnits: 0, writeUnits: 0 };
               const parts = [capacity.Table ?? {}, ...Object.values(capacity.GlobalSecondaryIndexes ?? {})];
               const split = parts.some(
                 (part) => part.ReadCapacityUnits !== undefined || part.WriteCapacityUnits !== undefined,
               );
-              if (split) {
-                for (const part of parts) {
-                  units.readUnits += part.ReadCapacityUnits ?? 0;
-                  units.writeUnits += part.WriteCapacityUnits ?? 0;
-                }
-              } else if (kind === 'read') units.readUnits += capacity.CapacityUnits ?? 0;
-              else units.writeUnits += capacity.CapacityUnits ?? 0;
+              const sum = (of: (part: CapacityJson) => number | undefined) =>
+                parts.reduce((total, part) => total + (of(part) ?? 0), 0);
+              const readUnits = split
+                ? sum((part) => part.ReadCapacityUnits)
+                : kind === 'read'
+                  ? (capacity.CapacityUnits ?? 0)
+                  : 0;
+              const writeUnits = split
+                ? sum((part) => part.WriteCapacityUnits)
+                : kind === 'write'
+                  ? (capacity.CapacityUnits ?? 0)
+                  : 0;
+              const units = this.units.get(table) ?? { readUnits: 0, writeUnits: 0 };
+              units.readUnits += readUnits;
               this.units.set(table, units);
+              if (writeUnits > 0) this.addWriteUnits(table, item, writeUnits);
             }
           },
         };

@@ -1,6 +1,7 @@
 // test: DynamoDB's billing rules as npm run cost applies them (local/dynamodb-pricing.ts) — item sizes, the bytes an
-// item is stored as with its index entries, and the same size whether a binary comes as base64 or as bytes.
-import { itemBytes, storedBytes, type TableSchema } from '../../local/dynamodb-pricing';
+// item is stored as with its index entries, the same size whether a binary comes as base64 or as bytes, and the
+// kind of item a key names.
+import { itemBytes, itemLabel, storedBytes, type TableSchema } from '../../local/dynamodb-pricing';
 
 const schema: TableSchema = {
   keys: ['pk', 'sk'],
@@ -37,5 +38,15 @@ describe('DynamoDB pricing rules', () => {
     expect(storedBytes(schema, item)).toEqual({ table: size + 100, indexes: size + 100 + keysOnly + 100 });
     const { gsi1pk: _gone, gsi2pk: _too, ...unindexed } = item;
     expect(storedBytes(schema, unindexed).indexes).toBe(0);
+  });
+
+  it.each([
+    [{ pk: { S: 't1#INVOICE#i1' }, sk: { S: 'INVOICE' } }, 'INVOICE'],
+    [{ pk: { S: 't1#AUDIT' }, sk: { S: 'EVENT#000000000042' } }, 'EVENT'],
+    [{ pk: { S: 'DETECT#tenant:t1' }, sk: { S: 'RULE#create-spike#2026-12-02T01' } }, 'RULE'],
+    [{ pk: { S: 'DELIVERY#0017' }, sk: { S: 't1#i1' } }, 'DELIVERY'],
+    [{ 'branch-key-id': { S: 't1' }, type: { S: 'branch:ACTIVE' } }, 'other'],
+  ])('names the kind of item %j as %s', (key, label) => {
+    expect(itemLabel(key)).toBe(label);
   });
 });

@@ -173,6 +173,31 @@ describe('metering', () => {
     });
   });
 
+  describe('write units by the kind of item written', () => {
+    it('counts single writes under their item and a transaction under each item it writes', async () => {
+      const client = new DynamoDBClient(emulatorClientConfig(proxy.endpoint));
+      metering.reset({ exactTransactions: true });
+
+      await client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { pk: { S: 't1#INVOICE#a' }, v: { S: 'x'.repeat(1500) } },
+        }),
+      );
+      await client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: table, Item: { pk: { S: 't1#INVOICE#b' } } } },
+            { Put: { TableName: table, Item: { pk: { S: 'DELIVERY#0001' } } } },
+          ],
+        }),
+      );
+
+      expect(metering.snapshot().dynamodbWriteUnitsByItem).toEqual({ INVOICE: 2 + 2, DELIVERY: 2 });
+      expect(metering.snapshot().dynamodb[table]?.writeUnits).toBe(2 + 2 + 2);
+    });
+  });
+
   describe('timed handlers', () => {
     it('counts each invocation with its duration, failures too, and detect’s tick apart', async () => {
       const handler = metering.timed(
