@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './emulators/ports';
+import { portOutsideEphemeralRange } from './emulators/ports';
 
 export interface StackProcess {
   readonly apiBaseUrl: string;
@@ -24,7 +24,7 @@ export interface StackProcessOptions {
    * second start with the same directory finds the data again.
    */
   readonly stateDir?: string;
-  /** @default a free port */
+  /** @default a free port below the ephemeral range (portOutsideEphemeralRange), which nothing else is handed meanwhile */
   readonly port?: number;
   /** Extra environment for the stack (e.g. shorter delivery retries for a test). @default none */
   readonly env?: Readonly<Record<string, string>>;
@@ -32,7 +32,7 @@ export interface StackProcessOptions {
 
 export async function startStackProcess(options: StackProcessOptions = {}) {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'ledgerlock-stack-'));
-  const port = options.port ?? (await freePort());
+  const port = options.port ?? (await portOutsideEphemeralRange());
   const output: string[] = [];
   const started = performance.now();
   const child = spawn(

@@ -23,7 +23,7 @@ import {
   type RunningEmulator,
   waitUntilAnswering,
 } from './emulator';
-import { freePort, isPortFree } from './ports';
+import { isPortFree, portOutsideEphemeralRange } from './ports';
 
 export interface DynamoDbOptions {
   /** 0 picks a free port. */
@@ -204,7 +204,7 @@ export async function startDynamoDb(options: DynamoDbOptions): Promise<RunningDy
   const javaCommand = options.javaCommand ?? 'java';
   const java = await findJavaRuntime(javaCommand);
   const libraryDirectory = dynamoDbLocalLibraryDirectory();
-  const port = options.port === 0 ? await freePort() : options.port;
+  const port = options.port === 0 ? await portOutsideEphemeralRange() : options.port;
   const endpoint = `http://127.0.0.1:${port}`;
   // Checked up front: java would die on the taken port while our probe happily talks to whatever holds it.
   if (!(await isPortFree(port))) {

@@ -1,11 +1,12 @@
 // local: finds a free TCP port on the loopback interface for emulators that cannot pick one themselves
+import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
  * Asks the OS for a free port on 127.0.0.1 by binding port 0 and closing again.
- * There is a short window in which another process could take the port; emulators that can bind
- * port 0 themselves (Node servers) do so instead, only DynamoDB Local (a separate java process) needs this.
+ * There is a window in which another socket could be given the port; emulators that can bind port 0 themselves
+ * (Node servers) do so instead, and a server that binds later takes portOutsideEphemeralRange.
  */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,6 +23,37 @@ export async function freePort(): Promise<number> {
       probe.close((closeError) => (closeError ? reject(closeError) : resolve(address.port)));
     });
   });
+}
+
+/** Ports node's fetch refuses to connect to (the SIP ports), so a stack there would be unreachable from tests. */
+const fetchRefusedPorts = new Set([5060, 5061]);
+
+/** The range the OS hands out for port-0 binds and outgoing connections (Linux; elsewhere Linux's default). */
+function ephemeralPortRange(): readonly [number, number] {
+  const file = '/proc/sys/net/ipv4/ip_local_port_range';
+  const [low, high] = existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).map(Number) : [];
+  return low !== undefined && high !== undefined && low > 0 && high >= low ? [low, high] : [32768, 60999];
+}
+
+/**
+ * A free port on 127.0.0.1 for a server that binds it later (the stack's API gateway, which a test starts in a
+ * child process; DynamoDB Local, a java process). freePort's port comes from the ephemeral range, and while the
+ * later process starts, any port-0 bind or outgoing connection on this machine may be handed the same port (one
+ * CI run lost its gateway port so: EADDRINUSE). This one is drawn below that range, where the OS hands out
+ * nothing by itself, at random so that stacks started side by side rarely meet, and checked free. Only a process
+ * that asks for this very port can still take it.
+ */
+export async function portOutsideEphemeralRange(): Promise<number> {
+  const [ephemeralLow] = ephemeralPortRange();
+  const low = 10_000;
+  const high = ephemeralLow - 1;
+  if (high - low >= 1_000) {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const port = randomInt(low, high + 1);
+      if (!fetchRefusedPorts.has(port) && (await isPortFree(port))) return port;
+    }
+  }
+  return freePort();
 }
 
 /** True when nothing listens on 127.0.0.1:`port` yet (checked by binding it for a moment). */

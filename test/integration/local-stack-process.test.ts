@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../local/emulators/ports';
+import { portOutsideEphemeralRange } from '../../local/emulators/ports';
 import { appendLogLine } from '../../local/log-file';
 import { lowDiskSpaceWarning } from '../../local/start-checks';
 
@@ -79,7 +79,7 @@ describe('the local stack process', () => {
 
     it('stops every child (the stack’s node, java, python) and frees the ports', async () => {
       stateDir = mkdtempSync(join(tmpdir(), 'ledgerlock-sigterm-'));
-      const port = await freePort();
+      const port = await portOutsideEphemeralRange();
       child = spawn('npm', ['start', '--', '--in-memory', '--port', String(port), '--state-dir', stateDir], {
         cwd: process.cwd(),
         stdio: ['ignore', 'pipe', 'pipe'],
