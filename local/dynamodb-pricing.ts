@@ -222,10 +222,12 @@ export function transactionWriteUnits(
  * store's branch keys).
  */
 export function itemLabel(keyItem: DynamoItem): string {
-  const word = (name: string) =>
-    String(keyItem[name]?.S ?? '')
-      .split('#')
-      .find((segment) => /^[A-Z]+$/.test(segment));
+  const isWord = (segment: string) => /^[A-Z]+$/.test(segment);
   const sortWord = String(keyItem.sk?.S ?? '').split('#')[0] ?? '';
-  return /^[A-Z]+$/.test(sortWord) ? sortWord : (word('pk') ?? 'other');
+  if (isWord(sortWord)) return sortWord;
+  return (
+    String(keyItem.pk?.S ?? '')
+      .split('#')
+      .find(isWord) ?? 'other'
+  );
 }

@@ -263,20 +263,15 @@ export class Metering {
               const split = parts.some(
                 (part) => part.ReadCapacityUnits !== undefined || part.WriteCapacityUnits !== undefined,
               );
-              const sum = (of: (part: CapacityJson) => number | undefined) =>
-                parts.reduce((total, part) => total + (of(part) ?? 0), 0);
-              const readUnits = split
-                ? sum((part) => part.ReadCapacityUnits)
-                : kind === 'read'
-                  ? (capacity.CapacityUnits ?? 0)
-                  : 0;
-              const writeUnits = split
-                ? sum((part) => part.WriteCapacityUnits)
-                : kind === 'write'
-                  ? (capacity.CapacityUnits ?? 0)
-                  : 0;
               const units = this.units.get(table) ?? { readUnits: 0, writeUnits: 0 };
-              units.readUnits += readUnits;
+              let writeUnits = 0;
+              if (split) {
+                for (const part of parts) {
+                  units.readUnits += part.ReadCapacityUnits ?? 0;
+                  writeUnits += part.WriteCapacityUnits ?? 0;
+                }
+              } else if (kind === 'read') units.readUnits += capacity.CapacityUnits ?? 0;
+              else writeUnits = capacity.CapacityUnits ?? 0;
               this.units.set(table, units);
               if (writeUnits > 0) this.addWriteUnits(table, item, writeUnits);
             }
