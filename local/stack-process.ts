@@ -24,7 +24,9 @@ export interface StackProcessOptions {
    * second start with the same directory finds the data again.
    */
   readonly stateDir?: string;
-  /** @default a free port below the ephemeral range (portOutsideEphemeralRange), which nothing else is handed meanwhile */
+  /**
+   * @default a free port below the ephemeral range, which nothing else is handed meanwhile (portOutsideEphemeralRange)
+   */
   readonly port?: number;
   /** Extra environment for the stack (e.g. shorter delivery retries for a test). @default none */
   readonly env?: Readonly<Record<string, string>>;

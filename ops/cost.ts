@@ -23,7 +23,8 @@ and without email, from counters measured on that stack: DynamoDB read and write
 items they touch, which DynamoDB Local under-reports), KMS, S3, SES,
 SNS and SQS requests, Lambda invocations and their duration at each function's configured memory, log bytes,
 API requests, and the storage each invoice leaves behind. The write units are also told by the kind of item written
-(INVOICE, IDEMPOTENCY, the audit trail's ENTRY, EVENT and CHAINED, …), where the DynamoDB bill comes from. Prices: ops/aws-prices.ts (us-east-1, on-demand).
+(INVOICE, IDEMPOTENCY, the audit trail's ENTRY, EVENT and CHAINED, …), where the DynamoDB bill comes from.
+Prices: ops/aws-prices.ts (us-east-1, on-demand).
 
 Per invoice the workload creates a customer and a draft for it, issues it (the email run with "send": true, and
 waits for the email), downloads its PDF (GET …/pdf and the link it redirects to) and records its full payment.

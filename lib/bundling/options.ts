@@ -42,7 +42,7 @@ const requireBanner =
  *   functions capture SDK v3 clients alone. ~30 kB, and the regular expressions it compiles at load, in every
  *   function with the tracer.
  * - the AWS SDK's event streams, which the S3 and Lambda clients wire in for their streaming operations
- *   (SelectObjectContent, InvokeWithResponseStream); the functions make request/response calls alone. ~20 kB in
+ *   (SelectObjectContent, InvokeWithResponseStream); the functions make request/response calls alone. ~15 kB in
  *   every function with an S3 or Lambda client.
  * Each stand-in throws a named error if the code it replaces is ever reached (bn.js's keeps the length arithmetic
  * every message needs; native-streams.ts replaces rather than refuses), so a change that needs the real package fails loudly: the infra tests load every bundle,

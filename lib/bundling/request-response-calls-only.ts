@@ -3,7 +3,7 @@
 // SelectObjectContent and Lambda's InvokeWithResponseStream), and the protocols load the event-stream serde only
 // for an operation with an event-stream member. The functions make request/response calls alone (PutObject,
 // GetObject, HeadObject, Invoke, …), so none of it ever runs, while its codec, marshallers and stream helpers
-// (~20 kB) would be parsed on every cold start of each function with an S3 or Lambda client.
+// (~15 kB) would be parsed on every cold start of each function with an S3 or Lambda client.
 
 export class SdkEventStreamsNotBundledError extends Error {
   override readonly name = 'SdkEventStreamsNotBundledError';
