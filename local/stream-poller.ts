@@ -5,6 +5,7 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { sdkLogger } from '../functions/adapters/aws-clients';
 import { assertValidStreamSource } from '../functions/platform/stream-source';
 import { guardedLog } from './emulators/emulator';
 import { BatchDelivery } from './stream-poller/batch-delivery';
@@ -59,6 +60,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     // The poller has its own retry loops; the SDK's would only hide a dead emulator for longer.
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+    // It shares the stack's CPU with the handlers: no schema walk of every GetRecords answer for a silent log.
+    logger: sdkLogger,
   };
   const dynamoDb = new DynamoDBClient({ ...clientConfig, endpoint: options.dynamoDbEndpoint });
   const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: options.dynamoDbEndpoint });
