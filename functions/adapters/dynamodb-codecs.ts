@@ -16,19 +16,13 @@ import {
   paymentKey,
   sellerProfileKey,
 } from '../platform/key-layout';
+import { postalAddressFields } from '../platform/postal-address-fields';
 import { IntegrityError } from '../ports/sealer';
 import type { SellerProfileRecord } from '../ports/seller-profiles';
 import { defineSealedItem, withoutUndefined } from './sealed-item-codec';
 
 /** A postal address as stored inside a sealed part (validated strictly at the API, leniently here). */
-const storedAddressSchema = z.object({
-  line1: z.string(),
-  line2: z.optional(z.string()),
-  city: z.string(),
-  postalCode: z.string(),
-  region: z.optional(z.string()),
-  country: z.string(),
-});
+const storedAddressSchema = z.object(postalAddressFields);
 const customerDetailsSchema = z.object({
   name: z.string(),
   email: z.string(),

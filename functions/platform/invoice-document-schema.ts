@@ -2,15 +2,9 @@
 // boundary like any other input. zod/mini: render loads it at cold start.
 import * as z from 'zod/mini';
 import { type InvoiceDocument, invoiceDocumentStatuses } from '../domain/invoice-document';
+import { postalAddressFields } from './postal-address-fields';
 
-const addressSchema = z.strictObject({
-  line1: z.string(),
-  line2: z.optional(z.string()),
-  city: z.string(),
-  postalCode: z.string(),
-  region: z.optional(z.string()),
-  country: z.string(),
-});
+const addressSchema = z.strictObject(postalAddressFields);
 
 /** Integer minor units, as the domain computes them. */
 const amount = z.int();
