@@ -14,6 +14,7 @@ import { OnFailureDestination } from './stream-poller/on-failure';
 import { assertValidRetryBackoff, defaultRetryBackoff } from './stream-poller/retry-backoff';
 import { ShardPolling } from './stream-poller/shards';
 import type { StreamPoller, StreamPollerOptions } from './stream-poller/types';
+import { wireJsonStreamsClient } from './stream-poller/wire-records';
 
 export {
   defaultRetryBackoff,
@@ -65,6 +66,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   };
   const dynamoDb = new DynamoDBClient({ ...clientConfig, endpoint: options.dynamoDbEndpoint });
   const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: options.dynamoDbEndpoint });
+  const wireStreams = wireJsonStreamsClient({ ...clientConfig, endpoint: options.dynamoDbEndpoint });
   // An explicit endpoint: fauxqs' queue URLs name a host that does not resolve everywhere.
   const sqs =
     options.onFailure === undefined
@@ -73,6 +75,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   const destroyClients = (): void => {
     dynamoDb.destroy();
     streams.destroy();
+    wireStreams.destroy();
     sqs?.destroy();
   };
 
@@ -108,6 +111,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   });
   const shards = new ShardPolling({
     streams,
+    wireStreams,
     streamArn,
     region,
     source,

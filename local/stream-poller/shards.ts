@@ -3,7 +3,6 @@ import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
   GetRecordsCommand,
-  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
@@ -11,6 +10,7 @@ import { matchesFilter, type StreamSourceDefinition } from '../../functions/plat
 import { errorName, type PollerLifecycle } from './lifecycle';
 import { type StreamItem, toStreamItem } from './records';
 import { defaultRetryBackoff, retryDelayMs } from './retry-backoff';
+import type { WireGetRecordsOutput } from './wire-records';
 
 /** GetRecords' maximum: one call drains what a local shard holds. */
 const recordsPerRead = 1_000;
@@ -30,6 +30,8 @@ interface ShardState {
 
 export interface ShardPollingState {
   readonly streams: DynamoDBStreamsClient;
+  /** For GetRecords: answers the wire's JSON, in Lambda's record shape already (wire-records.ts). */
+  readonly wireStreams: DynamoDBStreamsClient;
   readonly streamArn: string;
   readonly region: string;
   readonly source: StreamSourceDefinition;
@@ -204,20 +206,18 @@ export class ShardPolling {
 
   /** Reads one page into `pending` (matching records only) and returns how many records the page held. */
   private async readPage(shard: ShardState, pending: StreamItem[]): Promise<number> {
-    const { streams, streamArn, region, source, lifecycle, log, logPrefix } = this.state;
-    let page: GetRecordsCommandOutput;
+    const { wireStreams, streamArn, region, source, lifecycle, log, logPrefix } = this.state;
+    let page: WireGetRecordsOutput;
     try {
       shard.iterator ??= await this.acquireIterator(shard);
       if (shard.iterator === undefined) {
         shard.ended = true;
         return 0;
       }
-      page = await streams.send(
+      page = (await wireStreams.send(
         new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: recordsPerRead }),
-        {
-          abortSignal: lifecycle.signal,
-        },
-      );
+        { abortSignal: lifecycle.signal },
+      )) as unknown as WireGetRecordsOutput;
     } catch (error) {
       switch (errorName(error)) {
         case 'ExpiredIteratorException':

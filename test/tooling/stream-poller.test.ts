@@ -6,10 +6,17 @@ import {
   type AttributeValue,
   CreateTableCommand,
   DeleteItemCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -31,6 +38,7 @@ import {
   type StreamPoller,
   startStreamPoller,
 } from '../../local/stream-poller';
+import { type WireGetRecordsOutput, wireJsonStreamsClient } from '../../local/stream-poller/wire-records';
 
 const javaStartTimeoutMs = 90_000;
 const functionName = 'deliver-under-test';
@@ -122,12 +130,16 @@ describe('stream poller', () => {
   let snsSqs: RunningEmulator;
   let db: DynamoDBClient;
   let sqs: SQSClient;
+  let streams: DynamoDBStreamsClient;
+  let wire: DynamoDBStreamsClient;
   let pollers: StreamPoller[] = [];
 
   beforeAll(async () => {
     [dynamoDb, snsSqs] = await Promise.all([startDynamoDb({ port: 0 }), startSnsSqs({ port: 0 })]);
     db = new DynamoDBClient(emulatorClientConfig(dynamoDb.endpoint));
     sqs = new SQSClient(emulatorClientConfig(snsSqs.endpoint));
+    streams = new DynamoDBStreamsClient({ ...emulatorClientConfig(dynamoDb.endpoint), maxAttempts: 1 });
+    wire = wireJsonStreamsClient({ ...emulatorClientConfig(dynamoDb.endpoint), maxAttempts: 1 });
   }, javaStartTimeoutMs);
 
   afterEach(async () => {
@@ -138,6 +150,8 @@ describe('stream poller', () => {
   afterAll(async () => {
     db?.destroy();
     sqs?.destroy();
+    streams?.destroy();
+    wire?.destroy();
     await Promise.all([dynamoDb?.stop(), snsSqs?.stop()]);
   });
 
@@ -337,6 +351,71 @@ describe('stream poller', () => {
 
       // Stream order: had 'before' been read, it would have arrived first.
       expect(handler.deliveredIds()).toEqual(['after']);
+    });
+  });
+
+  describe('reading the wire', () => {
+    // The poller reads GetRecords as JSON, without the SDK's deserializer (wire-records.ts): it must see what the
+    // SDK sees, and name a refusal as the SDK does, since it recovers by the name.
+    async function iteratorOf(streamArn: string, type: 'TRIM_HORIZON' | 'LATEST'): Promise<string> {
+      const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+      const shardId = StreamDescription?.Shards?.[0]?.ShardId;
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type }),
+      );
+      if (ShardIterator === undefined) throw new Error('no shard iterator');
+      return ShardIterator;
+    }
+
+    async function refusalOf(client: DynamoDBStreamsClient, iterator: string): Promise<string> {
+      try {
+        await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
+      } catch (error) {
+        return (error as Error).name;
+      }
+      return 'no refusal';
+    }
+
+    it('answers the records the SDK reads, with the images as the wire has them', async () => {
+      const { tableName, streamArn } = await newTable();
+      await put(tableName, invoiceItem('w1'));
+      await put(tableName, invoiceItem('w2', { deliveryStatus: 'sent' }));
+      const iterator = await iteratorOf(streamArn, 'TRIM_HORIZON');
+
+      const [viaSdk, viaWire] = await Promise.all([
+        streams.send(new GetRecordsCommand({ ShardIterator: iterator })),
+        wire.send(
+          new GetRecordsCommand({ ShardIterator: iterator }),
+        ) as unknown as Promise<WireGetRecordsOutput>,
+      ]);
+
+      expect(viaWire.Records?.map((record) => record.dynamodb?.SequenceNumber)).toEqual(
+        viaSdk.Records?.map((record) => record.dynamodb?.SequenceNumber),
+      );
+      expect(viaWire.Records).toHaveLength(2);
+      const [sdkFirst, wireFirst] = [viaSdk.Records?.[0], viaWire.Records?.[0]];
+      expect(wireFirst?.dynamodb?.NewImage?.digest).toEqual({
+        B: Buffer.from(sdkFirst?.dynamodb?.NewImage?.digest?.B ?? []).toString('base64'),
+      });
+      expect(wireFirst?.dynamodb?.NewImage?.tags?.SS?.sort()).toEqual(
+        sdkFirst?.dynamodb?.NewImage?.tags?.SS?.sort(),
+      );
+      expect(wireFirst?.dynamodb?.ApproximateCreationDateTime).toBe(
+        (sdkFirst?.dynamodb?.ApproximateCreationDateTime?.getTime() ?? Number.NaN) / 1000,
+      );
+      expect(typeof viaWire.NextShardIterator).toBe('string');
+    });
+
+    it('names a refused read as the SDK does', async () => {
+      const { tableName, streamArn } = await newTable();
+      const iterator = await iteratorOf(streamArn, 'LATEST');
+      const malformed = `${iterator.slice(0, 10)}not-an-iterator`;
+      expect(await refusalOf(wire, malformed)).toBe(await refusalOf(streams, malformed));
+      expect(await refusalOf(wire, malformed)).not.toBe('no refusal');
+
+      await db.send(new DeleteTableCommand({ TableName: tableName }));
+      const gone = await refusalOf(streams, iterator);
+      expect(await refusalOf(wire, iterator)).toBe(gone);
     });
   });
 
