@@ -2,7 +2,6 @@
 import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
-  GetRecordsCommand,
   GetShardIteratorCommand,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
@@ -10,7 +9,7 @@ import { matchesFilter, type StreamSourceDefinition } from '../../functions/plat
 import { errorName, type PollerLifecycle } from './lifecycle';
 import { type StreamItem, toStreamItem } from './records';
 import { defaultRetryBackoff, retryDelayMs } from './retry-backoff';
-import type { WireGetRecordsOutput } from './wire-records';
+import { getWireRecords, type WireGetRecordsOutput } from './wire-records';
 
 /** GetRecords' maximum: one call drains what a local shard holds. */
 const recordsPerRead = 1_000;
@@ -214,10 +213,11 @@ export class ShardPolling {
         shard.ended = true;
         return 0;
       }
-      page = (await wireStreams.send(
-        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: recordsPerRead }),
-        { abortSignal: lifecycle.signal },
-      )) as unknown as WireGetRecordsOutput;
+      page = await getWireRecords(
+        wireStreams,
+        { ShardIterator: shard.iterator, Limit: recordsPerRead },
+        lifecycle.signal,
+      );
     } catch (error) {
       switch (errorName(error)) {
         case 'ExpiredIteratorException':

@@ -4,8 +4,13 @@
 // encoded them again. Four pollers read each record of the main table, in the stack's one process, where on AWS the
 // event source mapping does this outside the functions: a bulk issue's 100 changes cost about 100 ms of the
 // handlers' CPU that way (profiled 2026-12-02). Every other Streams call keeps the SDK's deserializer.
-import { DynamoDBStreamsClient, type DynamoDBStreamsClientConfig } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DynamoDBStreamsClient,
+  type DynamoDBStreamsClientConfig,
+  GetRecordsCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue } from 'aws-lambda';
+import { readAll } from '../http-relay';
 
 export interface WireStreamRecord {
   readonly eventID?: string;
@@ -30,7 +35,7 @@ export interface WireGetRecordsOutput {
 }
 
 /** What the service answered with an error status, named as the SDK names it (the poller matches on the name). */
-export class WireServiceError extends Error {
+class WireServiceError extends Error {
   constructor(
     name: string,
     message: string,
@@ -39,12 +44,6 @@ export class WireServiceError extends Error {
     super(message);
     this.name = name;
   }
-}
-
-async function textOf(body: AsyncIterable<Uint8Array>): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function serviceError(status: number, text: string): WireServiceError {
@@ -66,8 +65,8 @@ function serviceError(status: number, text: string): WireServiceError {
 }
 
 /**
- * A Streams client whose answers are the wire's JSON as it came (signing, endpoint and abort as any SDK client):
- * for GetRecords only, cast to `WireGetRecordsOutput` by the caller.
+ * A Streams client whose answers are the wire's JSON as it came (signing, endpoint and abort as any SDK client),
+ * for `getWireRecords` only.
  */
 export function wireJsonStreamsClient(config: DynamoDBStreamsClientConfig): DynamoDBStreamsClient {
   const client = new DynamoDBStreamsClient(config);
@@ -79,12 +78,24 @@ export function wireJsonStreamsClient(config: DynamoDBStreamsClientConfig): Dyna
   client.middlewareStack.add(
     (next) => async (args) => {
       const { response } = await next(args);
-      const http = response as { statusCode: number; body: AsyncIterable<Uint8Array> };
-      const text = await textOf(http.body);
+      const http = response as { statusCode: number; body: AsyncIterable<Buffer> };
+      const text = (await readAll(http.body)).toString('utf8');
       if (http.statusCode >= 300) throw serviceError(http.statusCode, text);
       return { response, output: { ...JSON.parse(text), $metadata: { httpStatusCode: http.statusCode } } };
     },
     { step: 'deserialize', name: 'wireJsonDeserializer' },
   );
   return client;
+}
+
+/** One GetRecords through a `wireJsonStreamsClient`: the page as the wire has it. */
+export async function getWireRecords(
+  client: DynamoDBStreamsClient,
+  input: ConstructorParameters<typeof GetRecordsCommand>[0],
+  abortSignal?: AbortSignal,
+): Promise<WireGetRecordsOutput> {
+  // The SDK types the answer its deserializer would have made; this client's middleware answers the wire's JSON.
+  return (await client.send(new GetRecordsCommand(input), {
+    abortSignal,
+  })) as unknown as WireGetRecordsOutput;
 }

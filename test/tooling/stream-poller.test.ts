@@ -38,7 +38,7 @@ import {
   type StreamPoller,
   startStreamPoller,
 } from '../../local/stream-poller';
-import { type WireGetRecordsOutput, wireJsonStreamsClient } from '../../local/stream-poller/wire-records';
+import { getWireRecords, wireJsonStreamsClient } from '../../local/stream-poller/wire-records';
 
 const javaStartTimeoutMs = 90_000;
 const functionName = 'deliver-under-test';
@@ -384,9 +384,7 @@ describe('stream poller', () => {
 
       const [viaSdk, viaWire] = await Promise.all([
         streams.send(new GetRecordsCommand({ ShardIterator: iterator })),
-        wire.send(
-          new GetRecordsCommand({ ShardIterator: iterator }),
-        ) as unknown as Promise<WireGetRecordsOutput>,
+        getWireRecords(wire, { ShardIterator: iterator }),
       ]);
 
       expect(viaWire.Records?.map((record) => record.dynamodb?.SequenceNumber)).toEqual(
