@@ -15,6 +15,7 @@ import type { MeteringSnapshot } from '../local/metering';
 import { startStackProcess, stopStackProcess } from '../local/stack-process';
 import { pricesAsOf } from './aws-prices';
 import { type Line, million, model, type Run, storageLines, storedBytesNow } from './cost-model';
+import { type Call, type Workload, workloads } from './cost-workloads';
 
 const usage = `Usage: npm run cost -- [options]
 
@@ -26,14 +27,20 @@ API requests, and the storage each invoice leaves behind. The write units are al
 (INVOICE, IDEMPOTENCY, the audit trail's ENTRY, EVENT and CHAINED, …), where the DynamoDB bill comes from.
 Prices: ops/aws-prices.ts (us-east-1, on-demand).
 
-Per invoice the workload creates a customer and a draft for it, issues it (the email run with "send": true, and
-waits for the email), downloads its PDF (GET …/pdf and the link it redirects to) and records its full payment.
+The workload (--workload):
+${Object.values(workloads)
+  .map(
+    ({ name, description }) => `  ${name.padEnd(14)}${description.replaceAll('\n', `\n${' '.repeat(16)}`)}`,
+  )
+  .join('\n')}
+
 The figure is processing plus the first month of storing what the invoices leave behind; the storage run-rate
 once they are kept (backup copies at their steady-state count) is printed apart.
 
 Options:
   --invoices <n>      invoices per run (default 20; one run without email, one with)
   --downloads <n>     PDF downloads per invoice (default 1)
+  --workload <name>   per-invoice (default) or billing-run
   --state-dir <dir>   use the running stack of this state directory (started with --test-hooks, which meters);
                       default: start a fresh in-memory stack of its own and stop it afterwards
   --json              print the counters and the model as JSON
@@ -44,6 +51,7 @@ const { values } = parseArgs({
   options: {
     invoices: { type: 'string', default: '20' },
     downloads: { type: 'string', default: '1' },
+    workload: { type: 'string', default: 'per-invoice' },
     'state-dir': { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -65,6 +73,11 @@ if (!Number.isSafeInteger(downloads) || downloads < 0 || downloads > 10) {
   process.stderr.write(
     `--downloads must be a whole number from 0 to 10, got ${values.downloads}\n\n${usage}`,
   );
+  process.exit(2);
+}
+const workload = workloads[values.workload as Workload['name']];
+if (!Object.hasOwn(workloads, values.workload)) {
+  process.stderr.write(`--workload must be per-invoice or billing-run, got ${values.workload}\n\n${usage}`);
   process.exit(2);
 }
 const say = (line: string) => {
@@ -146,67 +159,32 @@ async function token(): Promise<string> {
 // ---- the workload -----------------------------------------------------------------------------------------------
 
 let apiRequests = 0;
-let linkDownloads = 0;
-// biome-ignore lint/suspicious/noExplicitAny: the API's JSON answers, read by field name in a workload script
-type Json = any;
 
-async function call(bearer: string, method: string, path: string, body?: unknown) {
-  apiRequests += 1;
-  for (;;) {
-    const response = await fetch(`${api}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: {
-        authorization: `Bearer ${bearer}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    // The stage throttles like API Gateway; a well-behaved client waits (a throttled request is not billed).
-    if (response.status === 429) {
-      await new Promise((done) => setTimeout(done, 100));
-      continue;
+const caller =
+  (bearer: string): Call =>
+  async (method, path, body) => {
+    apiRequests += 1;
+    for (;;) {
+      const response = await fetch(`${api}${path}`, {
+        method,
+        redirect: 'manual',
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      // The stage throttles like API Gateway; a well-behaved client waits (a throttled request is not billed).
+      if (response.status === 429) {
+        await new Promise((done) => setTimeout(done, 100));
+        continue;
+      }
+      if (response.status >= 400)
+        throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+      return response;
     }
-    if (response.status >= 400)
-      throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
-    return response;
-  }
-}
-
-async function oneInvoice(bearer: string, index: number, send: boolean) {
-  const customer: Json = await (
-    await call(bearer, 'POST', '/v1/customers', {
-      name: `Cost Customer ${index}`,
-      email: `cost.customer.${index}.${Date.now().toString(36)}@example.com`,
-      taxId: 'DE123456789',
-      address: { line1: 'Heidestraße 17', city: 'Köln', postalCode: '51147', country: 'DE' },
-    })
-  ).json();
-  const draft: Json = await (
-    await call(bearer, 'POST', '/v1/invoices', {
-      customerId: customer.id,
-      currency: 'EUR',
-      lines: [
-        { description: 'Consulting', quantity: 2, unitAmount: 12000, taxRateBps: 1900 },
-        { description: 'Travel', quantity: 1, unitAmount: 4999, taxRateBps: 700 },
-      ],
-      dueDate: '2099-12-31',
-      memo: 'Thank you for your business',
-    })
-  ).json();
-  const issued: Json = await (await call(bearer, 'POST', `/v1/invoices/${draft.id}/issue`, { send })).json();
-  for (let download = 0; download < downloads; download += 1) {
-    const pdf = await call(bearer, 'GET', `/v1/invoices/${draft.id}/pdf`);
-    const location = pdf.headers.get('location');
-    if (pdf.status !== 303 || location === null) throw new Error(`GET …/pdf answered ${pdf.status}, not 303`);
-    linkDownloads += 1;
-    const document = await fetch(location);
-    if (document.status !== 200) throw new Error(`the PDF link answered ${document.status}`);
-    await document.arrayBuffer();
-  }
-  await call(bearer, 'POST', `/v1/invoices/${draft.id}/payments`, { amount: issued.total });
-}
+  };
 
 /**
  * What reaches CloudWatch Logs, in bytes: each function's log group and the API access log as the local stack
@@ -253,7 +231,10 @@ async function settle(emails: number): Promise<MeteringSnapshot> {
 }
 
 async function run(send: boolean): Promise<Run> {
-  const bearer = await token();
+  const call = caller(await token());
+  const shape = { invoiceCount, downloads, send };
+  // What exists before the month is priced (a billing run's customers) is not part of it.
+  const prepared = await workload.prepare(call, shape);
   await settle(0);
   // DynamoDB Local under-reports transactions: the stack prices them from the items they touch instead.
   await local('POST', '/_local/metering/reset', { exactTransactions: true });
@@ -261,8 +242,7 @@ async function run(send: boolean): Promise<Run> {
   const startedAt = Date.now();
   const storedBefore = await storedBytesNow(endpoints, startedAt);
   apiRequests = 0;
-  linkDownloads = 0;
-  for (let index = 0; index < invoiceCount; index += 1) await oneInvoice(bearer, index, send);
+  const linkDownloads = await workload.invoices(call, shape, prepared);
   const snapshot = await settle(send ? invoiceCount : 0);
   const logsAfter = logBytes();
   const storedAfter = await storedBytesNow(endpoints, startedAt);
@@ -317,7 +297,7 @@ function memorySizes(): Record<string, number> {
 try {
   say('synthesizing the CDK app for each function’s memory size…');
   const memory = memorySizes();
-  say(`running ${invoiceCount} invoices without email…`);
+  say(`workload ${workload.name}: running ${invoiceCount} invoices without email…`);
   const plain = await run(false);
   say(`running ${invoiceCount} invoices with email…`);
   const withEmail = await run(true);
