@@ -17,10 +17,10 @@ export interface Workload {
   readonly name: 'per-invoice' | 'billing-run';
   /** What `npm run cost -- --help` says it does (lines of at most 100 characters, joined by \n). */
   readonly description: string;
-  /** Unmetered: what exists before the month the run prices (a billing run's customers). */
-  prepare(call: Call, run: WorkloadRun): Promise<unknown>;
-  /** Metered: the invoices themselves. Returns how many PDF links were followed. */
-  invoices(call: Call, run: WorkloadRun, prepared: unknown): Promise<number>;
+  /** Unmetered: the customers that exist before the month the run prices (their ids; none for per-invoice). */
+  prepare(call: Call, run: WorkloadRun): Promise<readonly string[]>;
+  /** Metered: the invoices themselves, for those customers. Returns how many PDF links were followed. */
+  invoices(call: Call, run: WorkloadRun, customerIds: readonly string[]): Promise<number>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON answers, read by field name in a workload script
@@ -61,7 +61,7 @@ const perInvoice: Workload = {
   name: 'per-invoice',
   description:
     'each invoice on its own: a new customer and a draft for it, its issue ("send": true in the email\nrun, which waits for the email), its PDF downloaded (GET …/pdf and the link it redirects to), its full\npayment recorded',
-  prepare: async () => undefined,
+  prepare: async () => [],
   async invoices(call, run) {
     let links = 0;
     for (let index = 0; index < run.invoiceCount; index += 1) {
@@ -88,9 +88,9 @@ const billingRun: Workload = {
     }
     return customers;
   },
-  async invoices(call, run, prepared) {
+  async invoices(call, run, customerIds) {
     const drafts: { id: string; total: number }[] = [];
-    for (const customerId of prepared as string[]) {
+    for (const customerId of customerIds) {
       drafts.push(await json(call('POST', '/v1/invoices', draftBody(customerId))));
     }
     for (let start = 0; start < drafts.length; start += bulkSize) {

@@ -234,7 +234,7 @@ async function run(send: boolean): Promise<Run> {
   const call = caller(await token());
   const shape = { invoiceCount, downloads, send };
   // What exists before the month is priced (a billing run's customers) is not part of it.
-  const prepared = await workload.prepare(call, shape);
+  const customerIds = await workload.prepare(call, shape);
   await settle(0);
   // DynamoDB Local under-reports transactions: the stack prices them from the items they touch instead.
   await local('POST', '/_local/metering/reset', { exactTransactions: true });
@@ -242,7 +242,7 @@ async function run(send: boolean): Promise<Run> {
   const startedAt = Date.now();
   const storedBefore = await storedBytesNow(endpoints, startedAt);
   apiRequests = 0;
-  const linkDownloads = await workload.invoices(call, shape, prepared);
+  const linkDownloads = await workload.invoices(call, shape, customerIds);
   const snapshot = await settle(send ? invoiceCount : 0);
   const logsAfter = logBytes();
   const storedAfter = await storedBytesNow(endpoints, startedAt);
